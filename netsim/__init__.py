@@ -1,0 +1,19 @@
+"""netsim: a discrete-event network simulator for communication-efficient distributed
+optimization.
+
+Five lines to a result::
+
+    import netsim
+    res = netsim.run("scenarios/quickstart.toml", **{"algorithm.tau": 10})
+    print(res.summary["end"], res.trace["rel_err"][-1])
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from netsim.errors import NetsimError, ScenarioError  # noqa: E402
+from netsim.scenario import Scenario, load  # noqa: E402
+from netsim.simulate import Result, run  # noqa: E402
+
+__all__ = ["__version__", "load", "run", "Scenario", "Result", "NetsimError", "ScenarioError"]

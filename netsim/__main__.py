@@ -1,0 +1,7 @@
+"""``python -m netsim`` = the ``netsim`` command."""
+
+import sys
+
+from netsim.cli import main
+
+sys.exit(main())

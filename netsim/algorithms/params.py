@@ -1,0 +1,74 @@
+"""Validators for algorithm parameters (one-line errors naming the key)."""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+from netsim.errors import must
+
+__all__ = ["positive", "nonneg", "in_open_unit", "in_half_open_unit", "pos_int", "choice",
+           "batch"]
+
+
+def _real(v, key):
+    if isinstance(v, bool) or not isinstance(v, numbers.Real) or math.isnan(v):
+        raise must(key, "a number", v)
+    return float(v)
+
+
+def positive(v, key):
+    """A finite number > 0."""
+    x = _real(v, key)
+    if not (0 < x < math.inf):
+        raise must(key, "a finite number > 0", v)
+    return x
+
+
+def nonneg(v, key):
+    """A finite number >= 0."""
+    x = _real(v, key)
+    if not (0 <= x < math.inf):
+        raise must(key, "a finite number >= 0", v)
+    return x
+
+
+def in_open_unit(v, key):
+    """A number in (0, 1)."""
+    x = _real(v, key)
+    if not (0 < x < 1):
+        raise must(key, "a number in (0, 1)", v)
+    return x
+
+
+def in_half_open_unit(v, key):
+    """A number in (0, 1]."""
+    x = _real(v, key)
+    if not (0 < x <= 1):
+        raise must(key, "a number in (0, 1]", v)
+    return x
+
+
+def pos_int(v, key):
+    """An integer >= 1."""
+    if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
+        raise must(key, "an integer >= 1", v)
+    return int(v)
+
+
+def choice(*options):
+    """A validator accepting one of ``options`` (strings)."""
+    def check(v, key):
+        if v not in options:
+            raise must(key, "one of " + ", ".join(repr(o) for o in options), v)
+        return v
+    return check
+
+
+def batch(v, key):
+    """Mini-batch size: an integer >= 1 or "all" (the full local gradient)."""
+    if v == "all":
+        return "all"
+    if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
+        raise must(key, 'an integer >= 1 or "all"', v)
+    return int(v)

@@ -1,0 +1,112 @@
+"""Compute model: work reported by kernels -> simulated seconds.
+
+A kernel reports :class:`Work` (component-gradient evaluations, exact local solves). Agent
+i's step takes
+
+    dt = (gradients * gradient_time + solves * solve_time_i) * h_i * noise * s_i
+
+where h_i is agent i's fixed heterogeneity factor (drawn once per run), ``noise`` a per-step
+factor for every agent, and s_i a per-step straggler slowdown (1 for agents outside the slow
+set). ``solve_time_i`` defaults to one pass over the local data, m_i * gradient_time.
+All draws come from the agent's own stream ``("compute", i)`` (heterogeneity from
+``("compute", "heterogeneity", i)``; the slow set from ``("compute", "stragglers")``), so
+adding an agent never changes another agent's timing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple, Sequence
+
+import numpy as np
+
+from netsim.distributions import Distribution
+
+__all__ = ["Work", "ComputeModel", "ComputeSpec"]
+
+
+class Work(NamedTuple):
+    """Work done by one kernel step.
+
+    Attributes:
+        gradients: component-gradient evaluations (each counts in the trace's ``gradients``).
+        solves: exact local solves (each costs ``solve_time``).
+    """
+
+    gradients: int = 0
+    solves: int = 0
+
+    def __add__(self, other):  # type: ignore[override]
+        return Work(self.gradients + other.gradients, self.solves + other.solves)
+
+
+@dataclass(frozen=True)
+class ComputeSpec:
+    """Parsed ``[compute]`` table (SI units).
+
+    Attributes:
+        gradient_time: s per component gradient.
+        solve_time: s per exact local solve, or None for m_i * gradient_time.
+        heterogeneity: per-agent time factor, drawn once (None: 1).
+        noise: per-step time factor for every agent (None: 1).
+        straggler_fraction: fraction of agents in the slow set (rounded to nearest int).
+        straggler_agents: explicit slow set (overrides the fraction when given).
+        slowdown: per-step time factor of slow agents (a Distribution).
+    """
+
+    gradient_time: float = 10e-6
+    solve_time: float | None = None
+    heterogeneity: Distribution | None = None
+    noise: Distribution | None = None
+    straggler_fraction: float = 0.0
+    straggler_agents: tuple[int, ...] | None = None
+    slowdown: Distribution | None = None
+
+
+class ComputeModel:
+    """Turns :class:`Work` into seconds for each agent.
+
+    Args:
+        spec: the parsed compute table.
+        samples: m_i for every agent (for the default solve time).
+        streams: a :class:`netsim.rng.Streams`.
+    """
+
+    def __init__(self, spec: ComputeSpec, samples: Sequence[int], streams):
+        n = len(samples)
+        self.spec = spec
+        self.samples = np.asarray(samples, dtype=float)
+        self.factor = np.ones(n)
+        if spec.heterogeneity is not None:
+            self.factor = np.array([float(spec.heterogeneity.sample(
+                streams.generator("compute", "heterogeneity", i))) for i in range(n)])
+        if spec.straggler_agents is not None:
+            slow = sorted(set(spec.straggler_agents))
+        else:
+            count = int(round(spec.straggler_fraction * n))
+            rng = streams.generator("compute", "stragglers")
+            slow = sorted(rng.permutation(n)[:count].tolist()) if count else []
+        self.slow = np.zeros(n, dtype=bool)
+        self.slow[slow] = True
+        self._rng = [streams.generator("compute", i) for i in range(n)]
+        self._deterministic = spec.noise is None and (
+            spec.slowdown is None or spec.slowdown.is_constant)
+
+    @property
+    def slow_agents(self) -> list[int]:
+        """Indices of the fixed slow set."""
+        return np.flatnonzero(self.slow).tolist()
+
+    def duration(self, agent: int, work: Work) -> float:
+        """Seconds agent ``agent`` needs for ``work`` at this step (draws its noise)."""
+        spec = self.spec
+        solve = spec.solve_time if spec.solve_time is not None else (
+            self.samples[agent] * spec.gradient_time)
+        base = work.gradients * spec.gradient_time + work.solves * solve
+        t = base * self.factor[agent]
+        rng = self._rng[agent]
+        if spec.noise is not None:
+            t *= float(spec.noise.sample(rng))
+        if self.slow[agent] and spec.slowdown is not None:
+            t *= float(spec.slowdown.sample(rng))
+        return float(t)

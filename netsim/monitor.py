@@ -1,0 +1,190 @@
+"""Monitor: metrics from a god's-eye view, stop rules, the columnar trace.
+
+The monitor costs no simulated time. For round-based algorithms a record k is emitted when
+every agent has finished round k; its ``time`` is the latest of those finishing times, its
+``bits`` / ``messages`` count every transmission tagged with a round <= k (retransmissions
+included), its ``gradients`` every component gradient evaluated in rounds <= k.
+
+Metrics of a record with agents' models X (rows x_i), optimum x* and start X_0
+(SCENARIO.md "Results"):
+
+    err_max  = max_i ||x_i - x*||          err_rms = sqrt(mean_i ||x_i - x*||^2)
+    err_mean = ||mean_i x_i - x*||         rel_err = sum_i ||x_i - x*||^2 / sum_i ||x_i0 - x*||^2
+    consensus = sqrt(mean_i ||x_i - mean_j x_j||^2)
+    objective_gap = F(mean_i x_i) - F*     rel_objective_gap = objective_gap / max(|F*|, 1e-300)
+    accuracy (classifiers) = accuracy of mean_i x_i
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["StopSpec", "Monitor", "metrics", "TRACE_COLUMNS", "END_REASONS"]
+
+TRACE_COLUMNS = ("round", "time", "bits", "messages", "gradients", "err_max", "err_rms",
+                 "err_mean", "rel_err", "consensus", "objective_gap", "rel_objective_gap")
+END_REASONS = ("target", "rounds", "time", "bits", "diverged", "stalled")
+#: rel_err above this counts as divergence
+DIVERGENCE_REL_ERR = 1e30
+
+
+@dataclass(frozen=True)
+class StopSpec:
+    """Whichever comes first (SI units; inf = no limit).
+
+    Attributes:
+        rounds: last round to run.
+        time: simulated seconds.
+        target: stop when ``metric`` reaches it (None: no target).
+        metric: trace column compared with ``target``.
+        bits: stop once this many bits were sent.
+    """
+
+    rounds: int = 1000
+    time: float = math.inf
+    target: float | None = None
+    metric: str = "rel_err"
+    bits: float = math.inf
+
+    def reached(self, value: float) -> bool:
+        """Is the target met by ``value`` (``>=`` for accuracy, ``<=`` otherwise)?"""
+        if self.target is None or not math.isfinite(value):
+            return False
+        return value >= self.target if self.metric == "accuracy" else value <= self.target
+
+
+def metrics(problem, X: np.ndarray, den: float) -> dict:
+    """The metric columns of one record (see module docstring)."""
+    D = X - problem.x_star
+    sq = np.einsum("ij,ij->i", D, D)
+    xbar = X.mean(axis=0)
+    C = X - xbar
+    out = {
+        "err_max": float(np.sqrt(sq.max())),
+        "err_rms": float(np.sqrt(sq.mean())),
+        "err_mean": float(np.linalg.norm(xbar - problem.x_star)),
+        "rel_err": float(sq.sum() / den),
+        "consensus": float(np.sqrt(np.einsum("ij,ij->i", C, C).mean())),
+    }
+    if np.all(np.isfinite(xbar)):
+        gap = float(problem.objective(xbar) - problem.f_star)
+    else:
+        gap = math.nan
+    out["objective_gap"] = gap
+    out["rel_objective_gap"] = gap / max(abs(problem.f_star), 1e-300)
+    if problem.classifier:
+        acc = problem.accuracy(xbar) if np.all(np.isfinite(xbar)) else math.nan
+        out["accuracy"] = float(acc)
+    return out
+
+
+class Monitor:
+    """Collects agents' per-round results, emits records, applies the stop rules.
+
+    Args:
+        problem: the :class:`~netsim.problems.Problem` (for x*, F*, accuracy).
+        X0: initial models, shape (agents, dim).
+        stop: the stop rules.
+        network: the :class:`~netsim.network.transport.Network` (bit ledger).
+        on_stop: called once with the end reason when a stop rule fires.
+        every: emit every ``every``-th round (the last round and the stopping one always).
+        keep_iterates: also keep X of every record (for ``iterates.npz``).
+        progress: an optional tqdm-like bar updated per round.
+    """
+
+    def __init__(self, problem, X0, stop: StopSpec, network, on_stop, every=1,
+                 keep_iterates=False, progress=None):
+        self.problem = problem
+        self.n = X0.shape[0]
+        self.stop = stop
+        self.net = network
+        self.on_stop = on_stop
+        self.every = int(every)
+        self.keep_iterates = keep_iterates
+        self.progress = progress
+        D = X0 - problem.x_star
+        den = float(np.einsum("ij,ij->", D, D))
+        self.den = den if den > 0 else 1.0
+        self.columns = list(TRACE_COLUMNS) + (["accuracy"] if problem.classifier else [])
+        self.trace = {c: [] for c in self.columns}
+        self.iterates: list[np.ndarray] = []
+        self.end: str | None = None
+        self.end_round: int | None = None
+        self.first_target: dict | None = None
+        self._pending: dict[int, list] = {}
+        self._grads_total = 0
+        self._record(0, 0.0, np.array(X0, dtype=float), 0, 0, 0)
+
+    @property
+    def stopped(self) -> bool:
+        """True once a stop rule fired."""
+        return self.end is not None
+
+    def agent_done(self, i: int, k: int, t: float, x: np.ndarray, gradients: int) -> None:
+        """Agent ``i`` finished round ``k`` at time ``t`` with model ``x`` and ``gradients``
+        component gradients in that round."""
+        slot = self._pending.get(k)
+        if slot is None:
+            slot = self._pending[k] = [np.empty((self.n, x.size)), 0, 0.0, 0]
+        slot[0][i] = x
+        slot[1] += 1
+        slot[2] = max(slot[2], t)
+        slot[3] += gradients
+        if slot[1] == self.n:
+            self._complete(k)
+
+    def _complete(self, k: int) -> None:
+        X, _, t, grads = self._pending.pop(k)
+        self._grads_total += grads
+        if self.stopped:
+            return
+        bits = self.net.total_bits - sum(b for tag, b in self.net.tag_bits.items() if tag > k)
+        msgs = self.net.total_messages - sum(
+            m for tag, m in self.net.tag_messages.items() if tag > k)
+        if self.progress is not None:
+            self.progress.update(1)
+        last = (k >= self.stop.rounds or t >= self.stop.time or bits >= self.stop.bits)
+        bad = not np.all(np.isfinite(X))
+        if bad or last or self.stop.target is not None or k % self.every == 0:
+            row = self._record(k, t, X, bits, msgs, self._grads_total)
+            reason = self._check(k, row, bad)
+            if reason is not None:
+                self.end, self.end_round = reason, k
+                self.on_stop(reason)
+
+    def _record(self, k, t, X, bits, msgs, grads) -> dict:
+        row = {"round": k, "time": float(t), "bits": int(bits), "messages": int(msgs),
+               "gradients": int(grads)}
+        if np.all(np.isfinite(X)):
+            row.update(metrics(self.problem, X, self.den))
+        else:
+            row.update({c: math.nan for c in self.columns if c not in row})
+        for c in self.columns:
+            self.trace[c].append(row[c])
+        if self.keep_iterates:
+            self.iterates.append(X.copy())
+        return row
+
+    def _check(self, k, row, bad) -> str | None:
+        st = self.stop
+        if bad or not (row["rel_err"] <= DIVERGENCE_REL_ERR):
+            return "diverged"
+        if st.target is not None and st.reached(row.get(st.metric, math.nan)):
+            if self.first_target is None:
+                self.first_target = {c: row[c] for c in
+                                     ("round", "time", "bits", "gradients")}
+            return "target"
+        if row["bits"] >= st.bits:
+            return "bits"
+        if row["time"] >= st.time:
+            return "time"
+        if k >= st.rounds:
+            return "rounds"
+        return None
+
+    def final(self) -> dict:
+        """The last record as a dict."""
+        return {c: self.trace[c][-1] for c in self.columns}

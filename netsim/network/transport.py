@@ -1,0 +1,166 @@
+"""Transport: turns message sizes into delivery times on a SimPy clock.
+
+Model of one transmission of ``bits`` bits from ``src`` to ``dst`` handed over at time t
+(store-and-forward, FIFO at every stage):
+
+1. optional sender uplink (shared by all of ``src``'s outgoing links), capacity U bit/s:
+   ``up_start = max(t, uplink_free[src])``, ``up_end = up_start + bits / U``;
+2. the directed link (src, dst), bandwidth B bit/s:
+   ``start = max(up_end, link_free[src, dst])``, ``end = start + bits / B``;
+3. propagation: ``arrive = end + latency + jitter`` (jitter drawn per message).
+
+With probability ``loss`` the transmission is lost: it still occupies the uplink and the
+link (its bits are counted) but never arrives. With ``on_loss = "retransmit"`` the sender
+hands the same message to the network again ``timeout`` seconds after serialization ended
+(the bits are counted again); with ``"drop"`` it is gone and the receiver's own timeout
+decides (see :mod:`netsim.runners.peer`).
+
+Because sends are issued in non-decreasing simulated time and every stage is FIFO, all
+three stages are computed in closed form at send time: the transport schedules exactly one
+event per delivered message (and one per retransmission), never a process per link.
+Random draws (loss, jitter) come from the link's own stream ``("link", src, dst)``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from typing import Any, Callable
+
+
+from netsim.network.links import LinkSpec, auto_timeout
+
+__all__ = ["Network", "MessageRecord"]
+
+Handler = Callable[[int, int, Any], None]  # (src, tag, payload) -> None
+
+
+class MessageRecord(tuple):
+    """One row of ``messages.csv``: (src, dst, bits, t_send, t_arrive, dropped, tag)."""
+
+    __slots__ = ()
+
+
+class Network:
+    """Directed links between nodes, with FIFO serialization, latency, jitter and loss.
+
+    Args:
+        env: the SimPy environment (its clock is the simulated time in seconds).
+        links: ``{(src, dst): LinkSpec}`` for every directed link that may carry traffic.
+        streams: a :class:`netsim.rng.Streams`; link ``(u, v)`` draws from ``("link", u, v)``.
+        uplink: optional ``{node: capacity in bit/s}`` (absent or inf: no uplink stage).
+        record_messages: keep one :class:`MessageRecord` per transmission in ``self.log``.
+    """
+
+    def __init__(self, env, links: dict, streams, uplink: dict | None = None,
+                 record_messages: bool = False):
+        self.env = env
+        self.links: dict[tuple[int, int], LinkSpec] = dict(links)
+        self.uplink = {n: c for n, c in (uplink or {}).items() if c != math.inf}
+        self._rng = {e: streams.generator("link", int(e[0]), int(e[1])) for e in self.links}
+        self._link_free = dict.fromkeys(self.links, 0.0)
+        self._uplink_free = dict.fromkeys(self.uplink, 0.0)
+        self._handlers: dict[int, Handler] = {}
+        self.record_messages = record_messages
+        self.log: list[MessageRecord] = []
+        # exact counters
+        self.link_bits = dict.fromkeys(self.links, 0)
+        self.link_messages = dict.fromkeys(self.links, 0)
+        self.link_drops = dict.fromkeys(self.links, 0)
+        self.sent_bits = defaultdict(int)        # per sending node
+        self.received_bits = defaultdict(int)    # per receiving node (delivered only)
+        self.tag_bits = defaultdict(int)         # per message tag (e.g. round), incl. retransmissions
+        self.tag_messages = defaultdict(int)
+        self.total_bits = 0
+        self.total_messages = 0
+        self.total_drops = 0
+        self.retransmissions = 0
+
+    # ------------------------------------------------------------------ wiring
+    def attach(self, node: int, handler: Handler) -> None:
+        """Route messages arriving at ``node`` to ``handler(src, tag, payload)``."""
+        self._handlers[node] = handler
+
+    def spec(self, src: int, dst: int) -> LinkSpec:
+        """The LinkSpec of directed link ``(src, dst)``."""
+        return self.links[(src, dst)]
+
+    # ------------------------------------------------------------------ sending
+    def send(self, src: int, dst: int, payload: Any, bits: int, tag: int = 0) -> float | None:
+        """Hand one message to the network now.
+
+        Args:
+            src, dst: the directed link's end points.
+            payload: delivered untouched to ``dst``'s handler.
+            bits: payload size in bits (the link's ``header_bits`` are added).
+            tag: accounting key (the round), for :attr:`tag_bits`.
+
+        Returns:
+            The arrival time, or None if this transmission was lost.
+        """
+        return self._transmit(src, dst, payload, int(bits), tag)
+
+    def _transmit(self, src, dst, payload, bits, tag):
+        env = self.env
+        now = env.now
+        spec = self.links[(src, dst)]
+        size = bits + spec.header_bits
+        t = now
+        cap = self.uplink.get(src)
+        if cap is not None:
+            t = max(t, self._uplink_free[src]) + size / cap
+            self._uplink_free[src] = t
+        start = max(t, self._link_free[(src, dst)])
+        end = start if spec.bandwidth == math.inf else start + size / spec.bandwidth
+        self._link_free[(src, dst)] = end
+        rng = self._rng[(src, dst)]
+        lost = spec.loss > 0.0 and rng.random() < spec.loss
+        delay = spec.latency
+        if spec.jitter is not None and not lost:
+            delay += float(spec.jitter.sample(rng))
+        # counters
+        self.link_bits[(src, dst)] += size
+        self.link_messages[(src, dst)] += 1
+        self.sent_bits[src] += size
+        self.tag_bits[tag] += size
+        self.tag_messages[tag] += 1
+        self.total_bits += size
+        self.total_messages += 1
+        if lost:
+            self.link_drops[(src, dst)] += 1
+            self.total_drops += 1
+            if self.record_messages:
+                self.log.append(MessageRecord((src, dst, size, now, math.nan, True, tag)))
+            if spec.on_loss == "retransmit":
+                rto = spec.timeout if spec.timeout is not None else auto_timeout(spec, bits)
+                ev = env.timeout(end - now + rto)
+                ev.callbacks.append(lambda _e: self._retransmit(src, dst, payload, bits, tag))
+            return None
+        arrive = end + delay
+        if self.record_messages:
+            self.log.append(MessageRecord((src, dst, size, now, arrive, False, tag)))
+        ev = env.timeout(arrive - now)
+        ev.callbacks.append(lambda _e: self._deliver(src, dst, tag, payload, size))
+        return arrive
+
+    def _retransmit(self, src, dst, payload, bits, tag):
+        self.retransmissions += 1
+        self._transmit(src, dst, payload, bits, tag)
+
+    def _deliver(self, src, dst, tag, payload, size):
+        self.received_bits[dst] += size
+        handler = self._handlers.get(dst)
+        if handler is not None:
+            handler(src, tag, payload)
+
+    # ------------------------------------------------------------------ reporting
+    def bits_through(self, tag: int) -> int:
+        """Bits of all transmissions tagged <= ``tag`` (cumulative ledger)."""
+        return sum(b for t, b in self.tag_bits.items() if t <= tag)
+
+    def per_link_table(self) -> list[tuple[int, int, int, int, int]]:
+        """Rows ``(src, dst, bits, messages, drops)`` for every link, sorted."""
+        return [(u, v, self.link_bits[(u, v)], self.link_messages[(u, v)], self.link_drops[(u, v)])
+                for (u, v) in sorted(self.links)]
+
+

@@ -1,0 +1,114 @@
+"""Peer-round runner: one SimPy process per agent of a decentralized algorithm.
+
+Round k of agent i (DESIGN.md "One peer round"):
+
+1. ``work = agent.local_step()``; wait ``compute.duration(i, work)`` simulated seconds;
+2. hand ``agent.outgoing()`` to the network, each message tagged k (a broadcast is one
+   point-to-point copy per neighbour);
+3. wait until every neighbour's round-k message has arrived; on links that drop messages
+   (``on_loss = "drop"``) wait at most the link timeout, after which the missing ones count as
+   lost; messages of a round the agent has already left are discarded as late;
+4. ``agent.incoming({j: value or None})``; report to the monitor.
+
+Sender and receiver keep their own state; nothing here reads another agent's variables.
+"""
+
+from __future__ import annotations
+
+import math
+
+from netsim.network.links import auto_timeout
+
+__all__ = ["PeerRunner"]
+
+
+class PeerRunner:
+    """Drives a list of peer agents on a SimPy environment.
+
+    Args:
+        env: SimPy environment.
+        agents: per-agent state machines (:class:`netsim.algorithms.base.PeerAgent`).
+        graph: the undirected communication graph.
+        network: the transport.
+        compute: the :class:`~netsim.compute.ComputeModel`.
+        monitor: the :class:`~netsim.monitor.Monitor`.
+        rounds: the last round any agent runs.
+    """
+
+    def __init__(self, env, agents, graph, network, compute, monitor, rounds):
+        self.env = env
+        self.agents = agents
+        self.net = network
+        self.compute = compute
+        self.monitor = monitor
+        self.rounds = rounds
+        n = len(agents)
+        self.neighbors = [sorted(graph.neighbors(i)) for i in range(n)]
+        self._inbox = [dict() for _ in range(n)]       # round -> {src: value}
+        self._round = [1] * n                          # round each agent is in
+        self._waiting = [None] * n                     # (round, event) while waiting
+        self.late = 0                                  # messages discarded as late
+        self.timeouts = 0                              # waits that ended by timeout
+        for i in range(n):
+            network.attach(i, self._handler(i))
+        self._lossy_in = [[j for j in self.neighbors[i]
+                           if network.spec(j, i).loss > 0 and network.spec(j, i).on_loss == "drop"]
+                          for i in range(n)]
+
+    def start(self) -> None:
+        """Create one process per agent."""
+        for i in range(len(self.agents)):
+            self.env.process(self._agent(i))
+
+    def _handler(self, i):
+        def deliver(src, tag, value):
+            if tag < self._round[i]:
+                self.late += 1
+                return
+            box = self._inbox[i].setdefault(tag, {})
+            box[src] = value
+            w = self._waiting[i]
+            if w is not None and w[0] == tag and len(box) == len(self.neighbors[i]):
+                self._waiting[i] = None
+                w[1].succeed()
+        return deliver
+
+    def _timeout(self, i, bits) -> float | None:
+        lossy = self._lossy_in[i]
+        if not lossy:
+            return None
+        return max(self.net.spec(j, i).timeout if self.net.spec(j, i).timeout is not None
+                   else auto_timeout(self.net.spec(j, i), bits) for j in lossy)
+
+    def _agent(self, i):
+        env, agent, net, mon = self.env, self.agents[i], self.net, self.monitor
+        nbrs = self.neighbors[i]
+        for k in range(1, self.rounds + 1):
+            if mon.stopped:
+                return
+            self._round[i] = k
+            work = agent.local_step()
+            dt = self.compute.duration(i, work)
+            if dt > 0:
+                yield env.timeout(dt)
+            bits = 0
+            for out in agent.outgoing():
+                bits = max(bits, out.bits)
+                for j in (nbrs if out.dst is None else (out.dst,)):
+                    net.send(i, j, out.value, out.bits, tag=k)
+            box = self._inbox[i].get(k, {})
+            if len(box) < len(nbrs):
+                ev = env.event()
+                self._waiting[i] = (k, ev)
+                limit = self._timeout(i, bits)
+                if limit is None or limit == math.inf:
+                    yield ev
+                else:
+                    yield ev | env.timeout(limit)
+                    if not ev.triggered:
+                        self.timeouts += 1
+                self._waiting[i] = None
+            box = self._inbox[i].pop(k, {})
+            self._round[i] = k + 1
+            agent.incoming({j: box.get(j) for j in nbrs})
+            mon.agent_done(i, k, env.now, agent.x, work.gradients)

@@ -1,0 +1,478 @@
+"""Scenario files: TOML -> validated, fully resolved scenario (SCENARIO.md is the contract).
+
+``load(path)`` reads the file, applies ``--set`` overrides, fills every default, checks every
+key against the tables below and returns a frozen :class:`Scenario`. Unknown keys, wrong
+types, bad units and out-of-range values raise :class:`~netsim.errors.ScenarioError` with one
+line naming the file, the dotted key, the value and what is allowed. Values keep the form the
+user wrote ("10 Mbit/s"); :mod:`netsim.simulate` parses them into SI specs.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import math
+import numbers
+import pathlib
+import re
+from dataclasses import dataclass, field
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # pragma: no cover - Python < 3.11
+    import tomli as tomllib
+
+from netsim.errors import ScenarioError, must
+
+__all__ = ["Scenario", "load", "from_dict", "dump_toml", "apply_overrides", "parse_override",
+           "DEFAULTS"]
+
+INF = "inf"
+
+#: every section's keys with their defaults (None: optional, no default)
+DEFAULTS = {
+    "name": None,
+    "description": "",
+    "seed": 0,
+    "network": {"topology": "ring", "agents": 10},
+    "links": {"bandwidth": INF, "latency": "0 s", "jitter": "0 s", "loss": 0.0,
+              "on_loss": "drop", "sharing": "fifo", "model": "ideal", "uplink": INF,
+              "header_bits": 0, "timeout": "auto"},
+    "compute": {"gradient_time": "10 us", "solve_time": "auto", "heterogeneity": 1.0,
+                "noise": 1.0},
+    "stragglers": {"fraction": 0.0, "slowdown": 1.0, "agents": None},
+    "problem": {"kind": "logistic", "samples_per_agent": 100, "features": 20,
+                "regularization": 0.01, "data": "synthetic", "partition": "iid"},
+    "algorithm": {"name": "lt-admm-vr", "x0": "zeros", "batch": 1},
+    "compressor": {"name": "none"},
+    "stop": {"rounds": 1000, "time": INF, "target": None, "metric": "rel_err", "bits": INF},
+    "output": {"dir": "results", "iterates": False, "messages": False, "plots": True,
+               "every": 1},
+}
+TOP_KEYS = ("name", "description", "seed", "network", "compute", "problem", "algorithm",
+            "stop", "output", "sweep", "variant")
+
+
+def _unknown(key_prefix, key, allowed, source=None):
+    near = difflib.get_close_matches(key, list(allowed), n=1)
+    hint = f" — did you mean '{near[0]}'?" if near else ""
+    full = f"{key_prefix}.{key}" if key_prefix else key
+    allowed_s = ", ".join(sorted(allowed))
+    return ScenarioError(full, f"is not a known key{hint} (allowed: {allowed_s})", source)
+
+
+def _table(data, key):
+    if not isinstance(data, dict):
+        raise must(key, "a table", data)
+    return data
+
+
+def _check_keys(table, allowed, prefix):
+    for k in table:
+        if k not in allowed:
+            raise _unknown(prefix, k, allowed)
+
+
+def _int(v, key, lo=None, hi=None):
+    if isinstance(v, bool) or not isinstance(v, numbers.Integral):
+        raise must(key, "an integer" + _range(lo, hi), v)
+    if (lo is not None and v < lo) or (hi is not None and v > hi):
+        raise must(key, "an integer" + _range(lo, hi), v)
+    return int(v)
+
+
+def _range(lo, hi):
+    if lo is not None and hi is not None:
+        return f" in [{lo}, {hi}]"
+    if lo is not None:
+        return f" >= {lo}"
+    return ""
+
+
+def _real(v, key, lo=None, hi=None, lo_open=False, hi_open=False):
+    if isinstance(v, bool) or not isinstance(v, numbers.Real) or math.isnan(v):
+        raise must(key, "a number", v)
+    bad = ((lo is not None and (v < lo or (lo_open and v == lo)))
+           or (hi is not None and (v > hi or (hi_open and v == hi))))
+    if bad:
+        lb = "(" if lo_open else "["
+        rb = ")" if hi_open else "]"
+        raise must(key, f"a number in {lb}{lo}, {hi}{rb}", v)
+    return float(v)
+
+
+def _bool(v, key):
+    if not isinstance(v, bool):
+        raise must(key, "true or false", v)
+    return v
+
+
+def _str(v, key, options=None):
+    if not isinstance(v, str):
+        raise must(key, "a string" if options is None else
+                   "one of " + ", ".join(repr(o) for o in options), v)
+    if options is not None and v not in options:
+        near = difflib.get_close_matches(v, list(options), n=1)
+        hint = f" — did you mean '{near[0]}'?" if near else ""
+        raise must(key, "one of " + ", ".join(repr(o) for o in options) + hint, v)
+    return v
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated scenario.
+
+    Attributes:
+        data: the fully resolved scenario as plain TOML-able data (defaults filled in).
+        source: the file it came from (or None).
+        base_dir: folder against which relative data paths resolve.
+        label: the variant label ("" for the base scenario).
+    """
+
+    data: dict
+    source: str | None = None
+    base_dir: pathlib.Path = field(default_factory=pathlib.Path.cwd)
+    label: str = ""
+
+    @property
+    def name(self) -> str:
+        """The scenario's name."""
+        return self.data["name"]
+
+    def variants(self) -> list["Scenario"]:
+        """One Scenario per ``[[variant]]`` (itself if there is none)."""
+        raw = self.data.get("variant") or []
+        if not raw:
+            return [self]
+        out = []
+        for v in raw:
+            merged = copy.deepcopy(self.data)
+            merged.pop("variant", None)
+            over = {k: val for k, val in v.items() if k != "label"}
+            _deep_merge(merged, over)
+            sc = from_dict(merged, self.source, self.base_dir, _validated_raw=True)
+            out.append(Scenario(sc.data, self.source, self.base_dir, v["label"]))
+        return out
+
+    def with_overrides(self, overrides: dict) -> "Scenario":
+        """A new Scenario with dotted-key overrides applied (re-validated)."""
+        data = copy.deepcopy(self.data)
+        apply_overrides(data, overrides)
+        return from_dict(data, self.source, self.base_dir)
+
+
+def _deep_merge(dst, src):
+    for k, v in src.items():
+        if isinstance(v, dict) and isinstance(dst.get(k), dict):
+            _deep_merge(dst[k], v)
+        else:
+            dst[k] = copy.deepcopy(v)
+
+
+def parse_override(text: str) -> tuple[str, object]:
+    """``"algorithm.tau=5"`` -> ("algorithm.tau", 5); the value is read as TOML, else a string."""
+    if "=" not in text:
+        raise ScenarioError("--set", f"must look like key=value; got {text!r}")
+    key, val = text.split("=", 1)
+    key, val = key.strip(), val.strip()
+    if not re.fullmatch(r"[A-Za-z0-9_\-]+(\.[A-Za-z0-9_\-]+)*", key):
+        raise ScenarioError("--set", f"key must be dotted names like algorithm.tau; got {key!r}")
+    try:
+        return key, tomllib.loads(f"v = {val}")["v"]
+    except tomllib.TOMLDecodeError:
+        return key, val
+
+
+def apply_overrides(data: dict, overrides: dict) -> None:
+    """Set each dotted key of ``overrides`` in the nested dict ``data`` (in place)."""
+    for key, val in overrides.items():
+        parts = key.split(".")
+        node = data
+        for p in parts[:-1]:
+            nxt = node.get(p)
+            if nxt is None:
+                nxt = node[p] = {}
+            if not isinstance(nxt, dict):
+                raise ScenarioError(key, f"cannot be set: '{p}' is not a table")
+            node = nxt
+        node[parts[-1]] = val
+
+
+def load(path, overrides: dict | None = None) -> Scenario:
+    """Read, override and validate a scenario file.
+
+    Args:
+        path: the TOML file.
+        overrides: ``{"dotted.key": value}`` applied before validation.
+    """
+    path = pathlib.Path(path)
+    src = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError("", f"scenario file not found: {src!r}") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ScenarioError("", f"cannot read scenario file {src!r}: {e}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ScenarioError("", f"is not valid TOML: {e}", src) from None
+    data.setdefault("name", path.stem)
+    if overrides:
+        try:
+            apply_overrides(data, overrides)
+        except ScenarioError as e:
+            raise e.with_source(src) from None
+    return from_dict(data, src, path.parent.resolve())
+
+
+def from_dict(data: dict, source: str | None = None, base_dir=None,
+              _validated_raw: bool = False) -> Scenario:
+    """Validate a scenario given as nested dicts (as parsed from TOML)."""
+    base = pathlib.Path(base_dir) if base_dir is not None else pathlib.Path.cwd()
+    try:
+        resolved = _resolve(copy.deepcopy(data), base)
+    except ScenarioError as e:
+        raise e.with_source(source) if source else e from None
+    return Scenario(resolved, source, base)
+
+
+# --------------------------------------------------------------------------- resolution
+def _resolve(data: dict, base: pathlib.Path) -> dict:
+    from netsim.algorithms.registry import ALGORITHMS, COMMON_PARAMS
+    from netsim.compression.registry import make_compressor
+    from netsim.network.topology import TOPOLOGIES
+
+    _table(data, "scenario")
+    _check_keys(data, TOP_KEYS, "")
+    out = {}
+    out["name"] = _str(data.get("name") or "scenario", "name")
+    if not re.fullmatch(r"[A-Za-z0-9_.\-]+", out["name"]) or out["name"] in (".", ".."):
+        raise must("name", "letters, digits, '_', '-' or '.' (it names a folder)", out["name"])
+    out["description"] = _str(data.get("description", ""), "description")
+    out["seed"] = _int(data.get("seed", 0), "seed", 0)
+
+    # network
+    net = dict(_table(data.get("network", {}), "network"))
+    links = dict(_table(net.pop("links", {}), "network.links"))
+    topo = _str(net.get("topology", DEFAULTS["network"]["topology"]), "network.topology",
+                tuple(TOPOLOGIES))
+    tparams = TOPOLOGIES[topo].params
+    _check_keys(net, ("topology", "agents", *tparams), "network")
+    n_agents = _int(net.get("agents", DEFAULTS["network"]["agents"]), "network.agents", 2)
+    rnet = {"topology": topo, "agents": n_agents}
+    for p, default in tparams.items():
+        val = net.get(p, default)
+        if val is not None:
+            rnet[p] = val
+    rlinks = _links(links)
+    rnet["links"] = rlinks
+    out["network"] = rnet
+
+    out["compute"] = _compute(dict(_table(data.get("compute", {}), "compute")), n_agents)
+
+    prob = dict(_table(data.get("problem", {}), "problem"))
+    rprob = dict(DEFAULTS["problem"])
+    rprob.update(prob)
+    out["problem"] = rprob   # checked in full by netsim.problems.make_problem
+
+    alg = dict(_table(data.get("algorithm", {}), "algorithm"))
+    name = _str(alg.get("name", DEFAULTS["algorithm"]["name"]), "algorithm.name",
+                tuple(ALGORITHMS))
+    info = ALGORITHMS[name]
+    _check_keys(alg, (*COMMON_PARAMS, *info.params), "algorithm")
+    ralg = {"name": name}
+    for p, par in info.params.items():
+        v = alg.get(p, par.default)
+        par.check(v, f"algorithm.{p}")
+        ralg[p] = v
+    from netsim.algorithms.params import batch as _batch
+    ralg["batch"] = alg.get("batch", DEFAULTS["algorithm"]["batch"])
+    _batch(ralg["batch"], "algorithm.batch")
+    x0 = alg.get("x0", "zeros")
+    if not isinstance(x0, str):
+        raise must("algorithm.x0", '"zeros", "random" or a path to an .npz file', x0)
+    if x0 not in ("zeros", "random") and not x0.endswith(".npz"):
+        raise must("algorithm.x0", '"zeros", "random" or a path to an .npz file', x0)
+    ralg["x0"] = x0
+    comp = dict(_table(alg.get("compressor", DEFAULTS["compressor"]), "algorithm.compressor"))
+    comp.setdefault("name", "none")
+    dim_probe = 1 << 20   # parameter checks that need dim (k <= dim) are repeated at build
+    make_compressor(comp, dim_probe, "algorithm.compressor")
+    ralg["compressor"] = comp
+    out["algorithm"] = ralg
+
+    out["stop"] = _stop(dict(_table(data.get("stop", {}), "stop")))
+    out["output"] = _output(dict(_table(data.get("output", {}), "output")))
+    if "sweep" in data:
+        sw = _table(data["sweep"], "sweep")
+        for k, v in sw.items():
+            if not isinstance(v, list) or not v:
+                raise must(f"sweep.{k}", "a non-empty list of values", v)
+        out["sweep"] = sw
+    if "variant" in data:
+        vs = data["variant"]
+        if not isinstance(vs, list) or not all(isinstance(v, dict) for v in vs):
+            raise must("variant", "an array of tables [[variant]]", vs)
+        labels = []
+        for idx, v in enumerate(vs):
+            lab = v.get("label")
+            if not isinstance(lab, str) or not lab:
+                raise must(f"variant[{idx}].label", "a non-empty string", lab)
+            if lab in labels:
+                raise must(f"variant[{idx}].label", "unique", lab)
+            labels.append(lab)
+            _check_keys(v, ("label", *TOP_KEYS[2:9]), f"variant[{idx}]")
+        out["variant"] = vs
+    return out
+
+
+def _links(links: dict) -> dict:
+    from netsim.distributions import make_distribution
+    from netsim.units import parse_quantity
+
+    d = DEFAULTS["links"]
+    _check_keys(links, d, "network.links")
+    r = {k: links.get(k, v) for k, v in d.items()}
+    bw = parse_quantity(r["bandwidth"], "rate", "network.links.bandwidth")
+    if bw <= 0:
+        raise must("network.links.bandwidth", "a rate > 0 (or 'inf')", r["bandwidth"])
+    parse_quantity(r["latency"], "time", "network.links.latency")
+    make_distribution(r["jitter"], "network.links.jitter", kind="time")
+    _real(r["loss"], "network.links.loss", 0.0, 1.0, hi_open=True)
+    _str(r["on_loss"], "network.links.on_loss", ("drop", "retransmit"))
+    _str(r["sharing"], "network.links.sharing", ("fifo", "fair"))
+    if r["sharing"] != "fifo":
+        raise ScenarioError("network.links.sharing",
+                            f"must be 'fifo' in this version ('fair' is not implemented yet); "
+                            f"got {r['sharing']!r}")
+    _str(r["model"], "network.links.model", ("ideal", "tcp"))
+    if r["model"] != "ideal":
+        raise ScenarioError("network.links.model",
+                            f"must be 'ideal' in this version ('tcp' is not implemented yet); "
+                            f"got {r['model']!r}")
+    up = parse_quantity(r["uplink"], "rate", "network.links.uplink")
+    if up <= 0:
+        raise must("network.links.uplink", "a rate > 0 (or 'inf')", r["uplink"])
+    _int(r["header_bits"], "network.links.header_bits", 0)
+    if r["timeout"] != "auto":
+        t = parse_quantity(r["timeout"], "time", "network.links.timeout")
+        if not t > 0:
+            raise must("network.links.timeout", "'auto' or a time > 0", r["timeout"])
+    if r["on_loss"] == "retransmit" and r["loss"] > 0.999:
+        raise must("network.links.loss", "< 0.999 with on_loss = 'retransmit'", r["loss"])
+    return r
+
+
+def _compute(c: dict, n_agents: int) -> dict:
+    from netsim.distributions import make_distribution
+    from netsim.units import parse_quantity
+
+    d = DEFAULTS["compute"]
+    st = dict(_table(c.pop("stragglers", {}), "compute.stragglers"))
+    _check_keys(c, d, "compute")
+    r = {k: c.get(k, v) for k, v in d.items()}
+    parse_quantity(r["gradient_time"], "time", "compute.gradient_time")
+    if r["solve_time"] != "auto":
+        parse_quantity(r["solve_time"], "time", "compute.solve_time")
+    for k in ("heterogeneity", "noise"):
+        dist = make_distribution(r[k], f"compute.{k}")
+        _positive_dist(dist, f"compute.{k}", r[k])
+    ds = DEFAULTS["stragglers"]
+    _check_keys(st, ds, "compute.stragglers")
+    rs = {k: st.get(k, v) for k, v in ds.items()}
+    _real(rs["fraction"], "compute.stragglers.fraction", 0.0, 1.0)
+    dist = make_distribution(rs["slowdown"], "compute.stragglers.slowdown")
+    _positive_dist(dist, "compute.stragglers.slowdown", rs["slowdown"])
+    if rs["agents"] is None:
+        rs.pop("agents")
+    else:
+        ag = rs["agents"]
+        if not isinstance(ag, list):
+            raise must("compute.stragglers.agents", "a list of agent indices", ag)
+        for a in ag:
+            _int(a, "compute.stragglers.agents", 0, n_agents - 1)
+    r["stragglers"] = rs
+    return r
+
+
+def _positive_dist(dist, key, raw):
+    if dist.is_constant and not dist.mean > 0:
+        raise must(key, "a factor > 0 (or a distribution table)", raw)
+
+
+def _stop(s: dict) -> dict:
+    from netsim.monitor import TRACE_COLUMNS
+    from netsim.units import parse_quantity
+
+    d = DEFAULTS["stop"]
+    _check_keys(s, d, "stop")
+    r = {k: s.get(k, v) for k, v in d.items()}
+    _int(r["rounds"], "stop.rounds", 1)
+    parse_quantity(r["time"], "time", "stop.time")
+    if r["target"] is None:
+        r.pop("target")
+    else:
+        _real(r["target"], "stop.target")
+    _str(r["metric"], "stop.metric", (*TRACE_COLUMNS[1:], "accuracy"))
+    parse_quantity(r["bits"], "size", "stop.bits", allow_inf=True)
+    return r
+
+
+def _output(o: dict) -> dict:
+    d = DEFAULTS["output"]
+    _check_keys(o, d, "output")
+    r = {k: o.get(k, v) for k, v in d.items()}
+    _str(r["dir"], "output.dir")
+    for k in ("iterates", "messages", "plots"):
+        _bool(r[k], f"output.{k}")
+    _int(r["every"], "output.every", 1)
+    return r
+
+
+# --------------------------------------------------------------------------- TOML writer
+def _toml_value(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, numbers.Integral):
+        return str(int(v))
+    if isinstance(v, numbers.Real):
+        if math.isinf(v):
+            return "inf" if v > 0 else "-inf"
+        if math.isnan(v):
+            return "nan"
+        return repr(float(v))
+    if isinstance(v, str):
+        return '"' + v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    if isinstance(v, list):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(x)}" for k, x in v.items()) + " }"
+    raise TypeError(f"cannot write {type(v).__name__} to TOML")
+
+
+def _toml_key(k: str) -> str:
+    return k if re.fullmatch(r"[A-Za-z0-9_\-]+", k) else _toml_value(k)
+
+
+def dump_toml(data: dict) -> str:
+    """Serialize nested dicts to TOML (tables as [sections], variants as [[variant]])."""
+    lines: list[str] = []
+
+    def table(d, path):
+        scalars = {k: v for k, v in d.items()
+                   if not isinstance(v, dict) and not (k == "variant" and not path)}
+        subs = {k: v for k, v in d.items() if isinstance(v, dict)}
+        if path and (scalars or not subs):
+            lines.append(f"\n[{'.'.join(_toml_key(p) for p in path)}]")
+        for k, v in scalars.items():
+            lines.append(f"{_toml_key(k)} = {_toml_value(v)}")
+        for k, v in subs.items():
+            table(v, path + [k])
+
+    table(data, [])
+    for v in data.get("variant", []) or []:
+        lines.append("\n[[variant]]")
+        for k, x in v.items():
+            lines.append(f"{_toml_key(k)} = {_toml_value(x)}")
+    return "\n".join(lines).lstrip("\n") + "\n"

@@ -1,0 +1,292 @@
+"""Build a simulation from a scenario and run it to a stop rule.
+
+``run(scenario) -> Result``: topology, problem, transport, compute model, agents, monitor,
+runner; then the SimPy loop until a stop rule fires (target / rounds / time / bits), the
+iterates blow up (``diverged``) or nothing is left to happen (``stalled``).
+"""
+
+from __future__ import annotations
+
+import math
+import pathlib
+import time as _time
+from dataclasses import dataclass, field
+
+import numpy as np
+import simpy
+
+from netsim.errors import ScenarioError, must
+from netsim.rng import Streams
+from netsim.scenario import Scenario, load
+
+__all__ = ["Result", "Simulation", "build", "run"]
+
+
+@dataclass
+class Result:
+    """What one run produced.
+
+    Attributes:
+        scenario: the resolved scenario that was run.
+        trace: column name -> numpy array (one entry per record).
+        summary: how it ended and the headline numbers (``summary.json``).
+        iterates: models of every record, shape (records, agents, dim), if kept.
+        messages: one tuple (src, dst, bits, t_send, t_arrive, dropped, round) per
+            transmission, if kept.
+        links: rows (src, dst, bits, messages, drops) per directed link.
+    """
+
+    scenario: Scenario
+    trace: dict
+    summary: dict
+    iterates: np.ndarray | None = None
+    messages: list | None = None
+    links: list = field(default_factory=list)
+
+    def write(self, out_dir=None) -> pathlib.Path:
+        """Write the run's files under ``out_dir`` (default ``output.dir``); see results.py."""
+        from netsim.results import write_result
+        return write_result(self, out_dir)
+
+
+@dataclass
+class Simulation:
+    """Everything built for one run (exposed for tests and notebooks)."""
+
+    env: simpy.Environment
+    problem: object
+    graph: object
+    network: object
+    compute: object
+    agents: list
+    monitor: object
+    runner: object
+    x0: np.ndarray
+    stop_event: simpy.Event
+
+
+def _x0(spec, problem, streams, base_dir) -> np.ndarray:
+    n, d = problem.n_agents, problem.dim
+    if spec == "zeros":
+        return np.zeros((n, d))
+    if spec == "random":
+        return np.stack([streams.generator("x0", i).standard_normal(d) for i in range(n)])
+    path = (base_dir / spec).resolve()
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            x0 = np.asarray(f["x0"], dtype=float)
+    except FileNotFoundError:
+        raise must("algorithm.x0", "an existing .npz file", str(path)) from None
+    except (KeyError, ValueError, OSError) as e:
+        raise ScenarioError("algorithm.x0", f"must be an .npz file with an array 'x0'; "
+                            f"got {str(path)!r} ({e})") from None
+    if x0.shape != (n, d) or not np.all(np.isfinite(x0)):
+        raise must("algorithm.x0", f"a finite array of shape ({n}, {d})",
+                   f"{path.name}: shape {x0.shape}")
+    return x0
+
+
+def _link_specs(graph, links: dict):
+    from netsim.distributions import make_distribution
+    from netsim.network.links import LinkSpec
+    from netsim.units import parse_quantity
+
+    def spec_from(r, where):
+        jitter = make_distribution(r["jitter"], f"{where}.jitter", kind="time")
+        if jitter.is_constant and jitter.mean == 0:
+            jitter = None
+        return LinkSpec(
+            bandwidth=parse_quantity(r["bandwidth"], "rate", f"{where}.bandwidth"),
+            latency=parse_quantity(r["latency"], "time", f"{where}.latency"),
+            jitter=jitter, loss=float(r["loss"]), on_loss=r["on_loss"],
+            timeout=None if r["timeout"] == "auto" else
+            parse_quantity(r["timeout"], "time", f"{where}.timeout"),
+            header_bits=int(r["header_bits"]))
+
+    default = spec_from(links, "network.links")
+    specs = {}
+    per_edge_keys = ("bandwidth", "latency", "jitter", "loss")
+    for u, v, attrs in graph.edges(data=True):
+        own = {k: attrs[k] for k in per_edge_keys if k in attrs and attrs[k] not in ("", None)}
+        s = default
+        if own:
+            r = dict(links)
+            r.update(own)
+            s = spec_from(r, f"network.file (edge {u},{v})")
+            if not 0 <= s.loss < 1:
+                raise must(f"network.file (edge {u},{v}) loss", "in [0, 1)", s.loss)
+        specs[(u, v)] = s
+        specs[(v, u)] = s
+    return specs
+
+
+def _compute_spec(c: dict, n_agents: int):
+    from netsim.compute import ComputeSpec
+    from netsim.distributions import make_distribution
+    from netsim.units import parse_quantity
+
+    def dist(raw, key):
+        d = make_distribution(raw, key)
+        return None if d.is_constant and d.mean == 1.0 else d
+
+    st = c["stragglers"]
+    return ComputeSpec(
+        gradient_time=parse_quantity(c["gradient_time"], "time", "compute.gradient_time"),
+        solve_time=None if c["solve_time"] == "auto" else
+        parse_quantity(c["solve_time"], "time", "compute.solve_time"),
+        heterogeneity=dist(c["heterogeneity"], "compute.heterogeneity"),
+        noise=dist(c["noise"], "compute.noise"),
+        straggler_fraction=float(st["fraction"]),
+        straggler_agents=tuple(st["agents"]) if "agents" in st else None,
+        slowdown=dist(st["slowdown"], "compute.stragglers.slowdown"))
+
+
+def build(scenario: Scenario, progress=None) -> Simulation:
+    """Construct every component of a run (nothing is simulated yet)."""
+    from netsim.algorithms.registry import ALGORITHMS
+    from netsim.compression.registry import make_compressor
+    from netsim.compute import ComputeModel
+    from netsim.monitor import Monitor, StopSpec
+    from netsim.network.topology import build_topology, check_peer_graph
+    from netsim.network.transport import Network
+    from netsim.problems import make_problem
+    from netsim.runners.peer import PeerRunner
+    from netsim.units import parse_quantity
+
+    d = scenario.data
+    streams = Streams(d["seed"])
+    net = d["network"]
+    n = net["agents"]
+    tparams = {k: v for k, v in net.items() if k not in ("topology", "agents", "links")}
+    graph = build_topology(net["topology"], n, streams.generator("topology"), tparams,
+                           key="network", base_dir=scenario.base_dir)
+    check_peer_graph(graph, key="network.topology")
+
+    alg = d["algorithm"]
+    info = ALGORITHMS[alg["name"]]
+    problem = make_problem(d["problem"], n, streams, scenario.base_dir, key="problem")
+    if info.smooth_only and problem.l1 > 0:
+        raise ScenarioError("algorithm.name", f"must be an algorithm that handles an l1 term "
+                            f"(e.g. 'admm') for problem.kind = {d['problem']['kind']!r}; "
+                            f"got {alg['name']!r}")
+    params = {p: par.check(alg[p], f"algorithm.{p}") for p, par in info.params.items()}
+    params["batch"] = alg["batch"]
+    compressor = make_compressor(dict(alg["compressor"]), problem.dim, "algorithm.compressor")
+    x0 = _x0(alg["x0"], problem, streams, scenario.base_dir)
+
+    env = simpy.Environment()
+    links = d["network"]["links"]
+    up = parse_quantity(links["uplink"], "rate", "network.links.uplink")
+    network = Network(env, _link_specs(graph, links), streams,
+                      uplink={i: up for i in range(n)} if up != math.inf else None,
+                      record_messages=d["output"]["messages"])
+    compute = ComputeModel(_compute_spec(d["compute"], n),
+                           [a.m for a in problem.agents], streams)
+    agents = info.build(problem, graph, params, x0, streams, compressor)
+
+    s = d["stop"]
+    stop = StopSpec(rounds=s["rounds"], time=parse_quantity(s["time"], "time", "stop.time"),
+                    target=s.get("target"), metric=s["metric"],
+                    bits=parse_quantity(s["bits"], "size", "stop.bits", allow_inf=True))
+    if stop.metric == "accuracy" and not problem.classifier:
+        raise ScenarioError("stop.metric", f"must be a trace column of this problem; 'accuracy' "
+                            f"needs a classifier, got problem.kind = {d['problem']['kind']!r}")
+    stop_event = env.event()
+
+    def on_stop(reason):
+        if not stop_event.triggered:
+            stop_event.succeed(reason)
+
+    monitor = Monitor(problem, x0, stop, network, on_stop, every=d["output"]["every"],
+                      keep_iterates=d["output"]["iterates"], progress=progress)
+    runner = PeerRunner(env, agents, graph, network, compute, monitor, stop.rounds)
+    return Simulation(env, problem, graph, network, compute, agents, monitor, runner, x0,
+                      stop_event)
+
+
+def run(scenario, *, progress: bool = False, **overrides) -> Result:
+    """Run a scenario (a :class:`Scenario` or a path) and return its :class:`Result`.
+
+    Args:
+        scenario: a Scenario or a path to a TOML file.
+        progress: show a tqdm bar (after 2 s) on stderr.
+        **overrides: dotted keys given as ``algorithm__tau=5`` or ``**{"algorithm.tau": 5}``.
+    """
+    from tqdm.auto import tqdm
+
+    over = {k.replace("__", "."): v for k, v in overrides.items()}
+    if not isinstance(scenario, Scenario):
+        scenario = load(scenario, over)
+    elif over:
+        scenario = scenario.with_overrides(over)
+    bar = tqdm(total=scenario.data["stop"]["rounds"], delay=2.0, unit="round",
+               desc=scenario.name + (f" [{scenario.label}]" if scenario.label else ""),
+               disable=not progress, leave=False)
+    wall = _time.perf_counter()
+    try:
+        sim = build(scenario, progress=bar if progress else None)
+        sim.runner.start()
+        stop_time = sim.monitor.stop.time
+        if stop_time != math.inf:
+            t_ev = sim.env.timeout(stop_time)
+            t_ev.callbacks.append(lambda _e: _time_up(sim))
+        try:
+            sim.env.run(until=sim.stop_event)
+        except RuntimeError as e:
+            if "No scheduled events left" not in str(e):
+                raise
+            if sim.monitor.end is None:
+                sim.monitor.end, sim.monitor.end_round = "stalled", sim.monitor.trace["round"][-1]
+        runtime = _time.perf_counter() - wall
+    finally:
+        bar.close()
+    return _result(scenario, sim, runtime)
+
+
+def _time_up(sim):
+    mon = sim.monitor
+    if mon.end is None:
+        mon.end, mon.end_round = "time", mon.trace["round"][-1]
+        if not sim.stop_event.triggered:
+            sim.stop_event.succeed("time")
+
+
+def _result(scenario, sim, runtime) -> Result:
+    from netsim import __version__
+
+    mon, net = sim.monitor, sim.network
+    trace = {c: np.asarray(v) for c, v in mon.trace.items()}
+    final = mon.final()
+    st = mon.stop
+    target = {"metric": st.metric, "value": st.target,
+              "reached": mon.first_target is not None}
+    if mon.first_target is not None:
+        target.update(mon.first_target)
+    summary = {
+        "name": scenario.name,
+        "label": scenario.label,
+        "algorithm": scenario.data["algorithm"]["name"],
+        "seed": scenario.data["seed"],
+        "end": mon.end or "rounds",
+        "end_round": mon.end_round,
+        "rounds": int(final["round"]),
+        "time": float(final["time"]),
+        "bits": int(final["bits"]),
+        "messages": int(final["messages"]),
+        "gradients": int(final["gradients"]),
+        "target": target,
+        "final": {c: float(final[c]) for c in mon.columns
+                  if c not in ("round", "time", "bits", "messages", "gradients")},
+        "network": {"transmissions": net.total_messages, "drops": net.total_drops,
+                    "retransmissions": net.retransmissions, "late": sim.runner.late,
+                    "timeouts": sim.runner.timeouts},
+        "agents": sim.problem.n_agents,
+        "dim": sim.problem.dim,
+        "edges": sim.graph.number_of_edges(),
+        "slow_agents": sim.compute.slow_agents,
+        "runtime_s": round(runtime, 3),
+        "netsim_version": __version__,
+    }
+    iterates = np.stack(mon.iterates) if mon.iterates else None
+    return Result(scenario, trace, summary, iterates,
+                  list(net.log) if net.record_messages else None, net.per_link_table())
