@@ -24,7 +24,10 @@ BASE = {
 def _scenario(overrides):
     data = {k: (dict(v) if isinstance(v, dict) else v) for k, v in BASE.items()}
     for k, v in overrides.items():
-        data.setdefault(k, {}).update(v)
+        if k == "network":
+            data[k] = v            # a topology brings its own parameters
+        else:
+            data.setdefault(k, {}).update(v)
     return netsim.scenario.from_dict(data)
 
 
@@ -57,7 +60,6 @@ def test_lt_admm_matches_matrix_form(estimator, batch, kind):
         alg["estimator"] = estimator
     sc = _scenario({"problem": {"kind": kind}, "algorithm": alg, "stop": {"rounds": 30},
                     "network": {"topology": "ring", "agents": 6}})
-    sc = netsim.scenario.from_dict({**sc.data, "network": {"topology": "ring", "agents": 6}})
     sim, data = _data(sc)
     res = netsim.run(sc)
     ref = lt_admm(kind, data, sim.graph, sim.x0, 0.5, 0.5, 0.04, 0.05, 3, batch, estimator,

@@ -1,0 +1,111 @@
+"""Scenario loading: defaults, unknown keys with suggestions, overrides, TOML round trip."""
+
+import pytest
+
+from netsim.errors import ScenarioError
+from netsim.scenario import dump_toml, from_dict, load, parse_override
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # pragma: no cover
+    import tomli as tomllib
+
+
+def test_defaults_are_filled_in():
+    """An empty scenario resolves to the documented defaults."""
+    sc = from_dict({})
+    d = sc.data
+    assert d["seed"] == 0
+    assert d["network"]["topology"] == "ring" and d["network"]["agents"] == 10
+    assert d["network"]["links"]["on_loss"] == "drop"
+    assert d["algorithm"]["compressor"] == {"name": "none"}
+    assert d["stop"]["rounds"] == 1000 and d["stop"]["metric"] == "rel_err"
+
+
+def test_unknown_key_suggests_the_near_one():
+    """A typo names the dotted key and suggests the right spelling."""
+    with pytest.raises(ScenarioError) as e:
+        from_dict({"network": {"links": {"bandwith": "1 Mbit/s"}}})
+    msg = str(e.value)
+    assert "network.links.bandwith" in msg and "did you mean 'bandwidth'" in msg
+
+
+def test_algorithm_parameters_are_per_algorithm():
+    """tau is a key of lt-admm, not of admm."""
+    from_dict({"algorithm": {"name": "lt-admm", "tau": 3}})
+    with pytest.raises(ScenarioError, match="algorithm.tau"):
+        from_dict({"algorithm": {"name": "admm", "tau": 3}})
+
+
+def test_source_file_is_named(tmp_path):
+    """Errors from a file start with the file's path."""
+    f = tmp_path / "bad.toml"
+    f.write_text("[stop]\nrounds = 0\n")
+    with pytest.raises(ScenarioError) as e:
+        load(f)
+    assert str(e.value).startswith(str(f)) and "stop.rounds" in str(e.value)
+
+
+def test_name_defaults_to_file_stem(tmp_path):
+    """name = the file's stem when not given."""
+    f = tmp_path / "my-run.toml"
+    f.write_text("")
+    assert load(f).name == "my-run"
+
+
+@pytest.mark.parametrize("text,expect", [
+    ("algorithm.tau=5", ("algorithm.tau", 5)),
+    ("network.links.latency=5 ms", ("network.links.latency", "5 ms")),
+    ('network.links.latency="5 ms"', ("network.links.latency", "5 ms")),
+    ("output.plots=false", ("output.plots", False)),
+    ("stop.target=1e-8", ("stop.target", 1e-8)),
+])
+def test_parse_override(text, expect):
+    """--set values are read as TOML, or as a plain string."""
+    assert parse_override(text) == expect
+
+
+def test_override_applied_and_validated(tmp_path):
+    """Overrides go through the same validation as the file."""
+    f = tmp_path / "s.toml"
+    f.write_text("")
+    assert load(f, {"algorithm.tau": 7}).data["algorithm"]["tau"] == 7
+    with pytest.raises(ScenarioError, match="algorithm.tau"):
+        load(f, {"algorithm.tau": -1})
+
+
+def test_resolved_toml_round_trips():
+    """dump_toml(resolved) parses back to the same data and resolves to itself."""
+    sc = from_dict({"name": "x", "network": {"topology": "erdos_renyi", "p": 0.5,
+                                             "links": {"jitter": {"dist": "uniform",
+                                                                  "low": "0 ms", "high": "1 ms"}}},
+                    "sweep": {"algorithm.tau": [1, 2]},
+                    "variant": [{"label": "a", "algorithm": {"name": "admm"}}]})
+    text = dump_toml(sc.data)
+    back = tomllib.loads(text)
+    assert back == sc.data
+    assert from_dict(back).data == sc.data
+
+
+def test_variants_merge_over_the_base():
+    """Each [[variant]] is the base scenario with its tables merged in, labelled."""
+    sc = from_dict({"algorithm": {"name": "lt-admm", "tau": 2},
+                    "variant": [{"label": "vr", "algorithm": {"name": "lt-admm-vr"}},
+                                {"label": "big tau", "algorithm": {"tau": 9}}]})
+    a, b = sc.variants()
+    assert a.label == "vr" and a.data["algorithm"]["name"] == "lt-admm-vr"
+    assert a.data["algorithm"]["tau"] == 2
+    assert b.data["algorithm"]["tau"] == 9 and b.data["algorithm"]["name"] == "lt-admm"
+    assert "variant" not in a.data
+
+
+def test_variant_labels_must_be_unique():
+    """Two variants with one label are rejected."""
+    with pytest.raises(ScenarioError, match="variant"):
+        from_dict({"variant": [{"label": "a"}, {"label": "a"}]})
+
+
+def test_bool_is_not_an_integer():
+    """true is not accepted where an integer is expected."""
+    with pytest.raises(ScenarioError, match="network.agents"):
+        from_dict({"network": {"agents": True}})
