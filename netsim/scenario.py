@@ -127,12 +127,16 @@ class Scenario:
         source: the file it came from (or None).
         base_dir: folder against which relative data paths resolve.
         label: the variant label ("" for the base scenario).
+        raw: the data as the user wrote it (before defaults). Variants and overrides are
+            applied to it and re-resolved, so switching ``algorithm.name`` or
+            ``network.topology`` does not inherit the old one's defaulted parameters.
     """
 
     data: dict
     source: str | None = None
     base_dir: pathlib.Path = field(default_factory=pathlib.Path.cwd)
     label: str = ""
+    raw: dict | None = field(default=None, compare=False, repr=False)
 
     @property
     def name(self) -> str:
@@ -141,24 +145,25 @@ class Scenario:
 
     def variants(self) -> list["Scenario"]:
         """One Scenario per ``[[variant]]`` (itself if there is none)."""
-        raw = self.data.get("variant") or []
-        if not raw:
+        variants = self.data.get("variant") or []
+        if not variants:
             return [self]
         out = []
-        for v in raw:
-            merged = copy.deepcopy(self.data)
+        for v in variants:
+            merged = copy.deepcopy(self.raw if self.raw is not None else self.data)
             merged.pop("variant", None)
             over = {k: val for k, val in v.items() if k != "label"}
             _deep_merge(merged, over)
-            sc = from_dict(merged, self.source, self.base_dir, _validated_raw=True)
-            out.append(Scenario(sc.data, self.source, self.base_dir, v["label"]))
+            sc = from_dict(merged, self.source, self.base_dir)
+            out.append(Scenario(sc.data, self.source, self.base_dir, v["label"], sc.raw))
         return out
 
     def with_overrides(self, overrides: dict) -> "Scenario":
         """A new Scenario with dotted-key overrides applied (re-validated)."""
-        data = copy.deepcopy(self.data)
+        data = copy.deepcopy(self.raw if self.raw is not None else self.data)
         apply_overrides(data, overrides)
-        return from_dict(data, self.source, self.base_dir)
+        sc = from_dict(data, self.source, self.base_dir)
+        return Scenario(sc.data, sc.source, sc.base_dir, self.label, sc.raw)
 
 
 def _deep_merge(dst, src):
@@ -226,15 +231,14 @@ def load(path, overrides: dict | None = None) -> Scenario:
     return from_dict(data, src, path.parent.resolve())
 
 
-def from_dict(data: dict, source: str | None = None, base_dir=None,
-              _validated_raw: bool = False) -> Scenario:
+def from_dict(data: dict, source: str | None = None, base_dir=None) -> Scenario:
     """Validate a scenario given as nested dicts (as parsed from TOML)."""
     base = pathlib.Path(base_dir) if base_dir is not None else pathlib.Path.cwd()
     try:
         resolved = _resolve(copy.deepcopy(data), base)
     except ScenarioError as e:
         raise e.with_source(source) if source else e from None
-    return Scenario(resolved, source, base)
+    return Scenario(resolved, source, base, raw=copy.deepcopy(data))
 
 
 # --------------------------------------------------------------------------- resolution

@@ -1,0 +1,308 @@
+"""Communication graphs (networkx generators, function-first) and checks for peer algorithms.
+
+``build_topology(name, n, rng, params)`` returns an undirected ``networkx.Graph`` on nodes
+``0..n-1``. Random families draw from the ``rng`` passed in (the scenario's "topology" stream),
+so a graph depends only on the seed and its parameters. Every family and its parameters:
+
+=================  ===============================================================
+ring               cycle 0-1-...-(n-1)-0
+path               line 0-1-...-(n-1)
+grid               2-D grid, ``rows`` x ``cols`` (default: the most square factorisation of n)
+torus              2-D grid with wrap-around, ``rows`` x ``cols``
+complete           every pair connected
+star               node 0 is the hub
+erdos_renyi        G(n, p), ``p`` = 0.3; redrawn until connected (up to 1000 tries)
+random_geometric   nodes uniform in the unit square, edge if distance <= ``radius`` (0.4);
+                   redrawn until connected
+small_world        Watts-Strogatz, ``k`` = 4 neighbours, rewiring ``p`` = 0.1 (connected)
+scale_free         Barabasi-Albert, ``m`` = 2 edges per new node
+edges              an edge-list ``file`` (CSV ``u,v`` per line, optional header and extra
+                   columns bandwidth, latency, jitter, loss for per-edge links)
+=================  ===============================================================
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import pathlib
+from dataclasses import dataclass, field
+from typing import Callable
+
+import networkx as nx
+import numpy as np
+
+from netsim.errors import ScenarioError, must
+
+__all__ = ["TOPOLOGIES", "Topology", "build_topology", "check_peer_graph", "list_topologies",
+           "metropolis_weights", "spectral_gap", "EDGE_COLUMNS"]
+
+#: extra per-edge columns an edge file may carry (applied to both directions)
+EDGE_COLUMNS = ("bandwidth", "latency", "jitter", "loss")
+_MAX_TRIES = 1000
+
+
+@dataclass(frozen=True)
+class Topology:
+    """A graph family: its builder, parameters with defaults (None: required) and doc."""
+
+    build: Callable
+    params: dict = field(default_factory=dict)
+    doc: str = ""
+
+
+def _seed(rng: np.random.Generator) -> int:
+    return int(rng.integers(0, 2 ** 63 - 1))
+
+
+def _prob(v, key):
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 < v <= 1:
+        raise must(key, "a probability in (0, 1]", v)
+    return float(v)
+
+
+def _pos_int(v, key, lo=1, hi=None):
+    if isinstance(v, bool) or not isinstance(v, int) or v < lo or (hi is not None and v > hi):
+        rng_s = f"in [{lo}, {hi}]" if hi is not None else f">= {lo}"
+        raise must(key, f"an integer {rng_s}", v)
+    return v
+
+
+def _grid_shape(n, p, key):
+    rows, cols = p.get("rows"), p.get("cols")
+    if rows is None and cols is None:
+        rows = max(r for r in range(1, int(math.isqrt(n)) + 1) if n % r == 0)
+        cols = n // rows
+    elif rows is None:
+        cols = _pos_int(cols, f"{key}.cols")
+        rows = n // cols
+    elif cols is None:
+        rows = _pos_int(rows, f"{key}.rows")
+        cols = n // rows
+    rows, cols = _pos_int(rows, f"{key}.rows"), _pos_int(cols, f"{key}.cols")
+    if rows * cols != n:
+        raise must(f"{key}.rows", f"rows x cols = network.agents ({n})", f"{rows} x {cols}")
+    return rows, cols
+
+
+def _relabel(G):
+    return nx.convert_node_labels_to_integers(G, ordering="sorted")
+
+
+def _ring(n, rng, p, key, base):
+    return nx.cycle_graph(n)
+
+
+def _path(n, rng, p, key, base):
+    return nx.path_graph(n)
+
+
+def _complete(n, rng, p, key, base):
+    return nx.complete_graph(n)
+
+
+def _star(n, rng, p, key, base):
+    return nx.star_graph(n - 1)
+
+
+def _grid(n, rng, p, key, base):
+    r, c = _grid_shape(n, p, key)
+    return _relabel(nx.grid_2d_graph(r, c))
+
+
+def _torus(n, rng, p, key, base):
+    r, c = _grid_shape(n, p, key)
+    if r < 3 or c < 3:
+        raise must(f"{key}.rows", "rows, cols >= 3 for a torus (else edges repeat)",
+                   f"{r} x {c}")
+    return _relabel(nx.grid_2d_graph(r, c, periodic=True))
+
+
+def _until_connected(make, what, key):
+    for _ in range(_MAX_TRIES):
+        G = make()
+        if nx.is_connected(G):
+            return G
+    raise ScenarioError(key, f"{what} gave no connected graph in {_MAX_TRIES} draws; "
+                             f"raise the parameter or use fewer agents")
+
+
+def _erdos_renyi(n, rng, p, key, base):
+    prob = _prob(p["p"], f"{key}.p")
+    return _until_connected(lambda: nx.gnp_random_graph(n, prob, seed=_seed(rng)),
+                            f"erdos_renyi with p = {prob}", f"{key}.p")
+
+
+def _random_geometric(n, rng, p, key, base):
+    r = p["radius"]
+    if isinstance(r, bool) or not isinstance(r, (int, float)) or not r > 0:
+        raise must(f"{key}.radius", "a number > 0", r)
+    return _until_connected(lambda: nx.random_geometric_graph(n, float(r), seed=_seed(rng)),
+                            f"random_geometric with radius = {r}", f"{key}.radius")
+
+
+def _small_world(n, rng, p, key, base):
+    k = _pos_int(p["k"], f"{key}.k", 2, n - 1)
+    prob = p["p"]
+    if isinstance(prob, bool) or not isinstance(prob, (int, float)) or not 0 <= prob <= 1:
+        raise must(f"{key}.p", "a probability in [0, 1]", prob)
+    return _until_connected(
+        lambda: nx.watts_strogatz_graph(n, k, float(prob), seed=_seed(rng)),
+        f"small_world with k = {k}, p = {prob}", f"{key}.k")
+
+
+def _scale_free(n, rng, p, key, base):
+    m = _pos_int(p["m"], f"{key}.m", 1, n - 1)
+    return nx.barabasi_albert_graph(n, m, seed=_seed(rng))
+
+
+def _edges(n, rng, p, key, base):
+    fkey = f"{key}.file"
+    raw = p.get("file")
+    if not isinstance(raw, str) or not raw:
+        raise must(fkey, "a path to a CSV edge list (u,v per line)", raw)
+    path = (pathlib.Path(base or ".") / raw).resolve()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(fkey, f"must be an existing edge-list file; got {raw!r} "
+                                  f"(looked for {str(path)!r})") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ScenarioError(fkey, f"cannot read {raw!r}: {e}") from None
+    rows = [r for r in csv.reader(text.splitlines())]
+    G = nx.Graph()
+    G.add_nodes_from(range(n))
+    header = None
+    for lineno, row in enumerate(rows, 1):
+        row = [c.strip() for c in row]
+        if not row or not any(row) or row[0].startswith("#"):
+            continue
+        if header is None and lineno == 1 and not row[0].lstrip("-").isdigit():
+            header = row
+            if len(header) < 2:
+                raise ScenarioError(fkey, f"{raw!r} line 1: a header needs at least 'u,v'")
+            for col in header[2:]:
+                if col not in EDGE_COLUMNS:
+                    raise ScenarioError(fkey, f"{raw!r} line 1: unknown column {col!r} "
+                                              f"(allowed: {', '.join(EDGE_COLUMNS)})")
+            continue
+        if len(row) < 2:
+            raise ScenarioError(fkey, f"{raw!r} line {lineno}: must be 'u,v'; got {row!r}")
+        try:
+            u, v = int(row[0]), int(row[1])
+        except ValueError:
+            raise ScenarioError(fkey, f"{raw!r} line {lineno}: node ids must be integers in "
+                                      f"[0, {n - 1}]; got {row[0]!r}, {row[1]!r}") from None
+        if not (0 <= u < n and 0 <= v < n):
+            raise ScenarioError(fkey, f"{raw!r} line {lineno}: node ids must be in "
+                                      f"[0, {n - 1}] (network.agents = {n}); got {u}, {v}")
+        if u == v:
+            raise ScenarioError(fkey, f"{raw!r} line {lineno}: self-loop {u},{v} not allowed")
+        attrs = {}
+        if header is not None:
+            for col, val in zip(header[2:], row[2:]):
+                if val != "":
+                    attrs[col] = float(val) if col == "loss" and _is_float(val) else val
+        elif len(row) > 2:
+            raise ScenarioError(fkey, f"{raw!r} line {lineno}: extra columns need a header "
+                                      f"line naming them (u,v,{','.join(EDGE_COLUMNS)})")
+        if G.has_edge(u, v):
+            raise ScenarioError(fkey, f"{raw!r} line {lineno}: duplicate edge {u},{v}")
+        G.add_edge(u, v, **attrs)
+    return G
+
+
+def _is_float(s):
+    try:
+        float(s)
+        return True
+    except ValueError:
+        return False
+
+
+TOPOLOGIES: dict[str, Topology] = {
+    "ring": Topology(_ring, {}, "cycle 0-1-...-(n-1)-0"),
+    "path": Topology(_path, {}, "line 0-1-...-(n-1)"),
+    "grid": Topology(_grid, {"rows": None, "cols": None},
+                     "2-D grid rows x cols (default: most square factorisation of n)"),
+    "torus": Topology(_torus, {"rows": None, "cols": None}, "2-D grid with wrap-around"),
+    "complete": Topology(_complete, {}, "all pairs connected"),
+    "star": Topology(_star, {}, "node 0 is the hub"),
+    "erdos_renyi": Topology(_erdos_renyi, {"p": 0.3}, "G(n, p), redrawn until connected"),
+    "random_geometric": Topology(_random_geometric, {"radius": 0.4},
+                                 "unit square, edge if distance <= radius (connected)"),
+    "small_world": Topology(_small_world, {"k": 4, "p": 0.1},
+                            "Watts-Strogatz with k neighbours, rewiring p (connected)"),
+    "scale_free": Topology(_scale_free, {"m": 2}, "Barabasi-Albert, m edges per new node"),
+    "edges": Topology(_edges, {"file": None},
+                      "CSV edge list 'u,v[,bandwidth,latency,jitter,loss]' (header optional)"),
+}
+
+
+def list_topologies() -> list[tuple[str, str]]:
+    """(name, "params: doc") for every topology, for ``netsim list topologies``."""
+    out = []
+    for name, t in TOPOLOGIES.items():
+        ps = ", ".join(f"{k}={v}" if v is not None else k for k, v in t.params.items())
+        out.append((name, (f"({ps}) " if ps else "") + t.doc))
+    return out
+
+
+def build_topology(name: str, n: int, rng: np.random.Generator, params: dict | None = None,
+                   key: str = "network", base_dir=None) -> nx.Graph:
+    """Build topology ``name`` on ``n`` nodes.
+
+    Args:
+        name: a key of :data:`TOPOLOGIES`.
+        n: number of agents (nodes 0..n-1).
+        rng: the generator for random families.
+        params: family parameters (missing ones take the defaults of :data:`TOPOLOGIES`).
+        key: scenario prefix for error messages ("network").
+        base_dir: folder relative edge-list paths resolve against.
+    """
+    if name not in TOPOLOGIES:
+        raise must(f"{key}.topology", "one of " + ", ".join(TOPOLOGIES), name)
+    topo = TOPOLOGIES[name]
+    params = dict(params or {})
+    for k in params:
+        if k not in topo.params:
+            raise ScenarioError(f"{key}.{k}", f"is not a parameter of topology {name!r} "
+                                              f"(allowed: {', '.join(topo.params) or 'none'})")
+    p = {**topo.params, **params}
+    G = topo.build(n, rng, p, key, base_dir)
+    G = nx.Graph(G)  # plain undirected simple graph
+    G.graph["name"] = name
+    return G
+
+
+def check_peer_graph(G, key: str = "network.topology") -> None:
+    """Peer algorithms need an undirected, connected graph without self-loops."""
+    if G.is_directed():
+        raise ScenarioError(key, "must be an undirected graph for peer algorithms; got a "
+                                 "directed graph")
+    if G.number_of_nodes() < 2:
+        raise must(key, "a graph of at least 2 agents", G.number_of_nodes())
+    if nx.number_of_selfloops(G):
+        raise ScenarioError(key, "must have no self-loops")
+    if not nx.is_connected(G):
+        comps = nx.number_connected_components(G)
+        raise ScenarioError(key, f"must be connected for peer algorithms; got "
+                                 f"{G.graph.get('name', 'a graph')!r} with {comps} components")
+
+
+def metropolis_weights(G) -> np.ndarray:
+    """Metropolis-Hastings mixing matrix W: W_ij = 1/(1 + max(d_i, d_j)) on edges,
+    W_ii = 1 - sum_j W_ij. Symmetric and doubly stochastic."""
+    n = G.number_of_nodes()
+    W = np.zeros((n, n))
+    deg = dict(G.degree())
+    for i, j in G.edges():
+        W[i, j] = W[j, i] = 1.0 / (1.0 + max(deg[i], deg[j]))
+    W[np.diag_indices(n)] = 1.0 - W.sum(axis=1)
+    return W
+
+
+def spectral_gap(G) -> float:
+    """1 - |lambda_2| of the Metropolis matrix (the larger, the faster gossip mixes)."""
+    ev = np.sort(np.abs(np.linalg.eigvalsh(metropolis_weights(G))))[::-1]
+    return float(1.0 - ev[1]) if len(ev) > 1 else 1.0
