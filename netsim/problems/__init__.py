@@ -1,0 +1,131 @@
+"""Problems: per-agent objectives, data, and the reference optimum.
+
+``make_problem(spec, n_agents, streams, base_dir)`` turns the scenario's ``[problem]`` table
+into a :class:`Problem` (see SCENARIO.md "Conventions" and ``docs/scenario.md``):
+
+* ``kind``: logistic (l2), least_squares (l2), lasso (l1 weight split evenly over agents);
+* ``data``: synthetic | digits | breast_cancer | a ``.npz`` file;
+* ``partition``: iid | by_label | {dirichlet = a} for real or global data.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import numbers
+
+from netsim.errors import ScenarioError, must
+from netsim.problems.data import BUNDLED, bundled, load_npz, partition, synthetic
+from netsim.problems.local import LocalProblem
+from netsim.problems.problem import Problem
+
+__all__ = ["Problem", "LocalProblem", "make_problem", "list_problems", "KINDS", "PROBLEM_KEYS"]
+
+KINDS = {
+    "logistic": "l2-regularized logistic regression, labels in {-1, +1} (classifier)",
+    "least_squares": "l2-regularized least squares, f_i = (1/2m)||A_i x - b_i||^2 + reg/2 ||x||^2",
+    "lasso": "least squares + regularization ||x||_1 (l1 split evenly over agents)",
+}
+#: accepted keys with their defaults (None: no default)
+PROBLEM_KEYS = {"kind": "logistic", "samples_per_agent": 100, "features": 20,
+                "regularization": 0.01, "data": "synthetic", "partition": "iid",
+                "noise": 0.1, "sparsity": 0.1, "positive_class": 0, "standardize": True}
+
+
+def list_problems() -> list[tuple[str, str]]:
+    """(name, description) of problem kinds and bundled data sets."""
+    out = list(KINDS.items())
+    out.append(("mlp", "small neural network: not implemented yet (issue 4)"))
+    out += [(f"data = {name!r}", doc) for name, doc in BUNDLED.items()]
+    out.append(("data = 'file.npz'", "arrays A_0..A_{N-1}, b_0..b_{N-1} or global A, b"))
+    return out
+
+
+def _num(v, key, lo=0.0, lo_open=False, hi=None):
+    ok = not isinstance(v, bool) and isinstance(v, numbers.Real) and math.isfinite(v) \
+        and (v > lo if lo_open else v >= lo) and (hi is None or v <= hi)
+    if not ok:
+        what = f"a number {'>' if lo_open else '>='} {lo}" + (f" and <= {hi}" if hi else "")
+        raise must(key, what, v)
+    return float(v)
+
+
+def _pos_int(v, key):
+    if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
+        raise must(key, "an integer >= 1", v)
+    return int(v)
+
+
+def _partition_spec(p, key):
+    if p in ("iid", "by_label"):
+        return p
+    if isinstance(p, dict) and set(p) == {"dirichlet"}:
+        _num(p["dirichlet"], f"{key}.partition.dirichlet", 0.0, lo_open=True)
+        return {"dirichlet": float(p["dirichlet"])}
+    raise must(f"{key}.partition", "'iid', 'by_label' or { dirichlet = a } with a > 0", p)
+
+
+def make_problem(spec: dict, n_agents: int, streams, base_dir=None,
+                 key: str = "problem") -> Problem:
+    """Validate ``spec`` (the [problem] table) and build the :class:`Problem`."""
+    if not isinstance(spec, dict):
+        raise must(key, "a table", spec)
+    for k in spec:
+        if k not in PROBLEM_KEYS:
+            near = difflib.get_close_matches(k, list(PROBLEM_KEYS), n=1)
+            hint = f" — did you mean '{near[0]}'?" if near else ""
+            raise ScenarioError(f"{key}.{k}", f"is not a known key{hint} "
+                                              f"(allowed: {', '.join(PROBLEM_KEYS)})")
+    p = {**PROBLEM_KEYS, **spec}
+    kind = p["kind"]
+    if kind == "mlp":
+        raise ScenarioError(f"{key}.kind", "must be one of " + ", ".join(map(repr, KINDS))
+                            + "; 'mlp' is not implemented yet (issue 4); got 'mlp'")
+    if kind not in KINDS:
+        near = difflib.get_close_matches(str(kind), list(KINDS), n=1)
+        hint = f" — did you mean '{near[0]}'?" if near else ""
+        raise must(f"{key}.kind", "one of " + ", ".join(map(repr, KINDS)) + hint, kind)
+    m = _pos_int(p["samples_per_agent"], f"{key}.samples_per_agent")
+    dim = _pos_int(p["features"], f"{key}.features")
+    reg = _num(p["regularization"], f"{key}.regularization", 0.0,
+               lo_open=kind in ("logistic", "lasso"))
+    noise = _num(p["noise"], f"{key}.noise")
+    sparsity = _num(p["sparsity"], f"{key}.sparsity", 0.0, lo_open=True, hi=1.0)
+    if not isinstance(p["standardize"], bool):
+        raise must(f"{key}.standardize", "true or false", p["standardize"])
+    part = _partition_spec(p["partition"], key)
+    data = p["data"]
+    if not isinstance(data, str):
+        raise must(f"{key}.data", "'synthetic', " + ", ".join(map(repr, BUNDLED))
+                   + " or a path to an .npz file", data)
+
+    prng = streams.generator("data", "partition")
+    if data == "synthetic":
+        rows, _ = synthetic(kind, n_agents, m, dim, noise, sparsity, streams)
+        desc = f"synthetic {kind}, {n_agents} x {m} samples, dim {dim}"
+    elif data in BUNDLED:
+        pc = p["positive_class"]
+        if isinstance(pc, bool) or not isinstance(pc, numbers.Integral):
+            raise must(f"{key}.positive_class", "a digit in 0..9", pc)
+        A, y = bundled(data, int(pc), p["standardize"], key)
+        rows = [(A[ix], y[ix]) for ix in partition(y, n_agents, part, prng, key)]
+        desc = f"{data} ({A.shape[0]} x {A.shape[1]}), partition {part}"
+    elif data.endswith(".npz"):
+        form, got = load_npz(data, base_dir, n_agents, kind, key)
+        if form == "agents":
+            rows = got
+        else:
+            A, y = got
+            rows = [(A[ix], y[ix]) for ix in partition(y, n_agents, part, prng, key)]
+        desc = f"{data}, {sum(r[0].shape[0] for r in rows)} samples"
+    else:
+        near = difflib.get_close_matches(data, ["synthetic", *BUNDLED], n=1)
+        hint = f" — did you mean '{near[0]}'?" if near else ""
+        raise must(f"{key}.data", "'synthetic', " + ", ".join(map(repr, BUNDLED))
+                   + " or a path to an .npz file" + hint, data)
+
+    if kind == "lasso":
+        agents = [LocalProblem(kind, A, b, 0.0, reg / n_agents) for A, b in rows]
+        return Problem(kind, agents, l1=reg, description=desc)
+    agents = [LocalProblem(kind, A, b, reg) for A, b in rows]
+    return Problem(kind, agents, description=desc)

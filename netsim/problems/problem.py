@@ -1,0 +1,142 @@
+"""The global problem F(x) = sum_i f_i(x) + g(x) and its reference optimum.
+
+x* comes from a centralized solver that shares no code path with the agents' oracles'
+use in the algorithms: scipy's L-BFGS-B on the stacked data, then a polish to machine
+precision (Newton's method for logistic regression, the normal equations for least
+squares, an active-set solve with the KKT conditions checked for lasso). Tests compare it
+with scikit-learn and numpy.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.linalg
+import scipy.optimize
+from scipy.special import expit
+
+from netsim.errors import ScenarioError
+from netsim.problems.local import LocalProblem, _polish
+
+__all__ = ["Problem", "reference_optimum"]
+
+
+class Problem:
+    """All agents' local problems plus the reference optimum.
+
+    Attributes:
+        kind: "logistic", "least_squares" or "lasso".
+        agents: list of :class:`LocalProblem` (f_i; lasso shares g evenly: l1_i = l1 / N).
+        dim, n_agents: sizes.
+        l1: total l1 weight (lasso), else 0.
+        x_star, f_star: the optimum and F(x_star).
+        classifier: True for logistic regression (the trace gets an ``accuracy`` column).
+    """
+
+    def __init__(self, kind: str, agents: list[LocalProblem], l1: float = 0.0,
+                 description: str = ""):
+        self.kind = kind
+        self.agents = agents
+        self.n_agents = len(agents)
+        self.dim = agents[0].dim
+        self.l1 = float(l1)
+        self.classifier = kind == "logistic"
+        self.description = description
+        self.x_star = reference_optimum(self)
+        self.f_star = self.objective(self.x_star)
+
+    def objective(self, x: np.ndarray) -> float:
+        """F(x) = sum_i f_i(x) + l1 ||x||_1."""
+        return float(sum(a.loss(x) for a in self.agents))
+
+    def smooth_grad(self, x: np.ndarray) -> np.ndarray:
+        """sum_i grad f_i(x) (smooth parts)."""
+        return sum(a.grad(x) for a in self.agents)
+
+    def grad_norm(self, x: np.ndarray) -> float:
+        """||sum_i grad f_i(x)||, or for lasso the norm of the prox-gradient mapping
+        ||x - S(x - grad, l1)|| (zero exactly at the optimum)."""
+        g = self.smooth_grad(x)
+        if self.l1 > 0:
+            return float(np.linalg.norm(x - np.sign(x - g) * np.maximum(np.abs(x - g) - self.l1, 0)))
+        return float(np.linalg.norm(g))
+
+    def accuracy(self, x: np.ndarray) -> float:
+        """Fraction of all samples with sign(a.x) = b (classifiers)."""
+        hits = sum(int(np.sum((a.A @ x > 0) == (a.b > 0))) for a in self.agents)
+        return hits / sum(a.m for a in self.agents)
+
+
+def _stacked(problem):
+    """Rows weighted so that sum_i (1/m_i) sum_h = sum over stacked rows: w_h = 1/m_i."""
+    A = np.vstack([a.A for a in problem.agents])
+    b = np.concatenate([a.b for a in problem.agents])
+    w = np.concatenate([np.full(a.m, 1.0 / a.m) for a in problem.agents])
+    reg = sum(a.reg for a in problem.agents)
+    return A, b, w, reg
+
+
+def reference_optimum(problem: Problem) -> np.ndarray:
+    """x* = argmin F by a centralized solver (see the module docstring)."""
+    A, b, w, reg = _stacked(problem)
+    d = problem.dim
+    if problem.kind in ("least_squares", "lasso"):
+        Q = (A.T * w) @ A + reg * np.eye(d)
+        q = A.T @ (w * b)
+        if problem.kind == "least_squares":
+            try:
+                x = scipy.linalg.solve(Q, q, assume_a="pos")
+            except np.linalg.LinAlgError:
+                raise ScenarioError("problem.regularization",
+                                    "must be > 0 here: the stacked data do not determine a "
+                                    "unique least-squares solution; got "
+                                    f"{reg / problem.n_agents}") from None
+            return x + scipy.linalg.solve(Q, q - Q @ x, assume_a="pos")   # refinement step
+        return _lasso_optimum(Q, q, problem.l1)
+    return _logistic_optimum(A, b, w, reg)
+
+
+def _logistic_optimum(A, b, w, reg):
+    def fun(x):
+        z = b * (A @ x)
+        val = w @ np.logaddexp(0.0, -z) + 0.5 * reg * (x @ x)
+        g = -A.T @ (w * b * expit(-z)) + reg * x
+        return val, g
+
+    d = A.shape[1]
+    res = scipy.optimize.minimize(fun, np.zeros(d), jac=True, method="L-BFGS-B",
+                                  options={"maxiter": 10_000, "ftol": 1e-15, "gtol": 1e-12})
+    x = res.x
+    for _ in range(50):   # Newton polish to machine precision
+        s = expit(-b * (A @ x))
+        g = -A.T @ (w * b * s) + reg * x
+        H = (A.T * (w * s * (1 - s))) @ A + reg * np.eye(d)
+        dx = scipy.linalg.solve(H, g, assume_a="pos")
+        x = x - dx
+        if np.linalg.norm(dx) <= 1e-16 * max(1.0, np.linalg.norm(x)):
+            break
+    return x
+
+
+def _lasso_optimum(Q, q, lam):
+    """min 1/2 x'Qx - q'x + lam||x||_1: L-BFGS-B on the split x = p - n (p, n >= 0), then the
+    active-set solve on its support (KKT verified); falls back to coordinate descent."""
+    d = q.size
+
+    def fun(pn):
+        x = pn[:d] - pn[d:]
+        Qx = Q @ x
+        g = Qx - q
+        val = 0.5 * x @ Qx - q @ x + lam * pn.sum()
+        return val, np.concatenate([g + lam, -g + lam])
+
+    res = scipy.optimize.minimize(fun, np.zeros(2 * d), jac=True, method="L-BFGS-B",
+                                  bounds=[(0, None)] * (2 * d),
+                                  options={"maxiter": 20_000, "ftol": 1e-16, "gtol": 1e-13})
+    x = res.x[:d] - res.x[d:]
+    scale = max(np.abs(x).max(), 1e-300)
+    x[np.abs(x) < 1e-7 * scale] = 0.0
+    xp = _polish(Q, q, lam, x)
+    if xp is None:   # the support guess was off: finish with exact coordinate descent
+        from netsim.problems.local import lasso_qp
+        xp, _ = lasso_qp(Q, q, lam, x)
+    return xp
