@@ -107,8 +107,8 @@ def make_problem(spec: dict, n_agents: int, streams, base_dir=None,
         pc = p["positive_class"]
         if isinstance(pc, bool) or not isinstance(pc, numbers.Integral):
             raise must(f"{key}.positive_class", "a digit in 0..9", pc)
-        A, y = bundled(data, int(pc), p["standardize"], key)
-        rows = [(A[ix], y[ix]) for ix in partition(y, n_agents, part, prng, key)]
+        A, y, classes = bundled(data, int(pc), p["standardize"], key)
+        rows = [(A[ix], y[ix]) for ix in partition(classes, n_agents, part, prng, key)]
         desc = f"{data} ({A.shape[0]} x {A.shape[1]}), partition {part}"
     elif data.endswith(".npz"):
         form, got = load_npz(data, base_dir, n_agents, kind, key)

@@ -49,22 +49,25 @@ def synthetic(kind, n_agents, m, dim, noise, sparsity, streams):
 
 
 def bundled(name, positive_class, standardize, key):
-    """(A, labels in {-1, +1}) for a data set of :data:`BUNDLED`."""
+    """(A, labels in {-1, +1}, original classes) for a data set of :data:`BUNDLED`.
+
+    Partitions (``by_label``, Dirichlet) use the original classes (10 digits, 2 diagnoses)."""
     from sklearn import datasets
 
     if name == "digits":
         X, y = datasets.load_digits(return_X_y=True)
         if positive_class not in range(10):
             raise must(f"{key}.positive_class", "a digit in 0..9", positive_class)
+        classes = y
         y = np.where(y == positive_class, 1.0, -1.0)
     else:
-        X, y = datasets.load_breast_cancer(return_X_y=True)
-        y = np.where(y == 1, 1.0, -1.0)
+        X, classes = datasets.load_breast_cancer(return_X_y=True)
+        y = np.where(classes == 1, 1.0, -1.0)
     X = np.asarray(X, dtype=float)
     if standardize:
         sd = X.std(axis=0)
         X = (X - X.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
-    return X, y
+    return X, y, classes
 
 
 def _labels(b, kind, where, key):
