@@ -146,6 +146,22 @@ def _sparse_bits(k, dim):
     return k * 32 + k * max(1, math.ceil(math.log2(dim))) if dim > 1 else k * 32
 
 
+def _sparsify(k, fraction, choose, factor):
+    """update() of a sparsifier: keep the entries ``choose(v, kk, rng)`` as float32 values,
+    times ``factor(n, kk)``; k x 32 + k x ceil(log2 n) bits."""
+
+    def update(v, state, rng):
+        v = np.asarray(v, dtype=float)
+        n = v.size
+        kk = min(_k_of(k, fraction, n), n)
+        idx = choose(v, kk, rng)
+        out = np.zeros_like(v)
+        out[idx] = v[idx].astype(np.float32).astype(float) * factor(n, kk)
+        return Compressed(out, _sparse_bits(kk, n)), state
+
+    return update
+
+
 def rand_k(k: int | None = None, fraction: float | None = None, scaled: bool = True) -> Compressor:
     """Scaled rand-k sparsifier (spec §4.2): C(v) = (n/k) sum_{j in S} v_j e_j, S uniform of
     size k without replacement. Unbiased with E||C(v) - v||^2 = (n/k - 1)||v||^2 exactly.
@@ -154,15 +170,8 @@ def rand_k(k: int | None = None, fraction: float | None = None, scaled: bool = T
     if (k is None) == (fraction is None):
         raise ValueError("give exactly one of k or fraction")
 
-    def update(v, state, rng):
-        v = np.asarray(v, dtype=float)
-        n = v.size
-        kk = min(_k_of(k, fraction, n), n)
-        idx = rng.choice(n, kk, replace=False)
-        out = np.zeros_like(v)
-        vals = v[idx].astype(np.float32).astype(float)
-        out[idx] = vals * (n / kk) if scaled else vals
-        return Compressed(out, _sparse_bits(kk, n)), state
+    update = _sparsify(k, fraction, lambda v, kk, rng: rng.choice(v.size, kk, replace=False),
+                       (lambda n, kk: n / kk) if scaled else (lambda n, kk: 1.0))
 
     def omega(dim):
         kk = min(_k_of(k, fraction, dim), dim)
@@ -181,14 +190,9 @@ def top_k(k: int | None = None, fraction: float | None = None) -> Compressor:
     if (k is None) == (fraction is None):
         raise ValueError("give exactly one of k or fraction")
 
-    def update(v, state, rng):
-        v = np.asarray(v, dtype=float)
-        n = v.size
-        kk = min(_k_of(k, fraction, n), n)
-        idx = np.argsort(-np.abs(v), kind="stable")[:kk]
-        out = np.zeros_like(v)
-        out[idx] = v[idx].astype(np.float32).astype(float)
-        return Compressed(out, _sparse_bits(kk, n)), state
+    update = _sparsify(k, fraction,
+                       lambda v, kk, rng: np.argsort(-np.abs(v), kind="stable")[:kk],
+                       lambda n, kk: 1.0)
 
     def omega(dim):
         return 1.0 - min(_k_of(k, fraction, dim), dim) / dim
