@@ -8,7 +8,7 @@ import numbers
 from netsim.errors import must
 
 __all__ = ["positive", "nonneg", "in_open_unit", "in_half_open_unit", "pos_int", "choice",
-           "batch"]
+           "batch", "boolean", "unit_or_auto"]
 
 
 def _real(v, key):
@@ -72,3 +72,20 @@ def batch(v, key):
     if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
         raise must(key, 'an integer >= 1 or "all"', v)
     return int(v)
+
+
+def boolean(v, key):
+    """true or false."""
+    if not isinstance(v, bool):
+        raise must(key, "true or false", v)
+    return v
+
+
+def unit_or_auto(v, key):
+    """A number in (0, 1], or "auto" (resolved by the builder, e.g. 1 / (1 + omega))."""
+    if v == "auto":
+        return v
+    x = _real(v, key) if not isinstance(v, str) else None
+    if x is None or not (0 < x <= 1):
+        raise must(key, 'a number in (0, 1] or "auto"', v)
+    return x

@@ -14,7 +14,12 @@ from netsim.algorithms import params as P
 from netsim.algorithms.admm import AdmmAgent
 from netsim.algorithms.base import AlgorithmInfo, Param
 from netsim.algorithms.estimators import make_estimator
+from netsim.algorithms.gossip import (CedasAgent, ChocoAgent, ColdAgent, DgdAgent, DpdcAgent,
+                                     LeadAgent)
 from netsim.algorithms.lt_admm import LtAdmmAgent
+from netsim.algorithms.lt_admm_cc import LtAdmmCcAgent, LtAdmmCcEdgeAgent
+from netsim.compression import scaled
+from netsim.network.topology import metropolis_weights
 
 __all__ = ["ALGORITHMS", "list_algorithms", "COMMON_PARAMS"]
 
@@ -59,6 +64,54 @@ def _lt_builder(kind_from_params):
     return build
 
 
+def _build_lt_admm_cc(problem, graph, params, x0, streams, compressor):
+    agent_cls = LtAdmmCcAgent if params["design"] == "A" else LtAdmmCcEdgeAgent
+    agents = []
+    for i in range(problem.n_agents):
+        nb = _neighbors(graph, i)
+        est = make_estimator(params["estimator"], problem.agents[i], params["batch"],
+                             streams.generator("agent", i, "sampling"))
+        agents.append(agent_cls(
+            i, nb, problem.agents[i], x0[i], x0[nb], params["rho"], params["alpha"],
+            params["beta"], params["gamma"], params["tau"], est, compressor,
+            streams.generator("agent", i, "compressor"), eta=params["eta"],
+            error_feedback=params["error_feedback"]))
+    return agents
+
+
+def _auto(value, compressor, dim):
+    """"auto" reference step: 1 / (1 + omega) of the compressor (1 for exact ones)."""
+    if value != "auto":
+        return value
+    om = compressor.omega(dim)
+    return 1.0 / (1.0 + om) if compressor.unbiased and np.isfinite(om) else 1.0
+
+
+def _gossip_builder(cls, kwargs_of, ref_step_of=lambda p: 1.0, contractive=False):
+    """Builder for a :mod:`netsim.algorithms.gossip` agent class."""
+    def build(problem, graph, params, x0, streams, compressor):
+        W = metropolis_weights(graph)
+        comp = compressor
+        if contractive and compressor.unbiased and compressor.omega(problem.dim) > 0:
+            comp = scaled(compressor, 1.0 / (1.0 + compressor.omega(problem.dim)))
+        step = _auto(ref_step_of(params), compressor, problem.dim)
+        agents = []
+        for i in range(problem.n_agents):
+            nb = _neighbors(graph, i)
+            est = make_estimator("minibatch", problem.agents[i], params["batch"],
+                                 streams.generator("agent", i, "sampling"))
+            agents.append(cls(i, nb, (W[i, i], W[i, nb]), x0[i], est, comp,
+                              streams.generator("agent", i, "compressor"), ref_step=step,
+                              **kwargs_of(params)))
+        return agents
+    return build
+
+
+_ETA = Param(0.05, P.positive, "gradient step size")
+_REF = Param("auto", P.unit_or_auto,
+             "reference step in (0, 1]; auto = 1 / (1 + omega) of the compressor")
+_RECON = " [RECONSTRUCTION: see the docstring and spec §6]"
+
 ALGORITHMS: dict[str, AlgorithmInfo] = {
     "admm": AlgorithmInfo(
         "admm", "peer", _build_admm, {"rho": _RHO, "alpha": _ALPHA},
@@ -75,6 +128,58 @@ ALGORITHMS: dict[str, AlgorithmInfo] = {
                             "variance reduction: saga (table) or svrg (reset each round)")},
         "LT-ADMM-VR: local training with SAGA/SVRG variance reduction (exact)",
         smooth_only=True),
+    "lt-admm-cc": AlgorithmInfo(
+        "lt-admm-cc", "peer", _build_lt_admm_cc,
+        {"rho": _RHO, "alpha": _ALPHA, "tau": _TAU, "gamma": _GAMMA, "beta": _BETA,
+         "estimator": Param("saga", P.choice("saga", "svrg", "minibatch"),
+                            "saga | svrg | minibatch (the no-VR ablation)"),
+         "eta": Param(1.0, P.in_half_open_unit,
+                      "reference step in (0, 1]; ~1/(1+omega) for high-variance compressors"),
+         "error_feedback": Param(True, P.boolean,
+                                 "false: send C(x) itself (ablation with an error floor)"),
+         "design": Param("A", P.choice("A", "B"),
+                         "A: compressed model innovation, one broadcast; B: per-edge messages")},
+        "LT-ADMM-CC: local training + VR + compressed innovations with error feedback "
+        "[RECONSTRUCTION of arXiv 2508.15509, spec §3]",
+        smooth_only=True),
+    "lead": AlgorithmInfo(
+        "lead", "peer",
+        _gossip_builder(LeadAgent, lambda p: {"eta": p["eta"], "gamma": p["gamma"]},
+                        lambda p: p["alpha"]),
+        {"eta": _ETA, "gamma": Param(1.0, P.positive, "dual step (1: NIDS without compression)"),
+         "alpha": _REF},
+        "LEAD (Liu et al. ICLR 2021): compressed NIDS with a dual variable"),
+    "cedas": AlgorithmInfo(
+        "cedas", "peer",
+        _gossip_builder(CedasAgent, lambda p: {"eta": p["eta"], "gamma": p["gamma"]},
+                        lambda p: p["alpha"]),
+        {"eta": _ETA, "gamma": Param(1.0, P.in_half_open_unit, "mixing step in (0, 1]"),
+         "alpha": _REF},
+        "CEDAS (Huang & Pu, TAC): compressed exact diffusion, constant step"),
+    "cold": AlgorithmInfo(
+        "cold", "peer",
+        _gossip_builder(ColdAgent, lambda p: {"a": p["a"], "b": p["b"], "c": p["c"]},
+                        contractive=True),
+        {"a": Param(0.05, P.positive, "primal step"), "b": Param(0.05, P.positive, "dual step"),
+         "c": Param(0.5, P.positive, "consensus gain")},
+        "COLD stand-in: innovation-compressed primal-dual gradient, C/(1+omega)" + _RECON),
+    "dpdc": AlgorithmInfo(
+        "dpdc", "peer",
+        _gossip_builder(DpdcAgent, lambda p: {"eta": p["eta"], "a": p["a"], "b": p["b"]},
+                        lambda p: p["psi"]),
+        {"eta": _ETA, "a": Param(2.0, P.positive, "consensus weight (alpha in the paper)"),
+         "b": Param(1.0, P.positive, "dual weight (beta in the paper)"),
+         "psi": _REF},
+        "DPDC (Yi et al. TAC 2023?): compressed distributed primal-dual" + _RECON),
+    "choco-sgd": AlgorithmInfo(
+        "choco-sgd", "peer",
+        _gossip_builder(ChocoAgent, lambda p: {"eta": p["eta"], "gamma": p["gamma"]}),
+        {"eta": _ETA, "gamma": Param(0.5, P.in_half_open_unit, "consensus step")},
+        "CHOCO-SGD (Koloskova et al. 2019): compressed gossip SGD (inexact), teaching baseline"),
+    "dgd": AlgorithmInfo(
+        "dgd", "peer", _gossip_builder(DgdAgent, lambda p: {"eta": p["eta"]}),
+        {"eta": _ETA},
+        "DGD: x_i <- sum_j w_ij C(x_j) - eta grad f_i (inexact), teaching baseline"),
 }
 
 
