@@ -96,7 +96,7 @@ class Monitor:
     """
 
     def __init__(self, problem, X0, stop: StopSpec, network, on_stop, every=1,
-                 keep_iterates=False, progress=None):
+                 keep_iterates=False, progress=None, references=False):
         self.problem = problem
         self.n = X0.shape[0]
         self.stop = stop
@@ -109,6 +109,9 @@ class Monitor:
         den = float(np.einsum("ij,ij->", D, D))
         self.den = den if den > 0 else 1.0
         self.columns = list(TRACE_COLUMNS) + (["accuracy"] if problem.classifier else [])
+        self.references = references
+        if references:
+            self.columns.append("ref_drift")
         self.trace = {c: [] for c in self.columns}
         self.iterates: list[np.ndarray] = []
         self.end: str | None = None
@@ -123,21 +126,28 @@ class Monitor:
         """True once a stop rule fired."""
         return self.end is not None
 
-    def agent_done(self, i: int, k: int, t: float, x: np.ndarray, gradients: int) -> None:
+    def agent_done(self, i: int, k: int, t: float, x: np.ndarray, gradients: int,
+                   refs=None) -> None:
         """Agent ``i`` finished round ``k`` at time ``t`` with model ``x`` and ``gradients``
-        component gradients in that round."""
+        component gradients in that round; ``refs`` = (own references, copies held of the
+        neighbours' references), as returned by the agent's ``references()``, snapshotted."""
         slot = self._pending.get(k)
         if slot is None:
-            slot = self._pending[k] = [np.empty((self.n, x.size)), 0, 0.0, 0]
+            slot = self._pending[k] = [np.empty((self.n, x.size)), 0, 0.0, 0, {}, []]
         slot[0][i] = x
         slot[1] += 1
         slot[2] = max(slot[2], t)
         slot[3] += gradients
+        if refs is not None:
+            own, copies = refs
+            slot[4].update({key: v.copy() for key, v in own.items()})
+            slot[5].extend((key, v.copy()) for key, v in copies.items())
         if slot[1] == self.n:
             self._complete(k)
 
     def _complete(self, k: int) -> None:
-        X, _, t, grads = self._pending.pop(k)
+        X, _, t, grads, own, copies = self._pending.pop(k)
+        drift = max((float(np.linalg.norm(v - own[key])) for key, v in copies), default=0.0)
         self._grads_total += grads
         if self.stopped:
             return
@@ -149,15 +159,17 @@ class Monitor:
         last = (k >= self.stop.rounds or t >= self.stop.time or bits >= self.stop.bits)
         bad = not np.all(np.isfinite(X))
         if bad or last or self.stop.target is not None or k % self.every == 0:
-            row = self._record(k, t, X, bits, msgs, self._grads_total)
+            row = self._record(k, t, X, bits, msgs, self._grads_total, drift)
             reason = self._check(k, row, bad)
             if reason is not None:
                 self.end, self.end_round = reason, k
                 self.on_stop(reason)
 
-    def _record(self, k, t, X, bits, msgs, grads) -> dict:
+    def _record(self, k, t, X, bits, msgs, grads, drift=0.0) -> dict:
         row = {"round": k, "time": float(t), "bits": int(bits), "messages": int(msgs),
                "gradients": int(grads)}
+        if self.references:
+            row["ref_drift"] = drift
         if np.all(np.isfinite(X)):
             row.update(metrics(self.problem, X, self.den))
         else:

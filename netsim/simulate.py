@@ -198,7 +198,8 @@ def build(scenario: Scenario, progress=None) -> Simulation:
             stop_event.succeed(reason)
 
     monitor = Monitor(problem, x0, stop, network, on_stop, every=d["output"]["every"],
-                      keep_iterates=d["output"]["iterates"], progress=progress)
+                      keep_iterates=d["output"]["iterates"], progress=progress,
+                      references=getattr(agents[0], "references", lambda: None)() is not None)
     runner = PeerRunner(env, agents, graph, network, compute, monitor, stop.rounds)
     return Simulation(env, problem, graph, network, compute, agents, monitor, runner, x0,
                       stop_event)

@@ -51,6 +51,7 @@ class PeerRunner:
         self.timeouts = 0                              # waits that ended by timeout
         for i in range(n):
             network.attach(i, self._handler(i))
+        self._refs = monitor.references
         self._lossy_in = [[j for j in self.neighbors[i]
                            if network.spec(j, i).loss > 0 and network.spec(j, i).on_loss == "drop"]
                           for i in range(n)]
@@ -111,4 +112,5 @@ class PeerRunner:
             box = self._inbox[i].pop(k, {})
             self._round[i] = k + 1
             agent.incoming({j: box.get(j) for j in nbrs})
-            mon.agent_done(i, k, env.now, agent.x, work.gradients)
+            mon.agent_done(i, k, env.now, agent.x, work.gradients,
+                           agent.references() if self._refs else None)
