@@ -49,7 +49,8 @@ def _polish(Q, q, lam, x):
 
 
 def lasso_qp(Q, q, lam, x0=None):
-    """Exact minimizer of phi(x) = 1/2 x'Qx - q'x + lam ||x||_1 (Q positive definite).
+    """Exact minimizer of phi(x) = 1/2 x'Qx - q'x + lam ||x||_1 (Q positive definite, or
+    semi-definite with a unique minimizer).
 
     Feature-sign search (Lee, Battle, Raina & Ng, 2007), warm-started at ``x0``: keep an
     active set S with signs s; once x is optimal on S, activate the zero coordinate with the
@@ -58,7 +59,7 @@ def lasso_qp(Q, q, lam, x0=None):
     keeping the best of it and the points where a coordinate crosses zero (phi decreases
     strictly, so the loop is finite). It stops at the KKT point, exact to rounding error:
     (Qx - q)_j = -lam sign(x_j) on the support, |(Qx - q)_j| <= lam off it. Should rounding
-    ever stall it, coordinate descent (:func:`_lasso_cd`) finishes the job.
+    ever stall it (or Q_SS be singular), coordinate descent (:func:`_lasso_cd`) finishes the job.
 
     Returns (x, passes): ``passes`` counts the evaluations of Qx - q (one data pass each).
     """
@@ -82,7 +83,10 @@ def lasso_qp(Q, q, lam, x0=None):
         S = np.flatnonzero(s)
         xs = np.zeros(0)
         if S.size:
-            xs = scipy.linalg.solve(Q[np.ix_(S, S)], q[S] - lam * s[S], assume_a="pos")
+            try:
+                xs = scipy.linalg.solve(Q[np.ix_(S, S)], q[S] - lam * s[S], assume_a="pos")
+            except (np.linalg.LinAlgError, ValueError):   # singular Q_SS (Q only PSD)
+                break
         if np.all(np.sign(xs) == s[S]):
             x = np.zeros(d)
             x[S] = xs
@@ -125,7 +129,7 @@ def _lasso_cd(Q, q, lam, x0, max_sweeps=100_000):
         for j in range(d):
             old = x[j]
             z = r[j] + diag[j] * old
-            new = (np.sign(z) * max(abs(z) - lam, 0.0)) / diag[j]
+            new = (np.sign(z) * max(abs(z) - lam, 0.0)) / diag[j] if diag[j] > 0 else 0.0
             if new != old:
                 r -= Q[:, j] * (new - old)
                 x[j] = new

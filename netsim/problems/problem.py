@@ -119,7 +119,9 @@ def _logistic_optimum(A, b, w, reg):
 
 def _lasso_optimum(Q, q, lam):
     """min 1/2 x'Qx - q'x + lam||x||_1: L-BFGS-B on the split x = p - n (p, n >= 0), then the
-    active-set solve on its support (KKT verified); falls back to coordinate descent."""
+    active-set solve on its support (KKT verified); if that support guess was off, an exact
+    active-set method from x = 0 (:func:`~netsim.problems.local.lasso_qp`, which itself falls
+    back to coordinate descent), keeping whichever result violates the KKT conditions least."""
     d = q.size
 
     def fun(pn):
@@ -136,7 +138,17 @@ def _lasso_optimum(Q, q, lam):
     scale = max(np.abs(x).max(), 1e-300)
     x[np.abs(x) < 1e-7 * scale] = 0.0
     xp = _polish(Q, q, lam, x)
-    if xp is None:   # the support guess was off: finish with exact coordinate descent
-        from netsim.problems.local import lasso_qp
-        xp, _ = lasso_qp(Q, q, lam, x)
-    return xp
+    if xp is not None:
+        return xp
+    from netsim.problems.local import lasso_qp
+
+    tries = [lasso_qp(Q, q, lam)[0], lasso_qp(Q, q, lam, x)[0]]
+    return min(tries, key=lambda y: _kkt_violation(Q, q, lam, y))
+
+
+def _kkt_violation(Q, q, lam, x):
+    """max_j of |g_j + lam sign(x_j)| (x_j != 0) and |g_j| - lam (x_j = 0), g = Qx - q."""
+    g = Q @ x - q
+    on = x != 0
+    return max(np.abs(g[on] + lam * np.sign(x[on])).max(initial=0.0),
+               (np.abs(g[~on]) - lam).max(initial=0.0))
