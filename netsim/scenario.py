@@ -166,10 +166,22 @@ class Scenario:
         return Scenario(sc.data, sc.source, sc.base_dir, self.label, sc.raw)
 
 
+#: keys an [algorithm] table keeps when a variant switches to another algorithm
+_KEEP_ON_SWITCH = {"algorithm": ("compressor", "batch", "x0")}
+
+
 def _deep_merge(dst, src):
+    """Merge ``src`` into ``dst``. A table whose ``name`` changes (a variant switching the
+    algorithm or the compressor) is replaced, not merged, because its other keys belong to
+    the old name; an algorithm keeps its compressor, batch and x0 unless the variant sets them."""
     for k, v in src.items():
-        if isinstance(v, dict) and isinstance(dst.get(k), dict):
-            _deep_merge(dst[k], v)
+        old = dst.get(k)
+        if isinstance(v, dict) and isinstance(old, dict):
+            if "name" in v and "name" in old and v["name"] != old["name"]:
+                kept = {c: old[c] for c in _KEEP_ON_SWITCH.get(k, ()) if c in old}
+                dst[k] = {**copy.deepcopy(kept), **copy.deepcopy(v)}
+            else:
+                _deep_merge(old, v)
         else:
             dst[k] = copy.deepcopy(v)
 

@@ -13,6 +13,8 @@ grad loss_h(x) + reg x.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import scipy.linalg
 from scipy.special import expit
@@ -34,8 +36,10 @@ def _polish(Q, q, lam, x):
     if S.size:
         s = np.sign(x[S])
         try:
-            xs = scipy.linalg.solve(Q[np.ix_(S, S)], q[S] - lam * s, assume_a="pos")
-        except (np.linalg.LinAlgError, ValueError):
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", scipy.linalg.LinAlgWarning)
+                xs = scipy.linalg.solve(Q[np.ix_(S, S)], q[S] - lam * s, assume_a="pos")
+        except (np.linalg.LinAlgError, scipy.linalg.LinAlgWarning, ValueError):
             return None
         if np.any(np.sign(xs) != s):
             return None
@@ -83,10 +87,7 @@ def lasso_qp(Q, q, lam, x0=None):
         S = np.flatnonzero(s)
         xs = np.zeros(0)
         if S.size:
-            try:
-                xs = scipy.linalg.solve(Q[np.ix_(S, S)], q[S] - lam * s[S], assume_a="pos")
-            except (np.linalg.LinAlgError, ValueError):   # singular Q_SS (Q only PSD)
-                break
+            xs = _restricted_step(Q[np.ix_(S, S)], q[S] - lam * s[S], x[S])
         if np.all(np.sign(xs) == s[S]):
             x = np.zeros(d)
             x[S] = xs
@@ -111,6 +112,31 @@ def lasso_qp(Q, q, lam, x0=None):
         x = best
     x, sweeps = _lasso_cd(Q, q, lam, x)
     return x, passes + sweeps
+
+
+def _restricted_step(H, c, cur):
+    """Target of the feature-sign step: argmin 1/2 y'Hy - c'y (H = Q_SS).
+
+    If H is singular (Q = A'A only semi-definite, more active features than samples) and c
+    is not in its range, the restricted objective decreases linearly along the null-space
+    part d of c; then return cur + T d with T past the last zero crossing, so that the line
+    search of :func:`lasso_qp` visits every crossing (phi is bounded, so one exists)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", scipy.linalg.LinAlgWarning)
+            return scipy.linalg.solve(H, c, assume_a="pos")
+    except (np.linalg.LinAlgError, scipy.linalg.LinAlgWarning, ValueError):
+        pass   # singular to working precision
+    w, V = np.linalg.eigh(H)
+    big = w > 1e-13 * max(w.max(), 1e-300)
+    y = V[:, big] @ ((V[:, big].T @ c) / w[big])
+    d = V[:, ~big] @ (V[:, ~big].T @ c)
+    if np.linalg.norm(d) <= 1e-12 * max(np.linalg.norm(c), 1e-300):
+        return y                       # c in range(H): the minimum-norm minimizer
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ts = -cur / d
+    ts = ts[np.isfinite(ts) & (ts > 0)]
+    return cur + (2.0 * ts.max() if ts.size else 1.0) * d
 
 
 def _lasso_cd(Q, q, lam, x0, max_sweeps=100_000):
