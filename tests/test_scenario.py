@@ -90,13 +90,32 @@ def test_resolved_toml_round_trips():
 def test_variants_merge_over_the_base():
     """Each [[variant]] is the base scenario with its tables merged in, labelled."""
     sc = from_dict({"algorithm": {"name": "lt-admm", "tau": 2},
-                    "variant": [{"label": "vr", "algorithm": {"name": "lt-admm-vr"}},
-                                {"label": "big tau", "algorithm": {"tau": 9}}]})
+                    "network": {"agents": 6},
+                    "variant": [{"label": "big tau", "algorithm": {"tau": 9}},
+                                {"label": "ring", "network": {"topology": "ring"}}]})
     a, b = sc.variants()
-    assert a.label == "vr" and a.data["algorithm"]["name"] == "lt-admm-vr"
-    assert a.data["algorithm"]["tau"] == 2
-    assert b.data["algorithm"]["tau"] == 9 and b.data["algorithm"]["name"] == "lt-admm"
+    assert a.label == "big tau" and a.data["algorithm"]["name"] == "lt-admm"
+    assert a.data["algorithm"]["tau"] == 9
+    assert b.data["algorithm"]["tau"] == 2 and b.data["network"]["agents"] == 6
+    assert b.data["network"]["topology"] == "ring"
     assert "variant" not in a.data
+
+
+def test_variant_switching_algorithm_starts_the_table_afresh():
+    """A variant that changes algorithm.name replaces the table (the old algorithm's step
+    sizes mean something else, or nothing, to the new one) but keeps compressor, batch, x0."""
+    sc = from_dict({"algorithm": {"name": "lt-admm-cc", "tau": 2, "gamma": 0.05,
+                                  "compressor": {"name": "quantizer", "bits": 2}},
+                    "variant": [{"label": "lead", "algorithm": {"name": "lead", "eta": 0.04}},
+                                {"label": "8-bit", "algorithm": {
+                                    "compressor": {"name": "quantizer", "bits": 8}}}]})
+    lead, eight = sc.variants()
+    assert lead.data["algorithm"]["name"] == "lead"
+    assert "tau" not in lead.data["algorithm"]
+    assert lead.data["algorithm"]["gamma"] == 1.0          # LEAD's default, not LT-ADMM-CC's 0.05
+    assert lead.data["algorithm"]["compressor"] == {"name": "quantizer", "bits": 2}
+    assert eight.data["algorithm"]["tau"] == 2
+    assert eight.data["algorithm"]["compressor"]["bits"] == 8
 
 
 def test_variant_labels_must_be_unique():
