@@ -96,7 +96,7 @@ class Monitor:
     """
 
     def __init__(self, problem, X0, stop: StopSpec, network, on_stop, every=1,
-                 keep_iterates=False, progress=None, references=False):
+                 keep_iterates=False, progress=None, references=False, extra_columns=()):
         self.problem = problem
         self.n = X0.shape[0]
         self.stop = stop
@@ -112,6 +112,8 @@ class Monitor:
         self.references = references
         if references:
             self.columns.append("ref_drift")
+        self.extra_columns = tuple(extra_columns)
+        self.columns.extend(self.extra_columns)
         self.trace = {c: [] for c in self.columns}
         self.iterates: list[np.ndarray] = []
         self.end: str | None = None
@@ -165,7 +167,38 @@ class Monitor:
                 self.end, self.end_round = reason, k
                 self.on_stop(reason)
 
-    def _record(self, k, t, X, bits, msgs, grads, drift=0.0) -> dict:
+    def add_gradients(self, gradients: int) -> None:
+        """Count component gradients as they are evaluated (server algorithms)."""
+        self._grads_total += int(gradients)
+
+    def server_update(self, r: int, t: float, z: np.ndarray, X: np.ndarray,
+                      extra: dict) -> None:
+        """Server round ``r`` finished at ``t`` with consensus variable ``z`` and workers'
+        models ``X``. Errors and the objective are those of z (every row of the metric
+        matrix is z); ``consensus`` = sqrt(mean_i ||x_i - z||^2), the primal residual;
+        ``bits`` = every transmission handed to the network so far; ``extra`` fills the
+        algorithm's extra columns."""
+        if self.stopped:
+            return
+        if self.progress is not None:
+            self.progress.update(1)
+        Z = np.broadcast_to(z, X.shape)
+        D = X - z
+        cons = float(np.sqrt(np.einsum("ij,ij->i", D, D).mean()))
+        bad = not np.all(np.isfinite(z))
+        last = r >= self.stop.rounds or t >= self.stop.time
+        if not (bad or last or self.stop.target is not None or r % self.every == 0
+                or self.net.total_bits >= self.stop.bits):
+            return
+        row = self._record(r, t, Z, self.net.total_bits, self.net.total_messages,
+                           self._grads_total, models=X,
+                           extra={"consensus": cons, **extra})
+        reason = self._check(r, row, bad)
+        if reason is not None:
+            self.end, self.end_round = reason, r
+            self.on_stop(reason)
+
+    def _record(self, k, t, X, bits, msgs, grads, drift=0.0, models=None, extra=None) -> dict:
         row = {"round": k, "time": float(t), "bits": int(bits), "messages": int(msgs),
                "gradients": int(grads)}
         if self.references:
@@ -174,10 +207,14 @@ class Monitor:
             row.update(metrics(self.problem, X, self.den))
         else:
             row.update({c: math.nan for c in self.columns if c not in row})
+        if extra:
+            row.update(extra)
+        for c in self.extra_columns:
+            row.setdefault(c, math.nan)
         for c in self.columns:
             self.trace[c].append(row[c])
         if self.keep_iterates:
-            self.iterates.append(X.copy())
+            self.iterates.append(np.array(X if models is None else models, dtype=float))
         return row
 
     def _check(self, k, row, bad) -> str | None:

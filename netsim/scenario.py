@@ -39,7 +39,7 @@ DEFAULTS = {
               "on_loss": "drop", "sharing": "fifo", "model": "ideal", "uplink": INF,
               "header_bits": 0, "timeout": "auto"},
     "compute": {"gradient_time": "10 us", "solve_time": "auto", "heterogeneity": 1.0,
-                "noise": 1.0},
+                "noise": 1.0, "server_time": "0 s"},
     "stragglers": {"fraction": 0.0, "slowdown": 1.0, "agents": None},
     "problem": {"kind": "logistic", "samples_per_agent": 100, "features": 20,
                 "regularization": 0.01, "data": "synthetic", "partition": "iid"},
@@ -274,7 +274,7 @@ def _resolve(data: dict, base: pathlib.Path) -> dict:
     topo = _str(net.get("topology", DEFAULTS["network"]["topology"]), "network.topology",
                 tuple(TOPOLOGIES))
     tparams = TOPOLOGIES[topo].params
-    _check_keys(net, ("topology", "agents", *tparams), "network")
+    _check_keys(net, ("topology", "agents", "up", "down", *tparams), "network")
     n_agents = _int(net.get("agents", DEFAULTS["network"]["agents"]), "network.agents", 2)
     rnet = {"topology": topo, "agents": n_agents}
     for p, default in tparams.items():
@@ -284,6 +284,23 @@ def _resolve(data: dict, base: pathlib.Path) -> dict:
     rlinks = _links(links)
     rnet["links"] = rlinks
     out["network"] = rnet
+    alg_name = (data.get("algorithm") or {}).get("name", DEFAULTS["algorithm"]["name"]) \
+        if isinstance(data.get("algorithm", {}), dict) else None
+    server_alg = alg_name in ALGORITHMS and ALGORITHMS[alg_name].family == "server"
+    for side in ("up", "down"):
+        if side in net and not server_alg:
+            raise ScenarioError(f"network.{side}", f"is only used by server algorithms "
+                                                   f"(links to/from the server); got "
+                                                   f"algorithm.name = {alg_name!r}")
+        if server_alg:
+            own = dict(_table(net.get(side, {}), f"network.{side}"))
+            _check_keys(own, DEFAULTS["links"], f"network.{side}")
+            rnet[side] = _links({**links, **own}, f"network.{side}")
+            if rnet[side]["loss"] > 0 and rnet[side]["on_loss"] != "retransmit":
+                raise ScenarioError(f"network.{side}.on_loss",
+                                    "must be 'retransmit' when loss > 0 for server algorithms "
+                                    "(a dropped delta would desynchronise the estimates and a "
+                                    "force-wait would never end); got 'drop'")
 
     out["compute"] = _compute(dict(_table(data.get("compute", {}), "compute")), n_agents)
 
@@ -302,6 +319,9 @@ def _resolve(data: dict, base: pathlib.Path) -> dict:
         v = alg.get(p, par.default)
         par.check(v, f"algorithm.{p}")
         ralg[p] = v
+    if isinstance(ralg.get("P"), int) and ralg["P"] > n_agents:
+        raise must("algorithm.P", f"an integer in [1, {n_agents}] (network.agents) or \"all\"",
+                   ralg["P"])
     from netsim.algorithms.params import batch as _batch
     ralg["batch"] = alg.get("batch", DEFAULTS["algorithm"]["batch"])
     _batch(ralg["batch"], "algorithm.batch")
@@ -311,7 +331,7 @@ def _resolve(data: dict, base: pathlib.Path) -> dict:
     if x0 not in ("zeros", "random") and not x0.endswith(".npz"):
         raise must("algorithm.x0", '"zeros", "random" or a path to an .npz file', x0)
     ralg["x0"] = x0
-    comp = dict(_table(alg.get("compressor", DEFAULTS["compressor"]), "algorithm.compressor"))
+    comp = dict(_table(alg.get("compressor", info.default_compressor), "algorithm.compressor"))
     comp.setdefault("name", "none")
     dim_probe = 1 << 20   # parameter checks that need dim (k <= dim) are repeated at build
     make_compressor(comp, dim_probe, "algorithm.compressor")
@@ -343,40 +363,40 @@ def _resolve(data: dict, base: pathlib.Path) -> dict:
     return out
 
 
-def _links(links: dict) -> dict:
+def _links(links: dict, where: str = "network.links") -> dict:
     from netsim.distributions import make_distribution
     from netsim.units import parse_quantity
 
     d = DEFAULTS["links"]
-    _check_keys(links, d, "network.links")
+    _check_keys(links, d, where)
     r = {k: links.get(k, v) for k, v in d.items()}
-    bw = parse_quantity(r["bandwidth"], "rate", "network.links.bandwidth")
+    bw = parse_quantity(r["bandwidth"], "rate", f"{where}.bandwidth")
     if bw <= 0:
-        raise must("network.links.bandwidth", "a rate > 0 (or 'inf')", r["bandwidth"])
-    parse_quantity(r["latency"], "time", "network.links.latency")
-    make_distribution(r["jitter"], "network.links.jitter", kind="time")
-    _real(r["loss"], "network.links.loss", 0.0, 1.0, hi_open=True)
-    _str(r["on_loss"], "network.links.on_loss", ("drop", "retransmit"))
-    _str(r["sharing"], "network.links.sharing", ("fifo", "fair"))
+        raise must(f"{where}.bandwidth", "a rate > 0 (or 'inf')", r["bandwidth"])
+    parse_quantity(r["latency"], "time", f"{where}.latency")
+    make_distribution(r["jitter"], f"{where}.jitter", kind="time")
+    _real(r["loss"], f"{where}.loss", 0.0, 1.0, hi_open=True)
+    _str(r["on_loss"], f"{where}.on_loss", ("drop", "retransmit"))
+    _str(r["sharing"], f"{where}.sharing", ("fifo", "fair"))
     if r["sharing"] != "fifo":
-        raise ScenarioError("network.links.sharing",
+        raise ScenarioError(f"{where}.sharing",
                             f"must be 'fifo' in this version ('fair' is not implemented yet); "
                             f"got {r['sharing']!r}")
-    _str(r["model"], "network.links.model", ("ideal", "tcp"))
+    _str(r["model"], f"{where}.model", ("ideal", "tcp"))
     if r["model"] != "ideal":
-        raise ScenarioError("network.links.model",
+        raise ScenarioError(f"{where}.model",
                             f"must be 'ideal' in this version ('tcp' is not implemented yet); "
                             f"got {r['model']!r}")
-    up = parse_quantity(r["uplink"], "rate", "network.links.uplink")
+    up = parse_quantity(r["uplink"], "rate", f"{where}.uplink")
     if up <= 0:
-        raise must("network.links.uplink", "a rate > 0 (or 'inf')", r["uplink"])
-    _int(r["header_bits"], "network.links.header_bits", 0)
+        raise must(f"{where}.uplink", "a rate > 0 (or 'inf')", r["uplink"])
+    _int(r["header_bits"], f"{where}.header_bits", 0)
     if r["timeout"] != "auto":
-        t = parse_quantity(r["timeout"], "time", "network.links.timeout")
+        t = parse_quantity(r["timeout"], "time", f"{where}.timeout")
         if not t > 0:
-            raise must("network.links.timeout", "'auto' or a time > 0", r["timeout"])
+            raise must(f"{where}.timeout", "'auto' or a time > 0", r["timeout"])
     if r["on_loss"] == "retransmit" and r["loss"] > 0.999:
-        raise must("network.links.loss", "< 0.999 with on_loss = 'retransmit'", r["loss"])
+        raise must(f"{where}.loss", "< 0.999 with on_loss = 'retransmit'", r["loss"])
     return r
 
 
@@ -391,6 +411,7 @@ def _compute(c: dict, n_agents: int) -> dict:
     parse_quantity(r["gradient_time"], "time", "compute.gradient_time")
     if r["solve_time"] != "auto":
         parse_quantity(r["solve_time"], "time", "compute.solve_time")
+    parse_quantity(r["server_time"], "time", "compute.server_time")
     for k in ("heterogeneity", "noise"):
         dist = make_distribution(r[k], f"compute.{k}")
         _positive_dist(dist, f"compute.{k}", r[k])

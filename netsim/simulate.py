@@ -157,13 +157,15 @@ def build(scenario: Scenario, progress=None) -> Simulation:
     streams = Streams(d["seed"])
     net = d["network"]
     n = net["agents"]
+    alg = d["algorithm"]
+    info = ALGORITHMS[alg["name"]]
+    if info.family == "server":
+        return _build_server(scenario, streams, progress)
     tparams = {k: v for k, v in net.items() if k not in ("topology", "agents", "links")}
     graph = build_topology(net["topology"], n, streams.generator("topology"), tparams,
                            key="network", base_dir=scenario.base_dir)
     check_peer_graph(graph, key="network.topology")
 
-    alg = d["algorithm"]
-    info = ALGORITHMS[alg["name"]]
     problem = make_problem(d["problem"], n, streams, scenario.base_dir, key="problem")
     if info.smooth_only and problem.l1 > 0:
         raise ScenarioError("algorithm.name", f"must be an algorithm that handles an l1 term "
@@ -203,6 +205,98 @@ def build(scenario: Scenario, progress=None) -> Simulation:
     runner = PeerRunner(env, agents, graph, network, compute, monitor, stop.rounds)
     return Simulation(env, problem, graph, network, compute, agents, monitor, runner, x0,
                       stop_event)
+
+
+def _stop_spec(s):
+    from netsim.monitor import StopSpec
+    from netsim.units import parse_quantity
+    return StopSpec(rounds=s["rounds"], time=parse_quantity(s["time"], "time", "stop.time"),
+                    target=s.get("target"), metric=s["metric"],
+                    bits=parse_quantity(s["bits"], "size", "stop.bits", allow_inf=True))
+
+
+def _build_server(scenario, streams, progress) -> Simulation:
+    """A server algorithm: star of links between the agents 0..N-1 and the server N."""
+    import networkx as nx
+
+    from netsim.algorithms.registry import ALGORITHMS, build_server
+    from netsim.compression.registry import make_compressor
+    from netsim.compute import ComputeModel
+    from netsim.monitor import Monitor
+    from netsim.network.transport import Network
+    from netsim.problems import make_problem
+    from netsim.runners.server import ServerRunner
+    from netsim.units import parse_quantity
+
+    d = scenario.data
+    n = d["network"]["agents"]
+    alg = d["algorithm"]
+    info = ALGORITHMS[alg["name"]]
+    problem = make_problem(d["problem"], n, streams, scenario.base_dir, key="problem")
+    params = {p: par.check(alg[p], f"algorithm.{p}") for p, par in info.params.items()}
+    params["batch"] = alg["batch"]
+    if alg["name"] == "admm-server":
+        params["P"], params["tau"] = n, 1
+    if params["P"] == "all":
+        params["P"] = n
+    compressor = make_compressor(dict(alg["compressor"]), problem.dim, "algorithm.compressor")
+    x0 = _x0(alg["x0"], problem, streams, scenario.base_dir)
+    server, workers = build_server(problem, params, x0, streams, compressor)
+
+    graph = nx.star_graph(range(n + 1))           # hub 0 ... relabelled: server = n
+    graph = nx.relabel_nodes(graph, {0: n, n: 0})
+    up = _link_specs_one(d["network"]["up"], "network.up")
+    down = _link_specs_one(d["network"]["down"], "network.down")
+    links = {}
+    for i in range(n):
+        links[(i, n)] = up
+        links[(n, i)] = down
+    cap_up = parse_quantity(d["network"]["up"]["uplink"], "rate", "network.up.uplink")
+    cap_down = parse_quantity(d["network"]["down"]["uplink"], "rate", "network.down.uplink")
+    caps = {**{i: cap_up for i in range(n)}, n: cap_down}
+    env = simpy.Environment()
+    network = Network(env, links, streams, uplink=caps, record_messages=d["output"]["messages"])
+    compute = ComputeModel(_compute_spec(d["compute"], n), [a.m for a in problem.agents],
+                           streams)
+    stop = _stop_spec(d["stop"])
+    if stop.metric == "accuracy" and not problem.classifier:
+        raise ScenarioError("stop.metric", f"must be a trace column of this problem; 'accuracy' "
+                            f"needs a classifier, got problem.kind = {d['problem']['kind']!r}")
+    stop_event = env.event()
+
+    def on_stop(reason):
+        if not stop_event.triggered:
+            stop_event.succeed(reason)
+
+    extra = ["active", "staleness_mean", "staleness_max", "est_drift"]
+    z0 = np.zeros((n, problem.dim))
+    monitor = Monitor(problem, z0, stop, network, on_stop, every=d["output"]["every"],
+                      keep_iterates=d["output"]["iterates"], progress=progress,
+                      extra_columns=extra)
+    if monitor.keep_iterates:
+        monitor.iterates[0] = np.array(x0, dtype=float)
+    server_time = parse_quantity(d["compute"]["server_time"], "time", "compute.server_time")
+    runner = ServerRunner(env, server, workers, network, compute, monitor, stop.rounds,
+                          params["P"], params["tau"], server_time=server_time)
+    return Simulation(env, problem, graph, network, compute, workers, monitor, runner, x0,
+                      stop_event)
+
+
+def _link_specs_one(r, where):
+    from netsim.distributions import make_distribution
+    from netsim.network.links import LinkSpec
+    from netsim.units import parse_quantity
+
+    jitter = make_distribution(r["jitter"], f"{where}.jitter", kind="time")
+    if jitter.is_constant and jitter.mean == 0:
+        jitter = None
+    return LinkSpec(
+        bandwidth=parse_quantity(r["bandwidth"], "rate", f"{where}.bandwidth"),
+        latency=parse_quantity(r["latency"], "time", f"{where}.latency"),
+        jitter=jitter, loss=float(r["loss"]), on_loss=r["on_loss"],
+        timeout=None if r["timeout"] == "auto" else
+        parse_quantity(r["timeout"], "time", f"{where}.timeout"),
+        header_bits=int(r["header_bits"]))
 
 
 def run(scenario, *, progress: bool = False, **overrides) -> Result:
@@ -252,6 +346,24 @@ def _time_up(sim):
             sim.stop_event.succeed("time")
 
 
+def _server_summary(sim) -> dict:
+    """Extra summary fields of a server run: staleness histogram, estimate checks, bits
+    with and without the float32 scale headers of the quantized vectors."""
+    from netsim.runners.server import ServerRunner
+
+    r = sim.runner
+    if not isinstance(r, ServerRunner):
+        return {}
+    scaled = sim.agents[0].comp.name in ("quantizer", "qsgd", "dither")
+    headers = r.scale_headers if scaled else 0
+    return {"server": {
+        "P": r.P, "tau": r.tau if r.tau != math.inf else "inf",
+        "staleness": {str(k): int(v) for k, v in sorted(r.staleness.items())},
+        "estimate_checks": r.checks, "estimate_mismatches": r.mismatches,
+        "bits_without_scale": int(sim.network.total_bits - 32 * headers),
+        "scale_headers": int(headers)}}
+
+
 def _result(scenario, sim, runtime) -> Result:
     from netsim import __version__
 
@@ -285,6 +397,7 @@ def _result(scenario, sim, runtime) -> Result:
         "dim": sim.problem.dim,
         "edges": sim.graph.number_of_edges(),
         "slow_agents": sim.compute.slow_agents,
+        **_server_summary(sim),
         "runtime_s": round(runtime, 3),
         "netsim_version": __version__,
     }

@@ -76,6 +76,7 @@ class AlgorithmInfo:
         params: the parameters this algorithm accepts besides the common ones.
         doc: one line for ``netsim list algorithms``.
         smooth_only: True if it needs gradients of f_i (no l1 term in the agents' costs).
+        default_compressor: the ``algorithm.compressor`` table when the scenario gives none.
     """
 
     name: str
@@ -84,3 +85,4 @@ class AlgorithmInfo:
     params: dict[str, Param] = field(default_factory=dict)
     doc: str = ""
     smooth_only: bool = False
+    default_compressor: dict = field(default_factory=lambda: {"name": "none"})

@@ -8,7 +8,7 @@ import numbers
 from netsim.errors import must
 
 __all__ = ["positive", "nonneg", "in_open_unit", "in_half_open_unit", "pos_int", "choice",
-           "batch", "boolean", "unit_or_auto"]
+           "batch", "boolean", "unit_or_auto", "pos_int_or", "pos_int_or_inf"]
 
 
 def _real(v, key):
@@ -89,3 +89,23 @@ def unit_or_auto(v, key):
     if x is None or not (0 < x <= 1):
         raise must(key, 'a number in (0, 1] or "auto"', v)
     return x
+
+
+def pos_int_or(word):
+    """An integer >= 1, or the string ``word`` (e.g. "all")."""
+    def check(v, key):
+        if v == word:
+            return v
+        if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
+            raise must(key, f'an integer >= 1 or "{word}"', v)
+        return int(v)
+    return check
+
+
+def pos_int_or_inf(v, key):
+    """An integer >= 1, or "inf" (no bound)."""
+    if v == "inf" or (isinstance(v, float) and v == math.inf):
+        return math.inf
+    if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
+        raise must(key, 'an integer >= 1 or "inf"', v)
+    return int(v)

@@ -18,6 +18,7 @@ from netsim.algorithms.gossip import (CedasAgent, ChocoAgent, ColdAgent, DgdAgen
                                      LeadAgent)
 from netsim.algorithms.lt_admm import LtAdmmAgent
 from netsim.algorithms.lt_admm_cc import LtAdmmCcAgent, LtAdmmCcEdgeAgent
+from netsim.algorithms.server_admm import AdamSolver, ServerAdmmServer, ServerAdmmWorker
 from netsim.compression import scaled
 from netsim.network.topology import metropolis_weights
 
@@ -181,6 +182,69 @@ ALGORITHMS: dict[str, AlgorithmInfo] = {
         {"eta": _ETA},
         "DGD: x_i <- sum_j w_ij C(x_j) - eta grad f_i (inexact), teaching baseline"),
 }
+
+
+def build_server(problem, params, x0, streams, compressor):
+    """(server, workers) of a server algorithm. Workers minimise their smooth f_i; the
+    server holds g (the lasso's l1 term, else 0)."""
+    from netsim.problems.local import LocalProblem
+
+    n = problem.n_agents
+    ef = params.get("error_feedback", False)
+    workers = []
+    for i, f in enumerate(problem.agents):
+        if getattr(f, "l1", 0.0) > 0:       # lasso: the worker's f_i is the least-squares part
+            f = LocalProblem("least_squares", f.A, f.b, f.reg)
+        solver = None
+        if params["solver"] == "adam":
+            solver = AdamSolver(f, params["local_steps"], params["lr"], params["batch"],
+                                streams.generator("agent", i, "sampling"))
+        workers.append(ServerAdmmWorker(i, f, x0[i], params["rho"], compressor,
+                                        streams.generator("agent", i, "compressor"),
+                                        error_feedback=ef, solver=solver))
+    server = ServerAdmmServer(n, problem.dim, params["rho"], problem.l1, compressor,
+                              streams.generator("server", "compressor"), error_feedback=ef,
+                              broadcast=params.get("downlink", "active") == "broadcast")
+    return server, workers
+
+
+_SERVER = {
+    "rho": _RHO,
+    "solver": Param("exact", P.choice("exact", "adam"),
+                    "x-update: exact local solve, or local_steps Adam steps (inexact)"),
+    "local_steps": Param(10, P.pos_int, "Adam steps per inexact x-update (solver = adam)"),
+    "lr": Param(1e-3, P.positive, "Adam learning rate (solver = adam)"),
+}
+_ASYNC = {
+    **_SERVER,
+    "P": Param(1, P.pos_int_or("all"), "partial barrier: minimum arrivals per server round "
+                                       "(1..agents, or all)"),
+    "tau": Param("inf", P.pos_int_or_inf, "delay bound: a worker absent tau - 1 rounds is "
+                                          "waited for (1 = synchronous; inf = no bound)"),
+}
+_FLOAT32 = {"name": "none", "float_bits": 32}
+
+ALGORITHMS.update({
+    "admm-server": AlgorithmInfo(
+        "admm-server", "server", None, dict(_SERVER),
+        "synchronous consensus ADMM with a server (Chang order: z, then x_i and u_i)",
+        default_compressor=_FLOAT32),
+    "async-admm": AlgorithmInfo(
+        "async-admm", "server", None, dict(_ASYNC),
+        "asynchronous ADMM (AD-ADMM, Chang et al. 2016): partial barrier P, delay bound tau",
+        default_compressor=_FLOAT32),
+    "qadmm": AlgorithmInfo(
+        "qadmm", "server", None,
+        {**_ASYNC,
+         "error_feedback": Param(True, P.boolean, "false: quantize x, u and z themselves "
+                                                  "(ablation with an error floor)"),
+         "downlink": Param("active", P.choice("active", "broadcast"),
+                           "active: z-delta per answered worker; broadcast: one shared "
+                           "z-hat, its delta sent to all N")},
+        "QADMM (Shrestha 2025): async ADMM with q-bit dithered deltas + error feedback both "
+        "ways [RECONSTRUCTION, spec qadmm.md]",
+        default_compressor={"name": "dither", "bits": 3}),
+})
 
 
 def list_algorithms() -> list[tuple[str, str]]:

@@ -25,8 +25,8 @@ from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
-__all__ = ["Compressed", "Compressor", "identity", "quantizer", "qsgd", "rand_k", "top_k",
-           "float32_up"]
+__all__ = ["Compressed", "Compressor", "identity", "quantizer", "dither", "qsgd", "rand_k",
+           "top_k", "float32_up"]
 
 
 class Compressed(NamedTuple):
@@ -129,6 +129,45 @@ def quantizer(bits: int = 4, norm: str = "inf") -> Compressor:
 
     name = "quantizer" if norm == "inf" else "qsgd"
     return Compressor(name, _no_state, update, omega, True, {"bits": bits, "norm": norm})
+
+
+def dither(bits: int = 3, norm: str = "inf") -> Compressor:
+    """q-bit random dithering with s = 2^(q-1) - 1 magnitude levels (spec ``qadmm.md`` §3.3,
+    the paper's Eq. (17) as reconstructed from the author's earlier code).
+
+        alpha = ||v||_norm (sent as a float32 rounded up),  a_j = s |v_j| / alpha in [0, s],
+        l_j = floor(a_j) + Bernoulli(a_j - floor(a_j)),   C(v)_j = sign(v_j) l_j alpha / s.
+
+    Sign + level fit in exactly q bits (|l_j| <= s). Unbiased; ||v - C(v)||_inf <= alpha / s;
+    E||C(v) - v||^2 <= d alpha^2 / (4 s^2); C(0) = 0. Bits: d q + 32. Unlike :func:`quantizer`
+    (LEAD's 2^(b-1) levels), q = 2 leaves a single level (s = 1): the spec's divergence case.
+
+    Args:
+        bits: q in [2, 32].
+        norm: "inf" (default, QADMM) or "2" (the original QSGD scale).
+    """
+    if not 2 <= bits <= 32:
+        raise ValueError("bits must be in [2, 32]")
+    if norm not in ("inf", "2"):
+        raise ValueError("norm must be 'inf' or '2'")
+    levels = 2.0 ** (bits - 1) - 1.0
+
+    def update(v, state, rng):
+        v = np.asarray(v, dtype=float)
+        nrm = float(np.max(np.abs(v))) if norm == "inf" and v.size else float(np.linalg.norm(v))
+        kappa = rng.random(v.size)          # drawn even for v = 0: streams stay aligned
+        payload = v.size * bits + 32
+        if nrm == 0.0 or not math.isfinite(nrm):
+            val = np.zeros_like(v) if nrm == 0.0 else np.full_like(v, np.nan)
+            return Compressed(val, payload), state
+        alpha = float32_up(nrm)
+        q = np.minimum(np.floor(levels * np.abs(v) / alpha + kappa), levels)
+        return Compressed((alpha / levels) * np.sign(v) * q, payload), state
+
+    def omega(dim):
+        return min(dim / (4.0 * levels ** 2), math.sqrt(dim) / levels)
+
+    return Compressor("dither", _no_state, update, omega, True, {"bits": bits, "norm": norm})
 
 
 def qsgd(bits: int = 4) -> Compressor:

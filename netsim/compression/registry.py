@@ -5,6 +5,7 @@
     { name = "none" }                       # 64-bit floats; float_bits = 32 for single
     { name = "quantizer", bits = 4 }        # inf-norm scale; norm = "2" for the QSGD scale
     { name = "qsgd", bits = 2 }
+    { name = "dither", bits = 3 }           # QADMM: sign + 2^(q-1) - 1 levels in q bits
     { name = "rand_k", k = 5 }              # or fraction = 0.25; scaled = true (unbiased)
     { name = "top_k", fraction = 0.1 }
     { ..., error_feedback = true }          # wrap in classic error feedback
@@ -16,7 +17,7 @@ import difflib
 import math
 import numbers
 
-from netsim.compression.base import Compressor, identity, quantizer, rand_k, top_k
+from netsim.compression.base import Compressor, dither, identity, quantizer, rand_k, top_k
 from netsim.compression.wrappers import error_feedback
 from netsim.errors import ScenarioError, must
 
@@ -27,6 +28,8 @@ COMPRESSORS = {
     "none": ({"float_bits": 64}, "no compression; dim x float_bits (64 or 32) bits"),
     "quantizer": ({"bits": 4, "norm": "inf"},
                   "b-bit unbiased dithered quantizer, inf-norm scale (LEAD); dim x b + 32 bits"),
+    "dither": ({"bits": 3, "norm": "inf"},
+               "q-bit random dithering, s = 2^(q-1) - 1 levels (QADMM Eq. 17); dim x q + 32 bits"),
     "qsgd": ({"bits": 4}, "b-bit dithered quantizer with 2-norm scale (QSGD); dim x b + 32 bits"),
     "rand_k": ({"k": None, "fraction": None, "scaled": True},
                "scaled rand-k sparsifier (unbiased, omega = dim/k - 1); "
@@ -88,6 +91,12 @@ def make_compressor(spec: dict, dim: int, key: str = "algorithm.compressor") -> 
         if norm not in ("inf", "2"):
             raise must(f"{key}.norm", "'inf' or '2'", norm)
         comp = quantizer(b, norm)
+    elif name == "dither":
+        b = _int(spec.get("bits", 3), f"{key}.bits", 2, 32)
+        norm = spec.get("norm", "inf")
+        if norm not in ("inf", "2"):
+            raise must(f"{key}.norm", "'inf' or '2'", norm)
+        comp = dither(b, norm)
     elif name == "rand_k":
         sc = spec.get("scaled", True)
         if not isinstance(sc, bool):

@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 import numbers
+
+import numpy as np
 
 from netsim.errors import ScenarioError, must
 from netsim.problems.data import BUNDLED, bundled, load_npz, partition, synthetic
@@ -65,6 +68,20 @@ def _partition_spec(p, key):
     raise must(f"{key}.partition", "'iid', 'by_label' or { dirichlet = a } with a > 0", p)
 
 
+_LAMBDA_MAX = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*\*?\s*lambda_max\s*$")
+
+
+def _lambda_max_factor(v, kind, key):
+    """``"0.1 lambda_max"`` -> 0.1 (lasso only); None for a plain number."""
+    if not isinstance(v, str):
+        return None
+    mt = _LAMBDA_MAX.match(v)
+    if kind != "lasso" or mt is None or not 0 < float(mt.group(1)) < math.inf:
+        raise must(key, "a number >= 0 (lasso also: a factor of lambda_max like "
+                        "'0.1 lambda_max', factor > 0)", v)
+    return float(mt.group(1))
+
+
 def make_problem(spec: dict, n_agents: int, streams, base_dir=None,
                  key: str = "problem") -> Problem:
     """Validate ``spec`` (the [problem] table) and build the :class:`Problem`."""
@@ -87,8 +104,9 @@ def make_problem(spec: dict, n_agents: int, streams, base_dir=None,
         raise must(f"{key}.kind", "one of " + ", ".join(map(repr, KINDS)) + hint, kind)
     m = _pos_int(p["samples_per_agent"], f"{key}.samples_per_agent")
     dim = _pos_int(p["features"], f"{key}.features")
-    reg = _num(p["regularization"], f"{key}.regularization", 0.0,
-               lo_open=kind in ("logistic", "lasso"))
+    reg_rel = _lambda_max_factor(p["regularization"], kind, f"{key}.regularization")
+    reg = 1.0 if reg_rel is not None else _num(p["regularization"], f"{key}.regularization",
+                                               0.0, lo_open=kind in ("logistic", "lasso"))
     noise = _num(p["noise"], f"{key}.noise")
     sparsity = _num(p["sparsity"], f"{key}.sparsity", 0.0, lo_open=True, hi=1.0)
     if not isinstance(p["standardize"], bool):
@@ -125,6 +143,12 @@ def make_problem(spec: dict, n_agents: int, streams, base_dir=None,
                    + " or a path to an .npz file" + hint, data)
 
     if kind == "lasso":
+        if reg_rel is not None:
+            # lambda_max = ||grad of the smooth part at 0||_inf = ||sum_i A_i'b_i / m_i||_inf:
+            # the smallest l1 weight with x* = 0
+            lam_max = float(np.abs(sum(A.T @ b / A.shape[0] for A, b in rows)).max())
+            reg = reg_rel * lam_max
+            desc += f", l1 = {reg_rel:g} lambda_max = {reg:.6g}"
         agents = [LocalProblem(kind, A, b, 0.0, reg / n_agents) for A, b in rows]
         return Problem(kind, agents, l1=reg, description=desc)
     agents = [LocalProblem(kind, A, b, reg) for A, b in rows]
