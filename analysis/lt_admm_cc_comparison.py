@@ -103,6 +103,12 @@ def _plot(name, description, by_label, target):
         ax.grid(alpha=0.3)
         if col != "round":
             ax.set_xscale("log")
+    hit = [int(np.argmax(np.asarray(r[0][2]["rel_err"]) <= target))
+           for r in by_label.values() if np.min(r[0][2]["rel_err"]) <= target]
+    if hit:        # rounds panel: zoom on the converging methods (floors are flat anyway)
+        axes[0].set_xlim(0, 2.5 * max(by_label[lab][0][2]["round"][k] for lab, k in
+                                      zip([lab for lab, r in by_label.items()
+                                           if np.min(r[0][2]["rel_err"]) <= target], hit)))
     axes[0].set_ylabel("rel_err")
     axes[0].set_ylim(1e-12, 10)
     axes[-1].legend(fontsize=8, loc="upper right")
