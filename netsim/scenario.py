@@ -170,16 +170,30 @@ class Scenario:
 _KEEP_ON_SWITCH = {"algorithm": ("compressor", "batch", "x0")}
 
 
+def _kept_on_switch(section: str, old: dict, new_name) -> dict:
+    """What a table keeps when its ``name`` changes: an algorithm keeps its compressor, batch
+    and x0, and every parameter whose definition the two algorithms share (same default,
+    range and meaning, e.g. rho of the ADMM family, P and tau of async-admm and qadmm); a
+    parameter that only shares its name (gamma of LT-ADMM-CC vs LEAD) is dropped."""
+    kept = {c: old[c] for c in _KEEP_ON_SWITCH.get(section, ()) if c in old}
+    if section == "algorithm":
+        from netsim.algorithms.registry import ALGORITHMS
+        a, b = ALGORITHMS.get(old.get("name")), ALGORITHMS.get(new_name)
+        if a is not None and b is not None:
+            kept.update({k: v for k, v in old.items()
+                         if k in a.params and a.params[k] is b.params.get(k)})
+    return copy.deepcopy(kept)
+
+
 def _deep_merge(dst, src):
     """Merge ``src`` into ``dst``. A table whose ``name`` changes (a variant switching the
     algorithm or the compressor) is replaced, not merged, because its other keys belong to
-    the old name; an algorithm keeps its compressor, batch and x0 unless the variant sets them."""
+    the old name; it keeps only what :func:`_kept_on_switch` says."""
     for k, v in src.items():
         old = dst.get(k)
         if isinstance(v, dict) and isinstance(old, dict):
             if "name" in v and "name" in old and v["name"] != old["name"]:
-                kept = {c: old[c] for c in _KEEP_ON_SWITCH.get(k, ()) if c in old}
-                dst[k] = {**copy.deepcopy(kept), **copy.deepcopy(v)}
+                dst[k] = {**_kept_on_switch(k, old, v["name"]), **copy.deepcopy(v)}
             else:
                 _deep_merge(old, v)
         else:
@@ -201,8 +215,14 @@ def parse_override(text: str) -> tuple[str, object]:
 
 
 def apply_overrides(data: dict, overrides: dict) -> None:
-    """Set each dotted key of ``overrides`` in the nested dict ``data`` (in place)."""
-    for key, val in overrides.items():
+    """Set each dotted key of ``overrides`` in the nested dict ``data`` (in place).
+
+    As for variants, setting a table's ``name`` to a different value (``algorithm.name=lead``)
+    starts that table afresh (keeping an algorithm's compressor, batch and x0); ``*.name``
+    keys are applied first so that the other overrides land in the new table."""
+    order = sorted(overrides, key=lambda k: (not k.endswith(".name"), k.count(".")))
+    for key in order:
+        val = overrides[key]
         parts = key.split(".")
         node = data
         for p in parts[:-1]:
@@ -212,6 +232,10 @@ def apply_overrides(data: dict, overrides: dict) -> None:
             if not isinstance(nxt, dict):
                 raise ScenarioError(key, f"cannot be set: '{p}' is not a table")
             node = nxt
+        if parts[-1] == "name" and len(parts) >= 2 and "name" in node and node["name"] != val:
+            kept = _kept_on_switch(parts[-2], node, val)
+            node.clear()
+            node.update(kept)
         node[parts[-1]] = val
 
 
@@ -332,6 +356,8 @@ def _resolve(data: dict, base: pathlib.Path) -> dict:
         raise must("algorithm.x0", '"zeros", "random" or a path to an .npz file', x0)
     ralg["x0"] = x0
     comp = dict(_table(alg.get("compressor", info.default_compressor), "algorithm.compressor"))
+    if comp.get("name", info.default_compressor["name"]) == info.default_compressor["name"]:
+        comp = {**info.default_compressor, **comp}    # e.g. only bits given: qadmm's dither
     comp.setdefault("name", "none")
     dim_probe = 1 << 20   # parameter checks that need dim (k <= dim) are repeated at build
     make_compressor(comp, dim_probe, "algorithm.compressor")

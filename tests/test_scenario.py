@@ -118,6 +118,20 @@ def test_variant_switching_algorithm_starts_the_table_afresh():
     assert eight.data["algorithm"]["compressor"]["bits"] == 8
 
 
+def test_switch_keeps_parameters_with_a_shared_definition():
+    """tau means the same in lt-admm and lt-admm-vr, P and tau the same in async-admm and
+    qadmm: they carry over a switch (variants and --set alike)."""
+    sc = from_dict({"algorithm": {"name": "lt-admm", "tau": 2, "gamma": 0.01},
+                    "variant": [{"label": "vr", "algorithm": {"name": "lt-admm-vr"}}]})
+    (vr,) = sc.variants()
+    assert vr.data["algorithm"]["tau"] == 2 and vr.data["algorithm"]["gamma"] == 0.01
+    q = from_dict({"network": {"agents": 8},
+                   "algorithm": {"name": "qadmm", "P": 4, "tau": 3, "error_feedback": False}})
+    a = q.with_overrides({"algorithm.name": "async-admm", "algorithm.rho": 2.0})
+    assert (a.data["algorithm"]["P"], a.data["algorithm"]["tau"]) == (4, 3)
+    assert a.data["algorithm"]["rho"] == 2.0 and "error_feedback" not in a.data["algorithm"]
+
+
 def test_variant_labels_must_be_unique():
     """Two variants with one label are rejected."""
     with pytest.raises(ScenarioError, match="variant"):
