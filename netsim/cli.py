@@ -34,12 +34,15 @@ def _cmd_run(args) -> int:
         tgt = s["target"]
         extra = ""
         if tgt["value"] is not None:
-            extra = (f", target {tgt['metric']} <= {tgt['value']:g} "
+            op = ">=" if tgt["metric"] == "accuracy" else "<="
+            extra = (f", target {tgt['metric']} {op} {tgt['value']:g} "
                      + (f"at round {tgt['round']}" if tgt["reached"] else "not reached"))
         label = f" [{variant.label}]" if variant.label else ""
+        shown = "accuracy" if variant.data["problem"]["kind"] == "mlp" else (
+            tgt["metric"] if tgt["value"] is not None else "rel_err")
         print(f"{sc.name}{label}: ended by {s['end']} after {s['rounds']} rounds, "
               f"{s['time']:.6g} s simulated, {s['bits']:.4g} bits, "
-              f"rel_err {s['final']['rel_err']:.3e}{extra} -> {folder}")
+              f"{shown} {s['final'][shown]:.4g}{extra} -> {folder}")
     return 0
 
 

@@ -58,6 +58,16 @@ class StopSpec:
 
 def metrics(problem, X: np.ndarray, den: float) -> dict:
     """The metric columns of one record (see module docstring)."""
+    if not getattr(problem, "has_optimum", True):      # non-convex (mlp): no x*
+        xbar = X.mean(axis=0)
+        C = X - xbar
+        ok = bool(np.all(np.isfinite(xbar)))
+        return {"err_max": math.nan, "err_rms": math.nan, "err_mean": math.nan,
+                "rel_err": math.nan,
+                "consensus": float(np.sqrt(np.einsum("ij,ij->i", C, C).mean())),
+                "objective_gap": problem.objective(xbar) if ok else math.nan,
+                "rel_objective_gap": math.nan,
+                "accuracy": problem.accuracy(xbar) if ok else math.nan}
     D = X - problem.x_star
     sq = np.einsum("ij,ij->i", D, D)
     xbar = X.mean(axis=0)
@@ -219,7 +229,9 @@ class Monitor:
 
     def _check(self, k, row, bad) -> str | None:
         st = self.stop
-        if bad or not (row["rel_err"] <= DIVERGENCE_REL_ERR):
+        blowup = row["rel_err"] if getattr(self.problem, "has_optimum", True) \
+            else row["objective_gap"]
+        if bad or not (blowup <= DIVERGENCE_REL_ERR):
             return "diverged"
         if st.target is not None and st.reached(row.get(st.metric, math.nan)):
             if self.first_target is None:

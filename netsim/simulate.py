@@ -67,6 +67,13 @@ class Simulation:
 
 def _x0(spec, problem, streams, base_dir) -> np.ndarray:
     n, d = problem.n_agents, problem.dim
+    if hasattr(problem, "init_params") and spec in ("zeros", "random"):
+        if spec == "zeros":
+            raise ScenarioError("algorithm.x0", "must be 'random' (Glorot initialisation, "
+                                                "shared by all agents) or an .npz file for "
+                                                "problem.kind = 'mlp': zero weights never "
+                                                "break the symmetry; got 'zeros'")
+        return np.tile(problem.init_params(streams.generator("x0", "mlp")), (n, 1))
     if spec == "zeros":
         return np.zeros((n, d))
     if spec == "random":
@@ -167,6 +174,10 @@ def build(scenario: Scenario, progress=None) -> Simulation:
     check_peer_graph(graph, key="network.topology")
 
     problem = make_problem(d["problem"], n, streams, scenario.base_dir, key="problem")
+    if problem.kind == "mlp":
+        raise ScenarioError("algorithm.name", f"must be a server algorithm (admm-server, "
+                                              f"async-admm, qadmm) with solver = 'adam' for "
+                                              f"problem.kind = 'mlp'; got {alg['name']!r}")
     if info.smooth_only and problem.l1 > 0:
         raise ScenarioError("algorithm.name", f"must be an algorithm that handles an l1 term "
                             f"(e.g. 'admm') for problem.kind = {d['problem']['kind']!r}; "
@@ -235,6 +246,9 @@ def _build_server(scenario, streams, progress) -> Simulation:
     problem = make_problem(d["problem"], n, streams, scenario.base_dir, key="problem")
     params = {p: par.check(alg[p], f"algorithm.{p}") for p, par in info.params.items()}
     params["batch"] = alg["batch"]
+    if problem.kind == "mlp" and params["solver"] != "adam":
+        raise ScenarioError("algorithm.solver", "must be 'adam' for problem.kind = 'mlp' (no "
+                                                "exact local solve); got 'exact'")
     if alg["name"] == "admm-server":
         params["P"], params["tau"] = n, 1
     if params["P"] == "all":
