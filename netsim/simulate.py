@@ -282,7 +282,7 @@ def _build_server(scenario, streams, progress) -> Simulation:
         if not stop_event.triggered:
             stop_event.succeed(reason)
 
-    extra = ["active", "staleness_mean", "staleness_max", "est_drift"]
+    extra = ["active", "staleness_mean", "staleness_max", "bits_without_scale", "est_drift"]
     z0 = np.zeros((n, problem.dim))
     monitor = Monitor(problem, z0, stop, network, on_stop, every=d["output"]["every"],
                       keep_iterates=d["output"]["iterates"], progress=progress,
@@ -368,8 +368,7 @@ def _server_summary(sim) -> dict:
     r = sim.runner
     if not isinstance(r, ServerRunner):
         return {}
-    scaled = sim.agents[0].comp.name in ("quantizer", "qsgd", "dither")
-    headers = r.scale_headers if scaled else 0
+    headers = r.scale_headers if r.scale_bits else 0
     return {"server": {
         "P": r.P, "tau": r.tau if r.tau != math.inf else "inf",
         "staleness": {str(k): int(v) for k, v in sorted(r.staleness.items())},

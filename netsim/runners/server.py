@@ -77,6 +77,7 @@ class ServerRunner:
         self.checks = 0
         self._drift = 0.0
         self.scale_headers = 0                        # compressed vectors with a scale
+        self.scale_bits = server.comp.name in ("quantizer", "qsgd", "dither")
         self.late = 0
         self.timeouts = 0
         network.attach(self.S, self._server_handler)
@@ -155,8 +156,10 @@ class ServerRunner:
                     dz, bits = srv.downlink(i)
                     self.scale_headers += 1
                     self.net.send(self.S, i, (dz, r, True), bits, tag=r)
+            scaled = 32 * self.scale_headers if self.scale_bits else 0
             extra = {"active": len(active), "staleness_mean": float(np.mean(stale)),
-                     "staleness_max": int(max(stale))}
+                     "staleness_max": int(max(stale)),
+                     "bits_without_scale": self.net.total_bits - scaled}
             if self.check:
                 extra["est_drift"], self._drift = self._drift, 0.0
             X = np.stack([w.x for w in self.workers])
