@@ -161,7 +161,7 @@ def test_npz_per_agent_and_global(tmp_path):
 @pytest.mark.parametrize("spec,key,value", [
     ({"sampels_per_agent": 3}, "problem.sampels_per_agent", "samples_per_agent"),
     ({"kind": "logistik"}, "problem.kind", "logistic"),
-    ({"kind": "mlp"}, "problem.kind", "not implemented"),
+    ({"kind": "mlp", "data": "breast_cancer"}, "problem.data", "fashion_mnist"),
     ({"samples_per_agent": 0}, "problem.samples_per_agent", "0"),
     ({"features": 2.5}, "problem.features", "2.5"),
     ({"regularization": -1}, "problem.regularization", "-1"),
