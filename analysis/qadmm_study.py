@@ -167,7 +167,7 @@ def sensitivity(workers):
 
 def _mlp_variant(job):
     path, label, rounds = job
-    sc = netsim.load(path, {"stop.rounds": rounds, "stop.target": None})
+    sc = netsim.load(path, {"stop.rounds": rounds, "stop.target": None, "output.every": 1})
     v = next(v for v in sc.variants() if v.label == label)
     res = netsim.run(v)
     cols = ("round", "time", "bits", "accuracy", "objective_gap")

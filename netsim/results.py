@@ -84,6 +84,9 @@ def write_result(result, out_dir=None) -> pathlib.Path:
             write_csv(tmp / "messages.csv",
                       ["src", "dst", "bits", "t_send", "t_arrive", "dropped", "round"],
                       result.messages)
+        if result.updates is not None:
+            write_csv(tmp / "updates.csv", ["round", "time", "worker", "staleness"],
+                      result.updates)
         if sc.data["output"]["plots"]:
             from netsim.plots import plot_run
             plot_run(result.trace, tmp, title=sc.name + (f" — {sc.label}" if sc.label else ""),
@@ -99,4 +102,7 @@ def write_result(result, out_dir=None) -> pathlib.Path:
 
 def _plot_metric(result) -> str:
     m = result.scenario.data["stop"]["metric"]
+    if result.scenario.data["problem"]["kind"] == "mlp" and m not in ("accuracy",
+                                                                      "objective_gap"):
+        return "accuracy"                     # no x*: the error columns are empty
     return m if m in result.trace else "rel_err"

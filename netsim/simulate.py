@@ -34,6 +34,8 @@ class Result:
         messages: one tuple (src, dst, bits, t_send, t_arrive, dropped, round) per
             transmission, if kept.
         links: rows (src, dst, bits, messages, drops) per directed link.
+        updates: server algorithms: one row (round, time, worker, staleness) per absorbed
+            worker result.
     """
 
     scenario: Scenario
@@ -42,6 +44,7 @@ class Result:
     iterates: np.ndarray | None = None
     messages: list | None = None
     links: list = field(default_factory=list)
+    updates: list | None = None
 
     def write(self, out_dir=None) -> pathlib.Path:
         """Write the run's files under ``out_dir`` (default ``output.dir``); see results.py."""
@@ -416,4 +419,5 @@ def _result(scenario, sim, runtime) -> Result:
     }
     iterates = np.stack(mon.iterates) if mon.iterates else None
     return Result(scenario, trace, summary, iterates,
-                  list(net.log) if net.record_messages else None, net.per_link_table())
+                  list(net.log) if net.record_messages else None, net.per_link_table(),
+                  getattr(sim.runner, "updates", None))

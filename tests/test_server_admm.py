@@ -262,3 +262,21 @@ def test_asymmetric_links_and_server_time():
     t = res.trace["time"]
     assert t[1] == pytest.approx(2e-3 + up + 3e-3, rel=1e-12)
     assert t[2] - t[1] == pytest.approx(down + 2e-3 + up + 3e-3, rel=1e-12)
+
+
+def test_updates_csv_lists_every_absorbed_result(tmp_path):
+    """updates.csv: one row (round, time, worker, staleness) per absorbed result, matching
+    the trace's active counts and the summary's histogram."""
+    import csv
+    from collections import Counter
+
+    res = run("qadmm", **{"algorithm.P": 4, "algorithm.tau": 3, "stop.target": None,
+                          "stop.rounds": 40})
+    folder = res.write(tmp_path)
+    rows = list(csv.DictReader(open(folder / "updates.csv")))
+    assert len(rows) == int(np.sum(res.trace["active"][1:]))
+    per_round = Counter(int(r["round"]) for r in rows)
+    assert [per_round[k] for k in range(1, 41)] == list(res.trace["active"][1:].astype(int))
+    hist = Counter(r["staleness"] for r in rows)
+    assert dict(hist) == res.summary["server"]["staleness"]
+    assert all(0 <= int(r["worker"]) < 16 for r in rows)

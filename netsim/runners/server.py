@@ -14,7 +14,8 @@ update z over all N (stale estimates included), record, answer the workers in A_
 broadcast the z-delta to all N, the active ones being told to start).
 
 Staleness of a result absorbed in round r = (r - 1) - (the round whose z it was computed
-from); z^0 counts as round 0. Asynchrony and staleness come only from simulated timing.
+from); z^0 counts as round 0. Every absorbed result is kept in :attr:`ServerRunner.updates`
+(``updates.csv`` in the results). Asynchrony and staleness come only from simulated timing.
 
 At time 0 every worker holds z-hat = z^0 = 0 (no message needed: the estimates agree) and
 starts computing. On lossless links the estimates at both ends are compared bit for bit after
@@ -73,6 +74,7 @@ class ServerRunner:
         self._pending_bcast = [dict() for _ in range(self.n)]
         self._zhat_hist: dict[int, np.ndarray] = {}   # broadcast mode: server z-hat by round
         self.staleness = Counter()                    # staleness -> results absorbed
+        self.updates: list[tuple] = []                # (round, time, worker, staleness)
         self.mismatches = 0
         self.checks = 0
         self._drift = 0.0
@@ -137,6 +139,7 @@ class ServerRunner:
             active = sorted(self.inbox)
             stale = [r - 1 - self.inbox[i] for i in active]
             self.staleness.update(stale)
+            self.updates.extend((r, env.now, i, st) for i, st in zip(active, stale))
             self.inbox.clear()
             mask = np.zeros(self.n, dtype=bool)
             mask[active] = True
