@@ -12,7 +12,7 @@ docs/results/qadmm/:
 * ``qadmm_mlp.png`` / ``.md`` (digits) and, when the Debian package dataset-fashion-mnist is
   installed, ``qadmm_mlp_fashion.png`` / ``.md``: test accuracy against rounds, bits, time.
 
-    python analysis/qadmm_study.py            # about 2 minutes on 2 cores
+    python analysis/qadmm_study.py            # about 8 minutes on 2 cores (Fashion-MNIST: most of it)
 """
 
 from __future__ import annotations

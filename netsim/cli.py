@@ -55,8 +55,11 @@ def _cmd_validate(args) -> int:
         sim = build(variant)
         label = f" [{variant.label}]" if variant.label else ""
         d = variant.data
-        print(f"{args.file}{label}: ok — {d['algorithm']['name']} on {d['network']['topology']} "
-              f"({sim.problem.n_agents} agents, {sim.graph.number_of_edges()} edges), "
+        where = (f"a server and {sim.problem.n_agents} agents (star)"
+                 if hasattr(sim.runner, "server") else
+                 f"{d['network']['topology']} ({sim.problem.n_agents} agents, "
+                 f"{sim.graph.number_of_edges()} edges)")
+        print(f"{args.file}{label}: ok — {d['algorithm']['name']} on {where}, "
               f"{d['problem']['kind']} dim {sim.problem.dim}")
     if sc.data.get("description"):
         print(sc.data["description"])
@@ -126,6 +129,10 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("netsim: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:                 # `netsim list | head`: the reader left, not an error
+        import os
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover
