@@ -1,0 +1,206 @@
+"""Flow-level transport with max-min fair bandwidth sharing (``sharing = "fair"``), and the
+TCP-corrected variant (``model = "tcp"``), following SimGrid's CM02 and LV08 network models.
+
+A transmission of ``bits`` bits from ``src`` to ``dst`` handed over at time t:
+
+1. **latency first**: for ``latency (x latency_factor) + jitter`` seconds the flow uses no
+   bandwidth and causes no contention (SimGrid's semantics);
+2. **transfer**: the flow crosses the resources sender uplink (if finite), the directed link,
+   receiver downlink (if finite) and, for ``tcp`` with cross-traffic, consumes
+   ``cross_traffic`` x its rate on the reverse link. Rates are weighted max-min fair
+   (:func:`netsim.network.maxmin.maxmin_rates`): a flow's share of a bottleneck is inversely
+   proportional to its sharing penalty, CM02's route latency (1 if zero; equal latencies give
+   plain max-min fairness); ``tcp`` adds ``weight_s / bandwidth`` per route link (LV08) and
+   bounds the rate by the window ``gamma / (2 latency)`` (CM02), and scales every capacity by
+   ``bandwidth_factor``.
+3. it arrives when its last bit is through.
+
+Rates are recomputed only when a flow starts or ends, over the flows connected to it through
+shared resources; every affected flow's completion event is rescheduled (stale events are
+ignored by a version number). Loss, retransmission and the counters are those of
+:class:`~netsim.network.transport.Network`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from netsim.network.links import auto_timeout
+from netsim.network.maxmin import maxmin_rates
+from netsim.network.transport import MessageRecord, Network
+
+__all__ = ["TcpParams", "FairNetwork"]
+
+
+@dataclass(frozen=True)
+class TcpParams:
+    """SimGrid's TCP corrections (LV08 defaults; CM02 = factors 1, weight_s 0, no cross-traffic).
+
+    Attributes:
+        latency_factor: multiplies the latency paid before the transfer (13.01).
+        bandwidth_factor: multiplies every capacity (0.97).
+        weight_s: bits; the sharing penalty is latency + sum over route links of
+            weight_s / bandwidth (20537 B = 164296 bit).
+        cross_traffic: share of a flow's rate also consumed on the reverse link (0.05).
+        gamma: bits; the window cap gamma / (2 latency) on the rate (4194304 B).
+    """
+
+    latency_factor: float = 13.01
+    bandwidth_factor: float = 0.97
+    weight_s: float = 20537 * 8
+    cross_traffic: float = 0.05
+    gamma: float = 4194304 * 8
+
+
+class _Flow:
+    __slots__ = ("src", "dst", "payload", "size", "tag", "lost", "t_send", "penalty", "bound",
+                 "res", "remaining", "rate", "t_last", "version")
+
+
+class FairNetwork(Network):
+    """:class:`Network` with fair sharing instead of FIFO queues (see the module docstring).
+
+    Args (besides those of :class:`Network`):
+        downlink: optional ``{node: receiving capacity in bit/s}``.
+        tcp: :class:`TcpParams` for ``model = "tcp"``, or None (CM02 semantics, no window cap).
+    """
+
+    def __init__(self, env, links, streams, uplink=None, record_messages=False,
+                 downlink=None, tcp: TcpParams | None = None):
+        super().__init__(env, links, streams, uplink=uplink, record_messages=record_messages)
+        self.downlink = {n: c for n, c in (downlink or {}).items() if c != math.inf}
+        self.tcp = tcp
+        bf = tcp.bandwidth_factor if tcp else 1.0
+        self.capacity = {("link", u, v): s.bandwidth * bf for (u, v), s in self.links.items()}
+        self.capacity.update({("up", n): c * bf for n, c in self.uplink.items()})
+        self.capacity.update({("down", n): c * bf for n, c in self.downlink.items()})
+        self._users: dict = {}                 # resource -> set of active flows
+        self.active: set = set()
+        self.recomputations = 0
+
+    # ------------------------------------------------------------------ one transmission
+    def _transmit(self, src, dst, payload, bits, tag):
+        env, spec, tcp = self.env, self.links[(src, dst)], self.tcp
+        size = bits + spec.header_bits
+        rng = self._rng[(src, dst)]
+        lost = self._draw_loss(spec, size, rng, (src, dst))
+        delay = spec.latency * (tcp.latency_factor if tcp else 1.0)
+        if spec.jitter is not None and not lost:
+            delay += float(spec.jitter.sample(rng))
+        self._count(src, dst, size, tag, lost)
+        f = _Flow()
+        f.src, f.dst, f.payload, f.size, f.tag, f.lost = src, dst, payload, size, tag, lost
+        f.t_send, f.version, f.rate, f.remaining = env.now, 0, 0.0, float(size)
+        route = [("link", src, dst)]
+        if src in self.uplink:
+            route.append(("up", src))
+        if dst in self.downlink:
+            route.append(("down", dst))
+        res = [(r, 1.0) for r in route if self.capacity[r] != math.inf]
+        lat = spec.latency
+        f.penalty = lat if lat > 0 else 1.0
+        f.bound = math.inf
+        if tcp is not None:
+            if lat > 0:      # as in SimGrid, a zero-latency flow keeps penalty 1 (no S term)
+                f.penalty = lat + sum(tcp.weight_s / self.capacity[r] * tcp.bandwidth_factor
+                                      for r, _ in res)
+                f.bound = tcp.gamma / (2.0 * lat)
+            if tcp.cross_traffic > 0:           # the reverse route: dst's uplink, (dst, src),
+                back = [("link", dst, src)]     # src's downlink
+                if dst in self.uplink:
+                    back.append(("up", dst))
+                if src in self.downlink:
+                    back.append(("down", src))
+                res += [(r, tcp.cross_traffic) for r in back
+                        if r in self.capacity and self.capacity[r] != math.inf]
+        f.res = tuple(res)
+        if delay > 0:
+            env.timeout(delay).callbacks.append(lambda _e: self._activate(f))
+        else:
+            self._activate(f)
+        return None
+
+    def _draw_loss(self, spec, size, rng, link):
+        return spec.loss > 0.0 and rng.random() < spec.loss
+
+    def _count(self, src, dst, size, tag, lost):
+        self.link_bits[(src, dst)] += size
+        self.link_messages[(src, dst)] += 1
+        self.sent_bits[src] += size
+        self.tag_bits[tag] += size
+        self.tag_messages[tag] += 1
+        self.total_bits += size
+        self.total_messages += 1
+        if lost:
+            self.link_drops[(src, dst)] += 1
+            self.total_drops += 1
+
+    # ------------------------------------------------------------------ sharing
+    def _activate(self, f):
+        f.t_last = self.env.now
+        if not f.res:                                   # no finite resource: instantaneous
+            self._finish(f)
+            return
+        self.active.add(f)
+        for r, _ in f.res:
+            self._users.setdefault(r, set()).add(f)
+        self._reshare({r for r, _ in f.res})
+
+    def _component(self, resources):
+        seen_r, seen_f, todo = set(), set(), list(resources)
+        while todo:
+            r = todo.pop()
+            if r in seen_r:
+                continue
+            seen_r.add(r)
+            for f in self._users.get(r, ()):
+                if f not in seen_f:
+                    seen_f.add(f)
+                    todo.extend(x for x, _ in f.res if x not in seen_r)
+        return seen_f
+
+    def _reshare(self, resources):
+        flows = self._component(resources)
+        if not flows:
+            return
+        self.recomputations += 1
+        now = self.env.now
+        order = sorted(flows, key=lambda g: (g.t_send, g.src, g.dst, id(g)))
+        rates = maxmin_rates({g: (g.penalty, g.bound, g.res) for g in order}, self.capacity)
+        for g in order:
+            g.remaining -= g.rate * (now - g.t_last)
+            g.t_last = now
+            g.rate = rates[g]
+            g.version += 1
+            left = max(g.remaining, 0.0)
+            dt = left / g.rate if g.rate > 0 else math.inf
+            if dt != math.inf:
+                v = g.version
+                self.env.timeout(dt).callbacks.append(
+                    lambda _e, g=g, v=v: self._done(g, v))
+
+    def _done(self, f, version):
+        if f.version != version or f not in self.active:
+            return
+        self.active.discard(f)
+        for r, _ in f.res:
+            self._users[r].discard(f)
+        self._reshare({r for r, _ in f.res})
+        self._finish(f)
+
+    def _finish(self, f):
+        now = self.env.now
+        spec = self.links[(f.src, f.dst)]
+        if self.record_messages:
+            self.log.append(MessageRecord((f.src, f.dst, f.size, f.t_send,
+                                           math.nan if f.lost else now, f.lost, f.tag)))
+        if f.lost:
+            if spec.on_loss == "retransmit":
+                rto = spec.timeout if spec.timeout is not None else auto_timeout(
+                    spec, f.size - spec.header_bits)
+                self.env.timeout(rto).callbacks.append(
+                    lambda _e: self._retransmit(f.src, f.dst, f.payload,
+                                                f.size - spec.header_bits, f.tag))
+            return
+        self._deliver(f.src, f.dst, f.tag, f.payload, f.size)

@@ -1,0 +1,1 @@
+"""Cross-checks of netsim's link models against SimGrid (see docs/validation.md)."""
