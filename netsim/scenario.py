@@ -37,7 +37,11 @@ DEFAULTS = {
     "network": {"topology": "ring", "agents": 10},
     "links": {"bandwidth": INF, "latency": "0 s", "jitter": "0 s", "loss": 0.0,
               "on_loss": "drop", "sharing": "fifo", "model": "ideal", "uplink": INF,
-              "header_bits": 0, "timeout": "auto"},
+              "header_bits": 0, "timeout": "auto", "downlink": INF, "in_order": False,
+              "segment_loss": 0.0, "mss": "1460 B", "burst": None, "tcp": None},
+    "tcp": {"latency_factor": 13.01, "bandwidth_factor": 0.97, "weight_s": "20537 B",
+            "cross_traffic": 0.05, "gamma": "4194304 B"},
+    "burst": {"p_gb": 0.01, "p_bg": 0.3, "loss_good": 0.0, "loss_bad": 0.5},
     "compute": {"gradient_time": "10 us", "solve_time": "auto", "heterogeneity": 1.0,
                 "noise": 1.0, "server_time": "0 s"},
     "stragglers": {"fraction": 0.0, "slowdown": 1.0, "agents": None},
@@ -404,18 +408,50 @@ def _links(links: dict, where: str = "network.links") -> dict:
     _real(r["loss"], f"{where}.loss", 0.0, 1.0, hi_open=True)
     _str(r["on_loss"], f"{where}.on_loss", ("drop", "retransmit"))
     _str(r["sharing"], f"{where}.sharing", ("fifo", "fair"))
-    if r["sharing"] != "fifo":
-        raise ScenarioError(f"{where}.sharing",
-                            f"must be 'fifo' in this version ('fair' is not implemented yet); "
-                            f"got {r['sharing']!r}")
     _str(r["model"], f"{where}.model", ("ideal", "tcp"))
-    if r["model"] != "ideal":
-        raise ScenarioError(f"{where}.model",
-                            f"must be 'ideal' in this version ('tcp' is not implemented yet); "
-                            f"got {r['model']!r}")
-    up = parse_quantity(r["uplink"], "rate", f"{where}.uplink")
-    if up <= 0:
-        raise must(f"{where}.uplink", "a rate > 0 (or 'inf')", r["uplink"])
+    if r["model"] == "tcp" and r["sharing"] != "fair":
+        raise ScenarioError(f"{where}.sharing", "must be 'fair' with model = 'tcp' (TCP "
+                                                "flows share bandwidth); got 'fifo'")
+    for cap in ("uplink", "downlink"):
+        c = parse_quantity(r[cap], "rate", f"{where}.{cap}")
+        if c <= 0:
+            raise must(f"{where}.{cap}", "a rate > 0 (or 'inf')", r[cap])
+    if parse_quantity(r["downlink"], "rate", f"{where}.downlink") != math.inf \
+            and r["sharing"] != "fair":
+        raise ScenarioError(f"{where}.downlink", "needs sharing = 'fair' (a receiving "
+                                                 "capacity is a shared resource); got "
+                                                 f"{r['downlink']!r} with sharing = 'fifo'")
+    _bool(r["in_order"], f"{where}.in_order")
+    _real(r["segment_loss"], f"{where}.segment_loss", 0.0, 1.0, hi_open=True)
+    if not parse_quantity(r["mss"], "size", f"{where}.mss") > 0:
+        raise must(f"{where}.mss", "a size > 0", r["mss"])
+    if r["tcp"] is not None or r["model"] == "tcp":
+        t = dict(_table(r["tcp"] or {}, f"{where}.tcp"))
+        _check_keys(t, DEFAULTS["tcp"], f"{where}.tcp")
+        t = {k: t.get(k, v) for k, v in DEFAULTS["tcp"].items()}
+        _real(t["latency_factor"], f"{where}.tcp.latency_factor", 0.0, lo_open=True)
+        _real(t["bandwidth_factor"], f"{where}.tcp.bandwidth_factor", 0.0, 1.0, lo_open=True)
+        _real(t["cross_traffic"], f"{where}.tcp.cross_traffic", 0.0, 1.0)
+        parse_quantity(t["weight_s"], "size", f"{where}.tcp.weight_s")
+        if not parse_quantity(t["gamma"], "size", f"{where}.tcp.gamma") > 0:
+            raise must(f"{where}.tcp.gamma", "a size > 0", t["gamma"])
+        r["tcp"] = t
+    if r["burst"] is not None:
+        b = dict(_table(r["burst"], f"{where}.burst"))
+        _check_keys(b, DEFAULTS["burst"], f"{where}.burst")
+        b = {k: b.get(k, v) for k, v in DEFAULTS["burst"].items()}
+        for k in b:
+            _real(b[k], f"{where}.burst.{k}", 0.0, 1.0)
+        if b["loss_bad"] >= 1.0 or b["loss_good"] >= 1.0:
+            raise must(f"{where}.burst.loss_bad", "a probability < 1", b["loss_bad"])
+        if r["loss"] > 0:
+            raise ScenarioError(f"{where}.burst", "replaces 'loss' (the Gilbert-Elliott "
+                                                  "states have their own rates); set loss = 0 "
+                                                  f"or drop the burst table; got loss = {r['loss']}")
+        r["burst"] = b
+    for k in ("tcp", "burst"):          # TOML has no null: absent means "not used"
+        if r[k] is None:
+            r.pop(k)
     _int(r["header_bits"], f"{where}.header_bits", 0)
     if r["timeout"] != "auto":
         t = parse_quantity(r["timeout"], "time", f"{where}.timeout")

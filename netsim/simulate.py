@@ -105,13 +105,7 @@ def _link_specs(graph, links: dict):
         jitter = make_distribution(r["jitter"], f"{where}.jitter", kind="time")
         if jitter.is_constant and jitter.mean == 0:
             jitter = None
-        return LinkSpec(
-            bandwidth=parse_quantity(r["bandwidth"], "rate", f"{where}.bandwidth"),
-            latency=parse_quantity(r["latency"], "time", f"{where}.latency"),
-            jitter=jitter, loss=float(r["loss"]), on_loss=r["on_loss"],
-            timeout=None if r["timeout"] == "auto" else
-            parse_quantity(r["timeout"], "time", f"{where}.timeout"),
-            header_bits=int(r["header_bits"]))
+        return _link_spec(r, where, jitter)
 
     default = spec_from(links, "network.links")
     specs = {}
@@ -193,9 +187,11 @@ def build(scenario: Scenario, progress=None) -> Simulation:
     env = simpy.Environment()
     links = d["network"]["links"]
     up = parse_quantity(links["uplink"], "rate", "network.links.uplink")
-    network = Network(env, _link_specs(graph, links), streams,
-                      uplink={i: up for i in range(n)} if up != math.inf else None,
-                      record_messages=d["output"]["messages"])
+    down = parse_quantity(links["downlink"], "rate", "network.links.downlink")
+    network = _make_network(env, _link_specs(graph, links), streams, links,
+                            {i: up for i in range(n)} if up != math.inf else None,
+                            {i: down for i in range(n)} if down != math.inf else None,
+                            d["output"]["messages"], "network.links")
     compute = ComputeModel(_compute_spec(d["compute"], n),
                            [a.m for a in problem.agents], streams)
     agents = info.build(problem, graph, params, x0, streams, compressor)
@@ -271,8 +267,18 @@ def _build_server(scenario, streams, progress) -> Simulation:
     cap_up = parse_quantity(d["network"]["up"]["uplink"], "rate", "network.up.uplink")
     cap_down = parse_quantity(d["network"]["down"]["uplink"], "rate", "network.down.uplink")
     caps = {**{i: cap_up for i in range(n)}, n: cap_down}
+    recv = {**{i: parse_quantity(d["network"]["down"]["downlink"], "rate",
+                                 "network.down.downlink") for i in range(n)},
+            n: parse_quantity(d["network"]["up"]["downlink"], "rate", "network.up.downlink")}
+    ru, rd = d["network"]["up"], d["network"]["down"]
+    if (ru["sharing"], ru["model"]) != (rd["sharing"], rd["model"]):
+        raise ScenarioError("network.down.sharing", "must match network.up (one sharing model "
+                                                    f"per network); got {rd['sharing']!r}/"
+                                                    f"{rd['model']!r} vs {ru['sharing']!r}/"
+                                                    f"{ru['model']!r}")
     env = simpy.Environment()
-    network = Network(env, links, streams, uplink=caps, record_messages=d["output"]["messages"])
+    network = _make_network(env, links, streams, ru, caps, recv, d["output"]["messages"],
+                            "network.up")
     compute = ComputeModel(_compute_spec(d["compute"], n), [a.m for a in problem.agents],
                            streams)
     stop = _stop_spec(d["stop"])
@@ -307,13 +313,46 @@ def _link_specs_one(r, where):
     jitter = make_distribution(r["jitter"], f"{where}.jitter", kind="time")
     if jitter.is_constant and jitter.mean == 0:
         jitter = None
+    return _link_spec(r, where, jitter)
+
+
+def _link_spec(r, where, jitter):
+    from netsim.network.links import LinkSpec
+    from netsim.units import parse_quantity
+
+    b = r.get("burst")
     return LinkSpec(
         bandwidth=parse_quantity(r["bandwidth"], "rate", f"{where}.bandwidth"),
         latency=parse_quantity(r["latency"], "time", f"{where}.latency"),
         jitter=jitter, loss=float(r["loss"]), on_loss=r["on_loss"],
         timeout=None if r["timeout"] == "auto" else
         parse_quantity(r["timeout"], "time", f"{where}.timeout"),
-        header_bits=int(r["header_bits"]))
+        header_bits=int(r["header_bits"]),
+        in_order=bool(r.get("in_order", False)),
+        segment_loss=float(r.get("segment_loss", 0.0)),
+        mss=parse_quantity(r.get("mss", "1460 B"), "size", f"{where}.mss"),
+        burst=None if b is None else (float(b["p_gb"]), float(b["p_bg"]),
+                                      float(b["loss_good"]), float(b["loss_bad"])))
+
+
+def _make_network(env, links_spec, streams, raw_links, uplink, downlink, record, where):
+    """FIFO :class:`Network`, or :class:`FairNetwork` for sharing = "fair" (tcp: LV08)."""
+    from netsim.network.transport import Network
+    from netsim.units import parse_quantity
+
+    if raw_links["sharing"] != "fair":
+        return Network(env, links_spec, streams, uplink=uplink, record_messages=record)
+    from netsim.network.fair import FairNetwork, TcpParams
+    tcp = None
+    if raw_links["model"] == "tcp":
+        t = raw_links["tcp"]
+        tcp = TcpParams(latency_factor=float(t["latency_factor"]),
+                        bandwidth_factor=float(t["bandwidth_factor"]),
+                        weight_s=parse_quantity(t["weight_s"], "size", f"{where}.tcp.weight_s"),
+                        cross_traffic=float(t["cross_traffic"]),
+                        gamma=parse_quantity(t["gamma"], "size", f"{where}.tcp.gamma"))
+    return FairNetwork(env, links_spec, streams, uplink=uplink, record_messages=record,
+                       downlink=downlink, tcp=tcp)
 
 
 def run(scenario, *, progress: bool = False, **overrides) -> Result:

@@ -13,7 +13,8 @@ A transmission of ``bits`` bits from ``src`` to ``dst`` handed over at time t:
    plain max-min fairness); ``tcp`` adds ``weight_s / bandwidth`` per route link (LV08) and
    bounds the rate by the window ``gamma / (2 latency)`` (CM02), and scales every capacity by
    ``bandwidth_factor``.
-3. it arrives when its last bit is through.
+3. it arrives when its last bit is through (with ``in_order``, not before every earlier
+   message of the same link has arrived).
 
 Rates are recomputed only when a flow starts or ends, over the flows connected to it through
 shared resources; every affected flow's completion event is rescheduled (stale events are
@@ -24,6 +25,7 @@ ignored by a version number). Loss, retransmission and the counters are those of
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import dataclass
 
 from netsim.network.links import auto_timeout
@@ -55,7 +57,7 @@ class TcpParams:
 
 class _Flow:
     __slots__ = ("src", "dst", "payload", "size", "tag", "lost", "t_send", "penalty", "bound",
-                 "res", "remaining", "rate", "t_last", "version")
+                 "res", "remaining", "rate", "t_last", "version", "complete")
 
 
 class FairNetwork(Network):
@@ -77,7 +79,9 @@ class FairNetwork(Network):
         self.capacity.update({("down", n): c * bf for n, c in self.downlink.items()})
         self._users: dict = {}                 # resource -> set of active flows
         self.active: set = set()
-        self.recomputations = 0
+        self.recomputations = 0                # rate recomputations (non-empty ones)
+        self.reshared_flows = 0                # flows whose rate they recomputed, in total
+        self._order: dict = {}                 # in-order links: flows in sending order
 
     # ------------------------------------------------------------------ one transmission
     def _transmit(self, src, dst, payload, bits, tag):
@@ -115,14 +119,14 @@ class FairNetwork(Network):
                 res += [(r, tcp.cross_traffic) for r in back
                         if r in self.capacity and self.capacity[r] != math.inf]
         f.res = tuple(res)
+        f.complete = False
+        if spec.in_order:
+            self._order.setdefault((src, dst), deque()).append(f)
         if delay > 0:
             env.timeout(delay).callbacks.append(lambda _e: self._activate(f))
         else:
             self._activate(f)
         return None
-
-    def _draw_loss(self, spec, size, rng, link):
-        return spec.loss > 0.0 and rng.random() < spec.loss
 
     def _count(self, src, dst, size, tag, lost):
         self.link_bits[(src, dst)] += size
@@ -165,6 +169,7 @@ class FairNetwork(Network):
         if not flows:
             return
         self.recomputations += 1
+        self.reshared_flows += len(flows)
         now = self.env.now
         order = sorted(flows, key=lambda g: (g.t_send, g.src, g.dst, id(g)))
         rates = maxmin_rates({g: (g.penalty, g.bound, g.res) for g in order}, self.capacity)
@@ -190,6 +195,16 @@ class FairNetwork(Network):
         self._finish(f)
 
     def _finish(self, f):
+        spec = self.links[(f.src, f.dst)]
+        if not spec.in_order:
+            self._complete(f)
+            return
+        f.complete = True                    # in order: deliver the completed head(s) only
+        q = self._order[(f.src, f.dst)]
+        while q and q[0].complete:
+            self._complete(q.popleft())
+
+    def _complete(self, f):
         now = self.env.now
         spec = self.links[(f.src, f.dst)]
         if self.record_messages:

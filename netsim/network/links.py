@@ -31,6 +31,13 @@ class LinkSpec:
         timeout: s; receiver's wait (drop) or sender's retransmission timer (retransmit),
             measured as documented in :func:`auto_timeout`. ``None``: automatic.
         header_bits: fixed overhead in bits added to every message.
+        in_order: deliver in sending order (a message never overtakes an earlier one on the
+            same link, as TCP would: jitter then only delays).
+        segment_loss: per-segment loss rate; a message of b bits is ceil(b / mss) segments.
+        mss: segment size in bits (1460 B).
+        burst: Gilbert-Elliott two-state loss ``(p_gb, p_bg, loss_good, loss_bad)``: before
+            each transmission the link moves good -> bad with probability p_gb and bad -> good
+            with p_bg, then loses the message with its state's rate (replaces ``loss``).
     """
 
     bandwidth: float = math.inf
@@ -40,6 +47,19 @@ class LinkSpec:
     on_loss: str = "drop"
     timeout: float | None = None
     header_bits: int = 0
+    in_order: bool = False
+    segment_loss: float = 0.0
+    mss: float = 1460 * 8
+    burst: tuple | None = None
+
+    def loss_probability(self, size_bits: float, state_loss: float | None = None) -> float:
+        """P(a message of ``size_bits`` is lost) = 1 - (1 - p)(1 - segment_loss)^ceil(size/mss),
+        with p = ``loss``, or the Gilbert-Elliott state's loss rate when ``burst`` is set."""
+        p = self.loss if state_loss is None else state_loss
+        if self.segment_loss > 0:
+            segments = max(1, math.ceil(size_bits / self.mss))
+            p = 1.0 - (1.0 - p) * (1.0 - self.segment_loss) ** segments
+        return p
 
     @property
     def ideal(self) -> bool:

@@ -24,7 +24,7 @@ Random draws (loss, jitter) come from the link's own stream ``("link", src, dst)
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import defaultdict, deque
 from typing import Any, Callable
 
 
@@ -61,6 +61,9 @@ class Network:
         self._link_free = dict.fromkeys(self.links, 0.0)
         self._uplink_free = dict.fromkeys(self.uplink, 0.0)
         self._handlers: dict[int, Handler] = {}
+        self._last_arrival: dict = {}            # in-order links: latest arrival scheduled
+        self._in_order_q: dict = {}              # in-order links: messages in sending order
+        self._bad: dict = {}                     # Gilbert-Elliott state per link
         self.record_messages = record_messages
         self.log: list[MessageRecord] = []
         # exact counters
@@ -114,7 +117,7 @@ class Network:
         end = start if spec.bandwidth == math.inf else start + size / spec.bandwidth
         self._link_free[(src, dst)] = end
         rng = self._rng[(src, dst)]
-        lost = spec.loss > 0.0 and rng.random() < spec.loss
+        lost = self._draw_loss(spec, size, rng, (src, dst))
         delay = spec.latency
         if spec.jitter is not None and not lost:
             delay += float(spec.jitter.sample(rng))
@@ -137,11 +140,39 @@ class Network:
                 ev.callbacks.append(lambda _e: self._retransmit(src, dst, payload, bits, tag))
             return None
         arrive = end + delay
+        if spec.in_order:
+            arrive = max(arrive, self._last_arrival.get((src, dst), 0.0))
+            self._last_arrival[(src, dst)] = arrive
         if self.record_messages:
             self.log.append(MessageRecord((src, dst, size, now, arrive, False, tag)))
         ev = env.timeout(arrive - now)
-        ev.callbacks.append(lambda _e: self._deliver(src, dst, tag, payload, size))
+        if spec.in_order:      # a queue per link: rounding can never reorder equal arrivals
+            item = [False, (src, dst, tag, payload, size)]
+            q = self._in_order_q.setdefault((src, dst), deque())
+            q.append(item)
+            ev.callbacks.append(lambda _e: self._deliver_in_order(q, item))
+        else:
+            ev.callbacks.append(lambda _e: self._deliver(src, dst, tag, payload, size))
         return arrive
+
+    def _deliver_in_order(self, q, item):
+        item[0] = True
+        while q and q[0][0]:
+            self._deliver(*q.popleft()[1])
+
+    def _draw_loss(self, spec, size, rng, link) -> bool:
+        """Is this transmission lost? (see :meth:`LinkSpec.loss_probability`). Draws from the
+        link's stream only when the link can lose messages."""
+        state_loss = None
+        if spec.burst is not None:
+            p_gb, p_bg, loss_good, loss_bad = spec.burst
+            bad = self._bad.get(link, False)
+            u = rng.random()
+            bad = (u >= p_bg) if bad else (u < p_gb)
+            self._bad[link] = bad
+            state_loss = loss_bad if bad else loss_good
+        p = spec.loss_probability(size, state_loss)
+        return p > 0.0 and rng.random() < p
 
     def _retransmit(self, src, dst, payload, bits, tag):
         self.retransmissions += 1
