@@ -324,7 +324,8 @@ def _resolve(data: dict, base: pathlib.Path) -> dict:
             own = dict(_table(net.get(side, {}), f"network.{side}"))
             _check_keys(own, DEFAULTS["links"], f"network.{side}")
             rnet[side] = _links({**links, **own}, f"network.{side}")
-            if rnet[side]["loss"] > 0 and rnet[side]["on_loss"] != "retransmit":
+            lossy = isinstance(rnet[side]["loss"], dict) or rnet[side]["loss"] > 0
+            if lossy and rnet[side]["on_loss"] != "retransmit":
                 raise ScenarioError(f"network.{side}.on_loss",
                                     "must be 'retransmit' when loss > 0 for server algorithms "
                                     "(a dropped delta would desynchronise the estimates and a "
@@ -400,12 +401,20 @@ def _links(links: dict, where: str = "network.links") -> dict:
     d = DEFAULTS["links"]
     _check_keys(links, d, where)
     r = {k: links.get(k, v) for k, v in d.items()}
-    bw = parse_quantity(r["bandwidth"], "rate", f"{where}.bandwidth")
-    if bw <= 0:
+    # bandwidth, latency and loss may be distribution tables: drawn once per edge
+    if isinstance(r["bandwidth"], dict):
+        make_distribution(r["bandwidth"], f"{where}.bandwidth", kind="rate")
+    elif not parse_quantity(r["bandwidth"], "rate", f"{where}.bandwidth") > 0:
         raise must(f"{where}.bandwidth", "a rate > 0 (or 'inf')", r["bandwidth"])
-    parse_quantity(r["latency"], "time", f"{where}.latency")
+    if isinstance(r["latency"], dict):
+        make_distribution(r["latency"], f"{where}.latency", kind="time")
+    else:
+        parse_quantity(r["latency"], "time", f"{where}.latency")
     make_distribution(r["jitter"], f"{where}.jitter", kind="time")
-    _real(r["loss"], f"{where}.loss", 0.0, 1.0, hi_open=True)
+    if isinstance(r["loss"], dict):
+        make_distribution(r["loss"], f"{where}.loss")
+    else:
+        _real(r["loss"], f"{where}.loss", 0.0, 1.0, hi_open=True)
     _str(r["on_loss"], f"{where}.on_loss", ("drop", "retransmit"))
     _str(r["sharing"], f"{where}.sharing", ("fifo", "fair"))
     _str(r["model"], f"{where}.model", ("ideal", "tcp"))
@@ -444,7 +453,7 @@ def _links(links: dict, where: str = "network.links") -> dict:
             _real(b[k], f"{where}.burst.{k}", 0.0, 1.0)
         if b["loss_bad"] >= 1.0 or b["loss_good"] >= 1.0:
             raise must(f"{where}.burst.loss_bad", "a probability < 1", b["loss_bad"])
-        if r["loss"] > 0:
+        if isinstance(r["loss"], dict) or r["loss"] > 0:
             raise ScenarioError(f"{where}.burst", "replaces 'loss' (the Gilbert-Elliott "
                                                   "states have their own rates); set loss = 0 "
                                                   f"or drop the burst table; got loss = {r['loss']}")
@@ -457,7 +466,7 @@ def _links(links: dict, where: str = "network.links") -> dict:
         t = parse_quantity(r["timeout"], "time", f"{where}.timeout")
         if not t > 0:
             raise must(f"{where}.timeout", "'auto' or a time > 0", r["timeout"])
-    if r["on_loss"] == "retransmit" and r["loss"] > 0.999:
+    if r["on_loss"] == "retransmit" and not isinstance(r["loss"], dict) and r["loss"] > 0.999:
         raise must(f"{where}.loss", "< 0.999 with on_loss = 'retransmit'", r["loss"])
     return r
 

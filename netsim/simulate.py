@@ -96,7 +96,7 @@ def _x0(spec, problem, streams, base_dir) -> np.ndarray:
     return x0
 
 
-def _link_specs(graph, links: dict):
+def _link_specs(graph, links: dict, streams):
     from netsim.distributions import make_distribution
     from netsim.network.links import LinkSpec
     from netsim.units import parse_quantity
@@ -107,21 +107,50 @@ def _link_specs(graph, links: dict):
             jitter = None
         return _link_spec(r, where, jitter)
 
-    default = spec_from(links, "network.links")
+    hetero = [k for k in HETERO_KEYS if isinstance(links[k], dict)]
+    default = None if hetero else spec_from(links, "network.links")
     specs = {}
     per_edge_keys = ("bandwidth", "latency", "jitter", "loss")
     for u, v, attrs in graph.edges(data=True):
         own = {k: attrs[k] for k in per_edge_keys if k in attrs and attrs[k] not in ("", None)}
         s = default
-        if own:
+        if own or hetero:
             r = dict(links)
+            r.update(draw_link_values(links, hetero, streams, ("link-values", u, v),
+                                      "network.links"))
             r.update(own)
-            s = spec_from(r, f"network.file (edge {u},{v})")
+            where = f"network.file (edge {u},{v})" if own else "network.links"
+            s = spec_from(r, where)
             if not 0 <= s.loss < 1:
-                raise must(f"network.file (edge {u},{v}) loss", "in [0, 1)", s.loss)
+                raise must(f"{where} loss", "in [0, 1)", s.loss)
         specs[(u, v)] = s
         specs[(v, u)] = s
     return specs
+
+
+#: link keys that may be a distribution table, drawn once per undirected edge
+HETERO_KEYS = ("bandwidth", "latency", "loss")
+
+
+def draw_link_values(links, keys, streams, stream_name, where) -> dict:
+    """One draw per key of ``keys`` (distribution tables of ``links``) from the named
+    stream, as SI numbers (bit/s, s, probability)."""
+    from netsim.distributions import make_distribution
+
+    if not keys:
+        return {}
+    rng = streams.generator(*stream_name)
+    kinds = {"bandwidth": "rate", "latency": "time", "loss": None}
+    out = {}
+    for k in keys:
+        dist = make_distribution(links[k], f"{where}.{k}", kind=kinds[k])
+        x = float(dist.sample(rng))
+        if k == "bandwidth" and not x > 0:
+            raise must(f"{where}.bandwidth", "a distribution of rates > 0 (use min = ...)", x)
+        if k == "loss" and not 0 <= x < 1:
+            raise must(f"{where}.loss", "a distribution in [0, 1) (use max = ...)", x)
+        out[k] = x
+    return out
 
 
 def _compute_spec(c: dict, n_agents: int):
@@ -188,7 +217,7 @@ def build(scenario: Scenario, progress=None) -> Simulation:
     links = d["network"]["links"]
     up = parse_quantity(links["uplink"], "rate", "network.links.uplink")
     down = parse_quantity(links["downlink"], "rate", "network.links.downlink")
-    network = _make_network(env, _link_specs(graph, links), streams, links,
+    network = _make_network(env, _link_specs(graph, links, streams), streams, links,
                             {i: up for i in range(n)} if up != math.inf else None,
                             {i: down for i in range(n)} if down != math.inf else None,
                             d["output"]["messages"], "network.links")
@@ -258,12 +287,14 @@ def _build_server(scenario, streams, progress) -> Simulation:
 
     graph = nx.star_graph(range(n + 1))           # hub 0 ... relabelled: server = n
     graph = nx.relabel_nodes(graph, {0: n, n: 0})
-    up = _link_specs_one(d["network"]["up"], "network.up")
-    down = _link_specs_one(d["network"]["down"], "network.down")
     links = {}
     for i in range(n):
-        links[(i, n)] = up
-        links[(n, i)] = down
+        for side, e in (("up", (i, n)), ("down", (n, i))):
+            raw = d["network"][side]
+            hetero = [k for k in HETERO_KEYS if isinstance(raw[k], dict)]
+            r = {**raw, **draw_link_values(raw, hetero, streams, ("link-values", *e),
+                                           f"network.{side}")}
+            links[e] = _link_specs_one(r, f"network.{side}")
     cap_up = parse_quantity(d["network"]["up"]["uplink"], "rate", "network.up.uplink")
     cap_down = parse_quantity(d["network"]["down"]["uplink"], "rate", "network.down.uplink")
     caps = {**{i: cap_up for i in range(n)}, n: cap_down}

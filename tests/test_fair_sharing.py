@@ -1,6 +1,7 @@
 """Fair sharing, TCP corrections, in-order delivery and burst loss: closed forms."""
 
 import math
+import pathlib
 
 import numpy as np
 import pytest
@@ -147,3 +148,19 @@ def test_scenario_keys_for_the_link_ladder():
                        ({"loss": 0.1, "burst": {}}, "network.links.burst")]:
         with pytest.raises(ScenarioError, match=key.replace(".", r"\.")):
             from_dict({"network": {"links": links}})
+
+
+def test_fifo_vs_fair_changes_who_is_freshest():
+    """scenarios/links/fifo_vs_fair.toml: under FIFO the server's answers leave in worker
+    order, so the last-answered workers' results are the stalest; under fair sharing they
+    all arrive together and the staleness no longer depends on the worker index."""
+    sc = netsim.load(pathlib.Path(__file__).resolve().parent.parent / "scenarios" / "links"
+                     / "fifo_vs_fair.toml", {"stop.target": None, "stop.rounds": 200})
+    runs = {v.label: netsim.run(v) for v in sc.variants()}
+    per = {}
+    for lab, res in runs.items():
+        upd = np.asarray(res.updates, dtype=float)
+        per[lab] = np.array([upd[upd[:, 2] == i, 3].mean() for i in range(8)])
+    assert runs["fifo"].summary["server"]["staleness"] != runs["fair"].summary["server"]["staleness"]
+    assert per["fifo"][6:].mean() - per["fifo"][:2].mean() > 0.4
+    assert abs(per["fair"][6:].mean() - per["fair"][:2].mean()) < 0.25
