@@ -164,3 +164,18 @@ def test_fifo_vs_fair_changes_who_is_freshest():
     assert runs["fifo"].summary["server"]["staleness"] != runs["fair"].summary["server"]["staleness"]
     assert per["fifo"][6:].mean() - per["fifo"][:2].mean() > 0.4
     assert abs(per["fair"][6:].mean() - per["fair"][:2].mean()) < 0.25
+
+
+def test_the_ladder_reduces():
+    """tcp with neutral parameters equals fair; fair with one message at a time equals fifo."""
+    neutral = TcpParams(latency_factor=1.0, bandwidth_factor=1.0, weight_s=0.0,
+                        cross_traffic=0.0, gamma=1e300)
+    links = {(0, 1): LinkSpec(bandwidth=1e6, latency=0.01),
+             (2, 1): LinkSpec(bandwidth=3e6, latency=0.03),
+             (1, 0): LinkSpec(bandwidth=1e6, latency=0.01)}
+    sends = [(0, 1, 2e5, 0.0), (2, 1, 1e5, 0.0), (0, 1, 5e4, 0.05), (1, 0, 1e5, 0.0)]
+    a, _ = _run(FairNetwork, sends, links=links, downlink={1: 2e6})
+    b, _ = _run(FairNetwork, sends, links=links, downlink={1: 2e6}, tcp=neutral)
+    assert a == b
+    spaced = [(0, 1, 1e5, 1.0 * k) for k in range(4)]
+    assert _run(FairNetwork, spaced)[0] == pytest.approx(_run(Network, spaced)[0], rel=1e-12)
