@@ -15,6 +15,8 @@ adding an agent never changes another agent's timing.
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass
 from typing import NamedTuple, Sequence
 
@@ -91,6 +93,30 @@ class ComputeModel:
         self._rng = [streams.generator("compute", i) for i in range(n)]
         self._deterministic = spec.noise is None and (
             spec.slowdown is None or spec.slowdown.is_constant)
+        self.speed = np.ones(n)              # speed profiles: durations are divided by it
+        self.on = [True] * n                 # state profiles: an off agent does not start
+        self._wake: list = [None] * n        # steps until it is on again
+
+    def set_speed(self, agent: int, factor: float) -> None:
+        """Profile event: the agent's speed factor (applies to steps started from now on)."""
+        self.speed[agent] = float(factor)
+
+    def set_state(self, agent: int, on: bool, env=None) -> None:
+        """Profile event: the agent's host goes off (no new step starts) or on again."""
+        self.on[agent] = bool(on)
+        if on and self._wake[agent] is not None:
+            ev, self._wake[agent] = self._wake[agent], None
+            ev.succeed()
+
+    def wait_until_on(self, agent: int, env):
+        """An event that fires when the agent's host is on (already fired if it is)."""
+        if self.on[agent]:
+            ev = env.event()
+            ev.succeed()
+            return ev
+        if self._wake[agent] is None:
+            self._wake[agent] = env.event()
+        return self._wake[agent]
 
     @property
     def slow_agents(self) -> list[int]:
@@ -104,6 +130,8 @@ class ComputeModel:
             self.samples[agent] * spec.gradient_time)
         base = work.gradients * spec.gradient_time + work.solves * solve
         t = base * self.factor[agent]
+        if self.speed[agent] != 1.0:
+            t = t / self.speed[agent] if self.speed[agent] > 0 else math.inf
         rng = self._rng[agent]
         if spec.noise is not None:
             t *= float(spec.noise.sample(rng))

@@ -38,7 +38,8 @@ DEFAULTS = {
     "links": {"bandwidth": INF, "latency": "0 s", "jitter": "0 s", "loss": 0.0,
               "on_loss": "drop", "sharing": "fifo", "model": "ideal", "uplink": INF,
               "header_bits": 0, "timeout": "auto", "downlink": INF, "in_order": False,
-              "segment_loss": 0.0, "mss": "1460 B", "burst": None, "tcp": None},
+              "segment_loss": 0.0, "mss": "1460 B", "burst": None, "tcp": None,
+              "on_down": "hold"},
     "tcp": {"latency_factor": 13.01, "bandwidth_factor": 0.97, "weight_s": "20537 B",
             "cross_traffic": 0.05, "gamma": "4194304 B"},
     "burst": {"p_gb": 0.01, "p_bg": 0.3, "loss_good": 0.0, "loss_bad": 0.5},
@@ -302,7 +303,7 @@ def _resolve(data: dict, base: pathlib.Path) -> dict:
     topo = _str(net.get("topology", DEFAULTS["network"]["topology"]), "network.topology",
                 tuple(TOPOLOGIES))
     tparams = TOPOLOGIES[topo].params
-    _check_keys(net, ("topology", "agents", "up", "down", *tparams), "network")
+    _check_keys(net, ("topology", "agents", "up", "down", "profile", *tparams), "network")
     n_agents = _int(net.get("agents", DEFAULTS["network"]["agents"]), "network.agents", 2)
     rnet = {"topology": topo, "agents": n_agents}
     for p, default in tparams.items():
@@ -312,6 +313,10 @@ def _resolve(data: dict, base: pathlib.Path) -> dict:
     rlinks = _links(links)
     rnet["links"] = rlinks
     out["network"] = rnet
+    if "profile" in net:
+        rnet["profile"] = _profiles(net["profile"], "network.profile",
+                                    {"links": None, "bandwidth": None, "latency": None,
+                                     "state": None})
     alg_name = (data.get("algorithm") or {}).get("name", DEFAULTS["algorithm"]["name"]) \
         if isinstance(data.get("algorithm", {}), dict) else None
     server_alg = alg_name in ALGORITHMS and ALGORITHMS[alg_name].family == "server"
@@ -431,6 +436,7 @@ def _links(links: dict, where: str = "network.links") -> dict:
                                                  "capacity is a shared resource); got "
                                                  f"{r['downlink']!r} with sharing = 'fifo'")
     _bool(r["in_order"], f"{where}.in_order")
+    _str(r["on_down"], f"{where}.on_down", ("hold", "drop"))
     _real(r["segment_loss"], f"{where}.segment_loss", 0.0, 1.0, hi_open=True)
     if not parse_quantity(r["mss"], "size", f"{where}.mss") > 0:
         raise must(f"{where}.mss", "a size > 0", r["mss"])
@@ -477,6 +483,7 @@ def _compute(c: dict, n_agents: int) -> dict:
 
     d = DEFAULTS["compute"]
     st = dict(_table(c.pop("stragglers", {}), "compute.stragglers"))
+    prof = c.pop("profile", None)
     _check_keys(c, d, "compute")
     r = {k: c.get(k, v) for k, v in d.items()}
     parse_quantity(r["gradient_time"], "time", "compute.gradient_time")
@@ -501,7 +508,36 @@ def _compute(c: dict, n_agents: int) -> dict:
         for a in ag:
             _int(a, "compute.stragglers.agents", 0, n_agents - 1)
     r["stragglers"] = rs
+    if prof is not None:
+        r["profile"] = _profiles(prof, "compute.profile",
+                                 {"agents": None, "speed": None, "state": None})
+        for k, e in enumerate(r["profile"]):
+            ag = e.get("agents", "all")
+            if ag != "all":
+                if not isinstance(ag, list) or not ag:
+                    raise must(f"compute.profile[{k}].agents", '"all" or a list of agent '
+                                                               'indices', ag)
+                for a in ag:
+                    _int(a, f"compute.profile[{k}].agents", 0, n_agents - 1)
     return r
+
+
+def _profiles(entries, key, allowed):
+    """[[...profile]] tables: which resources, and the profile files (paths, read at build)."""
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise must(key, "an array of tables [[" + key + "]]", entries)
+    out = []
+    for k, e in enumerate(entries):
+        _check_keys(e, allowed, f"{key}[{k}]")
+        files = [f for f in allowed if f not in ("links", "agents") and f in e]
+        if not files:
+            raise ScenarioError(f"{key}[{k}]", "needs at least one profile file ("
+                                + ", ".join(f for f in allowed if f not in ("links", "agents"))
+                                + ")")
+        for f in files:
+            _str(e[f], f"{key}[{k}].{f}")
+        out.append(dict(e))
+    return out
 
 
 def _positive_dist(dist, key, raw):

@@ -242,6 +242,7 @@ def build(scenario: Scenario, progress=None) -> Simulation:
                       keep_iterates=d["output"]["iterates"], progress=progress,
                       references=getattr(agents[0], "references", lambda: None)() is not None)
     runner = PeerRunner(env, agents, graph, network, compute, monitor, stop.rounds)
+    _start_profiles(env, d, network, compute, n, scenario.base_dir)
     return Simulation(env, problem, graph, network, compute, agents, monitor, runner, x0,
                       stop_event)
 
@@ -332,6 +333,7 @@ def _build_server(scenario, streams, progress) -> Simulation:
     server_time = parse_quantity(d["compute"]["server_time"], "time", "compute.server_time")
     runner = ServerRunner(env, server, workers, network, compute, monitor, stop.rounds,
                           params["P"], params["tau"], server_time=server_time)
+    _start_profiles(env, d, network, compute, n, scenario.base_dir, server=n)
     return Simulation(env, problem, graph, network, compute, workers, monitor, runner, x0,
                       stop_event)
 
@@ -363,7 +365,8 @@ def _link_spec(r, where, jitter):
         segment_loss=float(r.get("segment_loss", 0.0)),
         mss=parse_quantity(r.get("mss", "1460 B"), "size", f"{where}.mss"),
         burst=None if b is None else (float(b["p_gb"]), float(b["p_bg"]),
-                                      float(b["loss_good"]), float(b["loss_bad"])))
+                                      float(b["loss_good"]), float(b["loss_bad"])),
+        on_down=r.get("on_down", "hold"))
 
 
 def _make_network(env, links_spec, streams, raw_links, uplink, downlink, record, where):
@@ -384,6 +387,47 @@ def _make_network(env, links_spec, streams, raw_links, uplink, downlink, record,
                         gamma=parse_quantity(t["gamma"], "size", f"{where}.tcp.gamma"))
     return FairNetwork(env, links_spec, streams, uplink=uplink, record_messages=record,
                        downlink=downlink, tcp=tcp)
+
+
+def _start_profiles(env, d, network, compute, n_agents, base_dir, server=None) -> None:
+    """One SimPy process per (profile file, resource): links' bandwidth / latency / state,
+    agents' speed / state (see :mod:`netsim.network.profiles`)."""
+    from netsim.network.profiles import drive, read_profile
+
+    for k, e in enumerate(d["network"].get("profile", [])):
+        key = f"network.profile[{k}]"
+        sel = e.get("links", "all")
+        if sel == "all":
+            links = list(network.links)
+        elif sel in ("up", "down") and server is not None:
+            links = [(i, server) if sel == "up" else (server, i) for i in range(n_agents)]
+        else:
+            if not isinstance(sel, list) or not all(
+                    isinstance(p, list) and len(p) == 2 for p in sel):
+                raise must(f"{key}.links", '"all", "up", "down" (server algorithms) or a list '
+                                           'of [u, v] pairs', sel)
+            links = []
+            for u, v in sel:
+                if (u, v) not in network.links:
+                    raise must(f"{key}.links", "pairs of linked nodes", [u, v])
+                links += [(u, v)] + ([(v, u)] if server is None else [])
+        for what, kind, setter in (
+                ("bandwidth", "rate", network.set_bandwidth),
+                ("latency", "time", network.set_latency),
+                ("state", None, lambda e_, v: network.set_state(e_, v > 0))):
+            if what in e:
+                prof = read_profile(base_dir / e[what], f"{key}.{what}", kind)
+                for link in links:
+                    env.process(drive(env, prof, lambda v, s=setter, ln=link: s(ln, v)))
+    for k, e in enumerate(d["compute"].get("profile", [])):
+        key = f"compute.profile[{k}]"
+        agents = range(n_agents) if e.get("agents", "all") == "all" else e["agents"]
+        for what, setter in (("speed", compute.set_speed),
+                             ("state", lambda i, v: compute.set_state(i, v > 0))):
+            if what in e:
+                prof = read_profile(base_dir / e[what], f"{key}.{what}")
+                for i in agents:
+                    env.process(drive(env, prof, lambda v, s=setter, a=i: s(a, v)))
 
 
 def run(scenario, *, progress: bool = False, **overrides) -> Result:

@@ -12,7 +12,9 @@ A transmission of ``bits`` bits from ``src`` to ``dst`` handed over at time t:
    proportional to its sharing penalty, CM02's route latency (1 if zero; equal latencies give
    plain max-min fairness); ``tcp`` adds ``weight_s / bandwidth`` per route link (LV08) and
    bounds the rate by the window ``gamma / (2 latency)`` (CM02), and scales every capacity by
-   ``bandwidth_factor``.
+   ``bandwidth_factor``. As in SimGrid, a flow's rate is also bounded by the smallest
+   capacity on its route when it is handed over (this only shows when a bandwidth profile
+   raises a capacity during the transfer).
 3. it arrives when its last bit is through (with ``in_order``, not before every earlier
    message of the same link has arrived).
 
@@ -57,7 +59,7 @@ class TcpParams:
 
 class _Flow:
     __slots__ = ("src", "dst", "payload", "size", "tag", "lost", "t_send", "penalty", "bound",
-                 "res", "remaining", "rate", "t_last", "version", "complete")
+                 "res", "remaining", "rate", "t_last", "version", "complete", "spen", "seq")
 
 
 class FairNetwork(Network):
@@ -82,6 +84,8 @@ class FairNetwork(Network):
         self.recomputations = 0                # rate recomputations (non-empty ones)
         self.reshared_flows = 0                # flows whose rate they recomputed, in total
         self._order: dict = {}                 # in-order links: flows in sending order
+        self._latent: set = set()              # flows still paying their latency
+        self._seq = 0
 
     # ------------------------------------------------------------------ one transmission
     def _transmit(self, src, dst, payload, bits, tag):
@@ -96,20 +100,27 @@ class FairNetwork(Network):
         f = _Flow()
         f.src, f.dst, f.payload, f.size, f.tag, f.lost = src, dst, payload, size, tag, lost
         f.t_send, f.version, f.rate, f.remaining = env.now, 0, 0.0, float(size)
+        self._seq += 1
+        f.seq = self._seq
         route = [("link", src, dst)]
         if src in self.uplink:
             route.append(("up", src))
         if dst in self.downlink:
             route.append(("down", dst))
-        res = [(r, 1.0) for r in route if self.capacity[r] != math.inf]
+        # the link itself always (its bandwidth may change later); infinite stages add nothing
+        res = [(r, 1.0) for r in route if r[0] == "link" or self.capacity[r] != math.inf]
         lat = spec.latency
         f.penalty = lat if lat > 0 else 1.0
-        f.bound = math.inf
+        # as in SimGrid, a flow's rate is also bounded by the smallest route capacity at the
+        # moment it is handed over (visible only when a bandwidth profile changes it later)
+        f.bound = min((self.capacity[r] for r in route), default=math.inf)
+        f.spen = f.penalty
         if tcp is not None:
-            if lat > 0:      # as in SimGrid, a zero-latency flow keeps penalty 1 (no S term)
-                f.penalty = lat + sum(tcp.weight_s / self.capacity[r] * tcp.bandwidth_factor
-                                      for r, _ in res)
-                f.bound = tcp.gamma / (2.0 * lat)
+            f.spen = lat + sum(tcp.weight_s / self.capacity[r] * tcp.bandwidth_factor
+                               for r, _ in res if self.capacity[r] != math.inf)
+            if lat > 0:      # as in SimGrid, a zero-latency flow starts with penalty 1
+                f.penalty = f.spen
+                f.bound = min(f.bound, tcp.gamma / (2.0 * lat))
             if tcp.cross_traffic > 0:           # the reverse route: dst's uplink, (dst, src),
                 back = [("link", dst, src)]     # src's downlink
                 if dst in self.uplink:
@@ -123,6 +134,7 @@ class FairNetwork(Network):
         if spec.in_order:
             self._order.setdefault((src, dst), deque()).append(f)
         if delay > 0:
+            self._latent.add(f)
             env.timeout(delay).callbacks.append(lambda _e: self._activate(f))
         else:
             self._activate(f)
@@ -140,8 +152,28 @@ class FairNetwork(Network):
             self.link_drops[(src, dst)] += 1
             self.total_drops += 1
 
+    def set_bandwidth(self, link, bandwidth: float) -> None:
+        """Profile event: the link's capacity changes now; flows on it are reshared. With
+        ``tcp``, every flow crossing the link (also as reverse cross-traffic, and also still
+        in its latency phase) has the weight_s / bandwidth part of its penalty updated, as
+        SimGrid does."""
+        old = self.links[link].bandwidth
+        super().set_bandwidth(link, bandwidth)
+        bf = self.tcp.bandwidth_factor if self.tcp else 1.0
+        r = ("link", *link)
+        self.capacity[r] = float(bandwidth) * bf
+        tcp = self.tcp
+        if tcp is not None and tcp.weight_s > 0 and math.isfinite(old) and bandwidth > 0:
+            delta = tcp.weight_s / float(bandwidth) - tcp.weight_s / old
+            for f in sorted(self._users.get(r, set()) | {g for g in self._latent if any(
+                    x == r for x, _ in g.res)}, key=lambda g: g.seq):
+                f.spen += delta
+                f.penalty = f.spen
+        self._reshare({r})
+
     # ------------------------------------------------------------------ sharing
     def _activate(self, f):
+        self._latent.discard(f)
         f.t_last = self.env.now
         if not f.res:                                   # no finite resource: instantaneous
             self._finish(f)
@@ -171,7 +203,7 @@ class FairNetwork(Network):
         self.recomputations += 1
         self.reshared_flows += len(flows)
         now = self.env.now
-        order = sorted(flows, key=lambda g: (g.t_send, g.src, g.dst, id(g)))
+        order = sorted(flows, key=lambda g: g.seq)      # deterministic summation order
         rates = maxmin_rates({g: (g.penalty, g.bound, g.res) for g in order}, self.capacity)
         for g in order:
             g.remaining -= g.rate * (now - g.t_last)

@@ -38,6 +38,8 @@ class LinkSpec:
         burst: Gilbert-Elliott two-state loss ``(p_gb, p_bg, loss_good, loss_bad)``: before
             each transmission the link moves good -> bad with probability p_gb and bad -> good
             with p_bg, then loses the message with its state's rate (replaces ``loss``).
+        on_down: a message handed to a link that is down (state profile) waits until it is
+            up (``hold``), or is lost and then follows ``on_loss`` (``drop``).
     """
 
     bandwidth: float = math.inf
@@ -51,6 +53,7 @@ class LinkSpec:
     segment_loss: float = 0.0
     mss: float = 1460 * 8
     burst: tuple | None = None
+    on_down: str = "hold"
 
     def loss_probability(self, size_bits: float, state_loss: float | None = None) -> float:
         """P(a message of ``size_bits`` is lost) = 1 - (1 - p)(1 - segment_loss)^ceil(size/mss),

@@ -62,7 +62,7 @@ def maxmin_rates(flows: dict, capacity: dict, rel_tol: float = 1e-12) -> dict:
             for f in open_flows:
                 rate[f] = math.inf
             break
-        for f in fixed:
+        for f in [g for g in flows if g in fixed]:       # deterministic subtraction order
             pen, bound, res = flows[f]
             x = min(level / pen, bound)
             rate[f] = x

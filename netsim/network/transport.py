@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict, deque
+from dataclasses import replace
 from typing import Any, Callable
 
 
@@ -64,6 +65,9 @@ class Network:
         self._last_arrival: dict = {}            # in-order links: latest arrival scheduled
         self._in_order_q: dict = {}              # in-order links: messages in sending order
         self._bad: dict = {}                     # Gilbert-Elliott state per link
+        self.down: set = set()                   # links currently down (state profiles)
+        self._held: dict = {}                    # down links: messages waiting (on_down = hold)
+        self.held_messages = 0
         self.record_messages = record_messages
         self.log: list[MessageRecord] = []
         # exact counters
@@ -101,7 +105,53 @@ class Network:
         Returns:
             The arrival time, or None if this transmission was lost.
         """
+        if (src, dst) in self.down:
+            return self._send_while_down(src, dst, payload, int(bits), tag)
         return self._transmit(src, dst, payload, int(bits), tag)
+
+    # ------------------------------------------------------------------ time-varying links
+    def set_bandwidth(self, link, bandwidth: float) -> None:
+        """Profile event: new bandwidth for messages handed over from now on."""
+        self.links[link] = replace(self.links[link], bandwidth=float(bandwidth))
+
+    def set_latency(self, link, latency: float) -> None:
+        """Profile event: new latency for messages handed over from now on."""
+        self.links[link] = replace(self.links[link], latency=float(latency))
+
+    def set_state(self, link, up: bool) -> None:
+        """Profile event: the link goes down (messages in flight still arrive) or up (held
+        messages are handed over again, in order)."""
+        if not up:
+            self.down.add(link)
+            return
+        self.down.discard(link)
+        held, self._held[link] = self._held.get(link, []), []
+        for src, dst, payload, bits, tag in held:
+            self.send(src, dst, payload, bits, tag)
+
+    def _send_while_down(self, src, dst, payload, bits, tag):
+        spec = self.links[(src, dst)]
+        if spec.on_down == "hold":
+            self._held.setdefault((src, dst), []).append((src, dst, payload, bits, tag))
+            self.held_messages += 1
+            return None
+        size = bits + spec.header_bits          # drop: a lost transmission (counted as one)
+        self.link_bits[(src, dst)] += size
+        self.link_messages[(src, dst)] += 1
+        self.link_drops[(src, dst)] += 1
+        self.sent_bits[src] += size
+        self.tag_bits[tag] += size
+        self.tag_messages[tag] += 1
+        self.total_bits += size
+        self.total_messages += 1
+        self.total_drops += 1
+        if self.record_messages:
+            self.log.append(MessageRecord((src, dst, size, self.env.now, math.nan, True, tag)))
+        if spec.on_loss == "retransmit":
+            rto = spec.timeout if spec.timeout is not None else auto_timeout(spec, bits)
+            self.env.timeout(rto).callbacks.append(
+                lambda _e: self._retransmit(src, dst, payload, bits, tag))
+        return None
 
     def _transmit(self, src, dst, payload, bits, tag):
         env = self.env
@@ -176,7 +226,7 @@ class Network:
 
     def _retransmit(self, src, dst, payload, bits, tag):
         self.retransmissions += 1
-        self._transmit(src, dst, payload, bits, tag)
+        self.send(src, dst, payload, bits, tag)
 
     def _deliver(self, src, dst, tag, payload, size):
         self.received_bits[dst] += size

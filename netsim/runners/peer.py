@@ -88,6 +88,8 @@ class PeerRunner:
             if mon.stopped:
                 return
             self._round[i] = k
+            if not self.compute.on[i]:            # host off (state profile): wait
+                yield self.compute.wait_until_on(i, env)
             work = agent.local_step()
             dt = self.compute.duration(i, work)
             if dt > 0:

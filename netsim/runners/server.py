@@ -101,6 +101,8 @@ class ServerRunner:
             if self.monitor.stopped:
                 return
             self._go[i] = env.event()
+            if not self.compute.on[i]:            # host off (state profile): wait
+                yield self.compute.wait_until_on(i, env)
             work = w.compute()
             dt = self.compute.duration(i, work)
             if dt > 0:

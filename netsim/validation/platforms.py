@@ -25,13 +25,14 @@ _RUNNER = pathlib.Path(__file__).with_name("simgrid_run.py")
 @dataclass
 class Platform:
     """Links ``{(u, v): (bit/s, s)}``, capacities ``{node: bit/s}``, transfers
-    ``[(src, dst, bits, start s)]``."""
+    ``[(src, dst, bits, start s)]``, bandwidth profiles ``{(u, v): [(date, bit/s)]}``."""
 
     name: str
     links: dict
     flows: list
     uplink: dict = field(default_factory=dict)
     downlink: dict = field(default_factory=dict)
+    profiles: dict = field(default_factory=dict)     # {(u, v): [(date, bit/s)]} bandwidth
 
 
 def _duplex(pairs):
@@ -55,6 +56,9 @@ PLATFORMS = [
              [(4, i, (0.05 + 0.05 * i) * MB, 0.01 * i) for i in range(4)]
              + [(i, 4, 0.08 * MB, 0.0) for i in range(4)],
              uplink={4: 8e6}),
+    Platform("bandwidth profile", _duplex({(0, 1): (4e6, 0.002)}),
+             [(0, 1, 0.2 * MB, 0.0), (0, 1, 0.1 * MB, 0.1), (0, 1, 0.05 * MB, 0.5)],
+             profiles={(0, 1): [(0.0, 4e6), (0.15, 1e6), (0.4, 8e6), (0.7, 2e6)]}),
     Platform("dumbbell, two RTTs",
              _duplex({(0, 2): (100e6, 0.005), (1, 2): (100e6, 0.05)}),
              [(0, 2, 0.5 * MB, 0.0), (1, 2, 0.5 * MB, 0.0), (0, 2, 0.2 * MB, 0.3)],
@@ -77,6 +81,10 @@ def run_netsim(p: Platform, model: str) -> list[float]:
     done = [math.nan] * len(p.flows)
     for node in {n for e in p.links for n in e}:
         net.attach(node, lambda src, tag, k: done.__setitem__(k, env.now))
+    from netsim.network.profiles import Profile, drive
+    for link, events in p.profiles.items():
+        env.process(drive(env, Profile(tuple(events)),
+                          lambda v, ln=link: net.set_bandwidth(ln, v)))
     for k, (src, dst, bits, start) in enumerate(p.flows):
         ev = env.timeout(start)
         ev.callbacks.append(lambda _e, a=(src, dst, k, bits): net.send(a[0], a[1], a[2], a[3]))
@@ -98,7 +106,9 @@ def _spec(p: Platform, model: str) -> dict:
             "crosstraffic": 0 if model == "fair" else 1,
             "gamma": 1e30 if model == "fair" else 4194304.0,
             "hosts": [f"h{n}" for n in nodes], "links": links, "routes": routes,
-            "flows": [[f"h{s}", f"h{d}", bits / 8, start] for s, d, bits, start in p.flows]}
+            "flows": [[f"h{s}", f"h{d}", bits / 8, start] for s, d, bits, start in p.flows],
+            "profiles": {f"l{u}_{v}": [[t, bw / 8] for t, bw in ev]
+                         for (u, v), ev in p.profiles.items()}}
 
 
 def run_simgrid(p: Platform, model: str, timeout: float = 120) -> list[float]:

@@ -10,6 +10,7 @@ once per process). Input (JSON on stdin)::
 """
 
 import json
+import os
 import sys
 import tempfile
 
@@ -20,7 +21,14 @@ def _platform(spec) -> str:
            '<platform version="4.1">', '<zone id="z" routing="Full">']
     out += [f'<host id="{h}" speed="1Gf"/>' for h in spec["hosts"]]
     for name, (bw, lat) in spec["links"].items():
-        out.append(f'<link id="{name}" bandwidth="{bw!r}Bps" latency="{lat!r}s"/>')
+        prof = spec.get("profiles", {}).get(name)
+        extra = ""
+        if prof:
+            f = tempfile.NamedTemporaryFile("w", suffix=".profile", delete=False)
+            f.write("\n".join(f"{t!r} {v!r}" for t, v in prof) + "\n")
+            f.close()
+            extra = f' bandwidth_file="{os.path.basename(f.name)}"'  # beside the platform
+        out.append(f'<link id="{name}" bandwidth="{bw!r}Bps" latency="{lat!r}s"{extra}/>')
     for key, route in spec["routes"].items():
         src, dst = key.split("->")
         out.append(f'<route src="{src}" dst="{dst}" symmetrical="NO">'

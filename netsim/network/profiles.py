@@ -1,0 +1,131 @@
+"""Time-varying links and hosts from profile files in SimGrid's format.
+
+A profile file holds one ``date value`` pair per line (dates in seconds, non-decreasing),
+comments starting with ``#`` or ``%``, and optionally ``LOOPAFTER d`` (SimGrid's keyword;
+``PERIODICITY d`` is accepted as its old name)::
+
+    # bandwidth of the uplink, bit/s
+    0     10e6
+    5.0    1e6
+    7.5   10e6
+    LOOPAFTER 2.5
+
+The value of a profile at time t is the value of the latest event at or before t (before
+the first event the resource keeps its configured value). With ``LOOPAFTER d`` the events
+repeat with period ``T = last date + d``: event j also fires at ``t_j + n T``. Values are SI
+numbers (bit/s for bandwidth, s for latency, 1/0 for a state, a factor for host speed); a
+unit suffix without spaces (``10Mbit/s``, ``5ms``) is accepted too.
+
+:func:`drive` turns a profile into a SimPy process that calls ``apply(value)`` at each event.
+"""
+
+from __future__ import annotations
+
+import math
+import pathlib
+from dataclasses import dataclass
+
+from netsim.errors import ScenarioError, must
+
+__all__ = ["Profile", "read_profile", "drive"]
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Events ``((date, value), ...)`` and the loop delay (None: no repetition)."""
+
+    events: tuple
+    loop_after: float | None = None
+
+    @property
+    def period(self) -> float | None:
+        """Repetition period (last date + loop delay), or None."""
+        if self.loop_after is None:
+            return None
+        return self.events[-1][0] + self.loop_after
+
+    def value_at(self, t: float, default: float) -> float:
+        """The profile's value at time t (``default`` before the first event)."""
+        if self.period is not None and t >= self.events[0][0] + self.period:
+            n = math.floor((t - self.events[0][0]) / self.period)
+            t = t - n * self.period
+            if t < self.events[0][0]:       # inside the loop gap: the last event still holds
+                return self.events[-1][1]
+        v = default
+        for d, x in self.events:
+            if d <= t:
+                v = x
+            else:
+                break
+        return v
+
+
+def read_profile(path, key: str, kind: str | None = None) -> Profile:
+    """Parse a profile file (one-line errors naming ``key``, the file and the line).
+
+    Args:
+        path: the file.
+        key: the scenario key that named it.
+        kind: "rate", "time" or None (plain numbers) for the values.
+    """
+    from netsim.units import parse_quantity
+
+    path = pathlib.Path(path)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise must(key, "an existing profile file", str(path)) from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ScenarioError(key, f"cannot read profile file {str(path)!r}: {e}") from None
+    events, loop = [], None
+    for no, raw in enumerate(lines, 1):
+        line = raw.strip()
+        if not line or line[0] in "#%":
+            continue
+        where = f"{key} ({path.name}:{no})"
+        parts = line.split()
+        if parts[0] in ("LOOPAFTER", "PERIODICITY"):
+            loop = _number(parts[1] if len(parts) == 2 else "", where, "a delay >= 0 after "
+                           + parts[0])
+            continue
+        if len(parts) != 2:
+            raise must(where, "a line 'date value' or 'LOOPAFTER delay'", line)
+        date = _number(parts[0], where, "a date >= 0 in seconds")
+        try:
+            value = parse_quantity(parts[1], kind, where) if kind else float(parts[1])
+        except ValueError:
+            raise must(where, "a numeric value", parts[1]) from None
+        if not math.isfinite(value) or value < 0:
+            raise must(where, "a finite value >= 0", parts[1])
+        if events and date < events[-1][0]:
+            raise must(where, f"dates in non-decreasing order (previous {events[-1][0]})", date)
+        events.append((date, value))
+    if not events:
+        raise must(key, "a profile file with at least one 'date value' line", str(path))
+    if loop is not None and loop == 0 and len(events) == 1:
+        raise must(key, "LOOPAFTER > 0 for a single-event profile", str(path))
+    return Profile(tuple(events), loop)
+
+
+def _number(text, where, what):
+    try:
+        x = float(text)
+    except ValueError:
+        raise must(where, what, text) from None
+    if not math.isfinite(x) or x < 0:
+        raise must(where, what, text)
+    return x
+
+
+def drive(env, profile: Profile, apply):
+    """SimPy process: ``apply(value)`` at every event of ``profile`` (repeating if it loops)."""
+    offset = 0.0
+    while True:
+        for date, value in profile.events:
+            t = offset + date
+            if t > env.now:
+                yield env.timeout(t - env.now)
+            apply(value)
+        if profile.period is None or profile.period <= 0:
+            return
+        offset += profile.period
