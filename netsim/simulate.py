@@ -194,7 +194,8 @@ def build(scenario: Scenario, progress=None) -> Simulation:
     info = ALGORITHMS[alg["name"]]
     if info.family == "server":
         return _build_server(scenario, streams, progress)
-    tparams = {k: v for k, v in net.items() if k not in ("topology", "agents", "links")}
+    tparams = {k: v for k, v in net.items()
+               if k not in ("topology", "agents", "links", "up", "down", "profile")}
     graph = build_topology(net["topology"], n, streams.generator("topology"), tparams,
                            key="network", base_dir=scenario.base_dir)
     check_peer_graph(graph, key="network.topology")
