@@ -1,4 +1,4 @@
-"""Command line: ``netsim run | validate | list``.
+"""Command line: ``netsim run | sweep | plot | animate | validate | list``.
 
 User mistakes (bad scenario keys, values, files) end with exit code 2 and one line on
 stderr naming the key, the value and what is allowed; never a traceback.
@@ -66,6 +66,39 @@ def _cmd_validate(args) -> int:
     return 0
 
 
+def _cmd_sweep(args) -> int:
+    from netsim.scenario import load
+    from netsim.sweep import run_sweep
+
+    sc = load(args.file, _overrides(args.set))
+    if args.workers is not None and args.workers < 1:
+        raise ScenarioError("--workers", f"must be an integer >= 1; got {args.workers}")
+    out = args.out if args.out is not None else sc.data["output"]["dir"]
+    root, counts = run_sweep(sc, out, executor=args.executor, workers=args.workers,
+                             scheduler=args.scheduler, progress=not args.quiet)
+    print(f"{sc.name}: {counts['points']} runs ({counts['skipped']} already done, "
+          f"{counts['ran']} run now, {counts['errors']} failed) -> {root / 'runs.csv'}")
+    return 1 if counts["errors"] else 0
+
+
+def _cmd_plot(args) -> int:
+    from netsim.plots import plot_command
+    out = plot_command(args.results, x=args.x, y=args.y, sensitivity=args.sensitivity,
+                       pareto=args.pareto, out=args.out)
+    print(f"wrote {out}")
+    return 0
+
+
+def _cmd_animate(args) -> int:
+    from netsim.animate import animate
+    from netsim.scenario import load
+
+    sc = load(args.file, _overrides(args.set))
+    out = animate(sc, args.out, rounds=args.rounds, fps=args.fps)
+    print(f"wrote {out}")
+    return 0
+
+
 def _cmd_list(args) -> int:
     what = args.what
     rows = []
@@ -108,6 +141,34 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("file")
     v.add_argument("--set", action="append", metavar="KEY=VALUE")
     v.set_defaults(func=_cmd_validate)
+    sw = sub.add_parser("sweep", help="run every point of a scenario's [sweep] x [[variant]]s")
+    sw.add_argument("file")
+    sw.add_argument("--out", help="results folder (default: output.dir of the scenario)")
+    sw.add_argument("--set", action="append", metavar="KEY=VALUE")
+    sw.add_argument("--executor", default="processes", choices=["processes", "serial", "dask"])
+    sw.add_argument("--workers", type=int, default=None,
+                    help="parallel runs (default: all cores)")
+    sw.add_argument("--scheduler", default=None, metavar="tcp://host:port",
+                    help="with --executor dask: join this cluster instead of a LocalCluster")
+    sw.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    sw.set_defaults(func=_cmd_sweep)
+    pl = sub.add_parser("plot", help="overlay runs / sweeps, sensitivity or Pareto views")
+    pl.add_argument("results", nargs="+", help="run folders, sweep folders or runs.csv files")
+    pl.add_argument("--x", default="time", choices=["time", "bits", "rounds", "gradients"])
+    pl.add_argument("--y", default=None, help="trace column (default: the stop metric)")
+    pl.add_argument("--sensitivity", metavar="KEY", default=None,
+                    help="plot a runs.csv metric (--y, default target_time) against a swept key")
+    pl.add_argument("--pareto", action="store_true",
+                    help="time to target vs bits to target, one point per run")
+    pl.add_argument("--out", default=None, help="output PNG (default: next to the results)")
+    pl.set_defaults(func=_cmd_plot)
+    an = sub.add_parser("animate", help="write a GIF of a small run")
+    an.add_argument("file")
+    an.add_argument("--out", default=None, help="GIF path (default: <name>.gif)")
+    an.add_argument("--set", action="append", metavar="KEY=VALUE")
+    an.add_argument("--rounds", type=int, default=20, help="rounds to animate")
+    an.add_argument("--fps", type=int, default=8)
+    an.set_defaults(func=_cmd_animate)
     li = sub.add_parser("list", help="list algorithms, compressors, topologies or problems")
     li.add_argument("what", nargs="?", default="all",
                     choices=["algorithms", "compressors", "topologies", "problems", "all"])
