@@ -177,6 +177,10 @@ def plot_command(results, x="time", y=None, sensitivity=None, pareto=False, out=
                 ax.fill_between(pos, lo, hi, alpha=0.2)
                 if not numeric:
                     ax.set_xticks(pos, [str(v) for v in xs])
+            if numeric:
+                allx = [v for g in groups.values() for v in g if v and v > 0]
+                if allx and min(allx) > 0 and max(allx) / min(allx) >= 100:
+                    ax.set_xscale("log")
             ax.set_xlabel(sensitivity)
             ax.set_ylabel(metric)
             ax.set_title(f"{metric} against {sensitivity} (median, min-max over seeds)")

@@ -478,6 +478,16 @@ def _time_up(sim):
             sim.stop_event.succeed("time")
 
 
+def _graph_summary(sim) -> dict:
+    """Peer runs: the topology's spectral gap (1 - |lambda_2| of the Metropolis matrix)."""
+    from netsim.network.topology import spectral_gap
+    from netsim.runners.server import ServerRunner
+
+    if isinstance(sim.runner, ServerRunner) or sim.graph.number_of_nodes() > 2000:
+        return {}
+    return {"spectral_gap": spectral_gap(sim.graph)}
+
+
 def _server_summary(sim) -> dict:
     """Extra summary fields of a server run: staleness histogram, estimate checks, bits
     with and without the float32 scale headers of the quantized vectors."""
@@ -527,6 +537,7 @@ def _result(scenario, sim, runtime) -> Result:
         "agents": sim.problem.n_agents,
         "dim": sim.problem.dim,
         "edges": sim.graph.number_of_edges(),
+        **_graph_summary(sim),
         "slow_agents": sim.compute.slow_agents,
         **_server_summary(sim),
         "runtime_s": round(runtime, 3),
