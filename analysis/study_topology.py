@@ -46,11 +46,10 @@ def main(argv=None):
                        label=topo, s=30)
         gaps = [s["spectral_gap"] for s, _ in runs]
         med = (lambda col: sorted(float(r[col]) for _, r in ok)[len(ok) // 2] if ok else None)
-        lines.append(f"| {topo} | {min(gaps):.3f}–{max(gaps):.3f} | "
-                     f"{runs[0][0]['edges']} | {len(ok)}/{len(runs)} | "
-                     f"{med('target_round') or '—'} | "
-                     + (f"{med('target_bits'):.3g} | {med('target_time'):.3g} s |" if ok
-                        else "— | — |"))
+        cells = (f"{med('target_round'):.0f} | {med('target_bits'):.3g} | "
+                 f"{med('target_time'):.3g} s |") if ok else "— | — | — |"
+        lines.append(f"| {topo} | {min(gaps):.3f}–{max(gaps):.3f} | {runs[0][0]['edges']} | "
+                     f"{len(ok)}/{len(runs)} | " + cells)
     for ax, lab in zip(axes, ("rounds to target", "bits to target", "simulated s to target")):
         ax.set_xscale("log")
         ax.set_xlabel("spectral gap 1 - |lambda_2(W)| (Metropolis weights)")
