@@ -129,6 +129,21 @@ def _until_connected(make, what, key):
 
 def _erdos_renyi(n, rng, p, key, base):
     prob = _prob(p["p"], f"{key}.p")
+    patch = p.get("patch", False)
+    if not isinstance(patch, bool):
+        raise must(f"{key}.patch", "true or false", patch)
+    if patch:
+        # one draw; every component other than the largest gets one edge to it (a random
+        # node on each side): sparse graphs (average degree ~4 at N = 1000) are almost never
+        # connected, and redrawing would never end
+        G = nx.gnp_random_graph(n, prob, seed=_seed(rng))
+        comps = sorted(nx.connected_components(G), key=lambda c: (-len(c), min(c)))
+        giant = sorted(comps[0])
+        for comp in comps[1:]:
+            u = sorted(comp)[int(rng.integers(len(comp)))]
+            v = giant[int(rng.integers(len(giant)))]
+            G.add_edge(u, v)
+        return G
     return _until_connected(lambda: nx.gnp_random_graph(n, prob, seed=_seed(rng)),
                             f"erdos_renyi with p = {prob}", f"{key}.p")
 
@@ -228,7 +243,9 @@ TOPOLOGIES: dict[str, Topology] = {
     "torus": Topology(_torus, {"rows": None, "cols": None}, "2-D grid with wrap-around"),
     "complete": Topology(_complete, {}, "all pairs connected"),
     "star": Topology(_star, {}, "node 0 is the hub"),
-    "erdos_renyi": Topology(_erdos_renyi, {"p": 0.3}, "G(n, p), redrawn until connected"),
+    "erdos_renyi": Topology(_erdos_renyi, {"p": 0.3, "patch": False},
+                            "G(n, p), redrawn until connected (patch = true: one draw, each "
+                            "small component linked to the largest by one edge)"),
     "random_geometric": Topology(_random_geometric, {"radius": 0.4},
                                  "unit square, edge if distance <= radius (connected)"),
     "small_world": Topology(_small_world, {"k": 4, "p": 0.1},
