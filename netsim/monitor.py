@@ -131,6 +131,8 @@ class Monitor:
         self.first_target: dict | None = None
         self._pending: dict[int, list] = {}
         self._grads_total = 0
+        self.last_progress = 0.0        # simulated time of the latest agent / server step
+        self.max_gap = 0.0              # longest time between two such steps so far
         self._record(0, 0.0, np.array(X0, dtype=float), 0, 0, 0)
 
     @property
@@ -143,6 +145,7 @@ class Monitor:
         """Agent ``i`` finished round ``k`` at time ``t`` with model ``x`` and ``gradients``
         component gradients in that round; ``refs`` = (own references, copies held of the
         neighbours' references), as returned by the agent's ``references()``, snapshotted."""
+        self._progress(t)
         slot = self._pending.get(k)
         if slot is None:
             slot = self._pending[k] = [np.empty((self.n, x.size)), 0, 0.0, 0, {}, []]
@@ -177,6 +180,10 @@ class Monitor:
                 self.end, self.end_round = reason, k
                 self.on_stop(reason)
 
+    def _progress(self, t: float) -> None:
+        self.max_gap = max(self.max_gap, t - self.last_progress)
+        self.last_progress = t
+
     def add_gradients(self, gradients: int) -> None:
         """Count component gradients as they are evaluated (server algorithms)."""
         self._grads_total += int(gradients)
@@ -188,6 +195,7 @@ class Monitor:
         matrix is z); ``consensus`` = sqrt(mean_i ||x_i - z||^2), the primal residual;
         ``bits`` = every transmission handed to the network so far; ``extra`` fills the
         algorithm's extra columns."""
+        self._progress(t)
         if self.stopped:
             return
         if self.progress is not None:

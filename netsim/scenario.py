@@ -50,7 +50,8 @@ DEFAULTS = {
                 "regularization": 0.01, "data": "synthetic", "partition": "iid"},
     "algorithm": {"name": "lt-admm-vr", "x0": "zeros", "batch": 1},
     "compressor": {"name": "none"},
-    "stop": {"rounds": 1000, "time": INF, "target": None, "metric": "rel_err", "bits": INF},
+    "stop": {"rounds": 1000, "time": INF, "target": None, "metric": "rel_err", "bits": INF,
+             "stall": "auto"},
     "output": {"dir": "results", "iterates": False, "messages": False, "plots": True,
                "every": 1},
 }
@@ -560,6 +561,8 @@ def _stop(s: dict) -> dict:
         _real(r["target"], "stop.target")
     _str(r["metric"], "stop.metric", (*TRACE_COLUMNS[1:], "accuracy"))
     parse_quantity(r["bits"], "size", "stop.bits", allow_inf=True)
+    if r["stall"] != "auto" and not parse_quantity(r["stall"], "time", "stop.stall") > 0:
+        raise must("stop.stall", "'auto' or a time > 0", r["stall"])
     return r
 
 

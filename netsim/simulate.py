@@ -441,6 +441,8 @@ def run(scenario, *, progress: bool = False, **overrides) -> Result:
     """
     from tqdm.auto import tqdm
 
+    from netsim.units import parse_quantity
+
     over = {k.replace("__", "."): v for k, v in overrides.items()}
     if not isinstance(scenario, Scenario):
         scenario = load(scenario, over)
@@ -457,6 +459,9 @@ def run(scenario, *, progress: bool = False, **overrides) -> Result:
         if stop_time != math.inf:
             t_ev = sim.env.timeout(stop_time)
             t_ev.callbacks.append(lambda _e: _time_up(sim))
+        stall = scenario.data["stop"]["stall"]
+        sim.env.process(_watchdog(sim, None if stall == "auto" else
+                                  parse_quantity(stall, "time", "stop.stall")))
         try:
             sim.env.run(until=sim.stop_event)
         except RuntimeError as e:
@@ -468,6 +473,29 @@ def run(scenario, *, progress: bool = False, **overrides) -> Result:
     finally:
         bar.close()
     return _result(scenario, sim, runtime)
+
+
+#: with stop.stall = "auto": a run is stalled after max(this, 100 x the longest gap between
+#: two agent / server steps seen so far) simulated seconds without any step
+STALL_FLOOR = 60.0
+
+
+def _watchdog(sim, limit):
+    """End the run as ``stalled`` when no agent or server step happened for ``limit``
+    simulated seconds (auto: see :data:`STALL_FLOOR`). Guarantees termination when events
+    keep coming (a looping profile, retransmissions on a dead link) but nothing progresses."""
+    env, mon = sim.env, sim.monitor
+    while not mon.stopped:
+        lim = limit if limit is not None else max(STALL_FLOOR, 100.0 * mon.max_gap)
+        wait = mon.last_progress + lim - env.now
+        if wait > 0:
+            yield env.timeout(wait)
+            continue
+        if mon.end is None:
+            mon.end, mon.end_round = "stalled", mon.trace["round"][-1]
+        if not sim.stop_event.triggered:
+            sim.stop_event.succeed("stalled")
+        return
 
 
 def _time_up(sim):

@@ -131,3 +131,23 @@ def test_link_profile_in_a_scenario(tmp_path):
             {"latency": "missing.txt"}]}}, base_dir=tmp_path))
     with pytest.raises(ScenarioError, match=r"network\.profile\[0\]\.bandwith"):
         from_dict({**base, "network": {**base["network"], "profile": [{"bandwith": "x"}]}})
+
+
+def test_watchdog_ends_a_run_that_cannot_progress(tmp_path):
+    """An agent switched off for good, while a looping link profile keeps events coming:
+    the run ends as 'stalled' (after stop.stall of simulated time without any step)
+    instead of running forever; the trace up to then is kept."""
+    _write(tmp_path, "off.txt", "0 1\n0.05 0\n")
+    _write(tmp_path, "bw.txt", "0 1e6\n0.5 2e6\nLOOPAFTER 0.5\n")
+    data = {"network": {"agents": 4, "links": {"latency": "1 ms"},
+                        "profile": [{"bandwidth": "bw.txt"}]},
+            "compute": {"solve_time": "10 ms", "profile": [{"agents": [0], "state": "off.txt"}]},
+            "problem": {"kind": "least_squares"}, "algorithm": {"name": "admm"},
+            "stop": {"rounds": 100}}
+    res = netsim.run(from_dict(data, base_dir=tmp_path))
+    assert res.summary["end"] == "stalled" and 2 <= res.summary["rounds"] < 100
+    res = netsim.run(from_dict({**data, "stop": {"rounds": 100, "stall": "2 s"}},
+                               base_dir=tmp_path))
+    assert res.summary["end"] == "stalled"
+    with pytest.raises(ScenarioError, match="stop.stall"):
+        from_dict({"stop": {"stall": "-1 s"}})

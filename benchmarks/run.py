@@ -1,0 +1,243 @@
+"""netsim's speed against its floors. Every figure is a ratio to a baseline measured in the
+same process run (the machines are shared and noisy; absolute seconds are printed for context
+only).
+
+    python benchmarks/run.py                 # overhead, per message, scale N=100/1000, sweeps
+    python benchmarks/run.py --full          # + scale N=10000 (minutes)
+    python benchmarks/run.py --only overhead
+
+1. Overhead: netsim lt-admm on ideal links (N=100, d=100, ring, tau=5, batch 1, 200 rounds),
+   event loop only, vs (a) a numpy matrix-form implementation of the same rounds (all agents
+   at once) plus (b) raw SimPy moving the same messages through ``simpy.Store``s with the same
+   compute timeouts. Target: ratio <= 1.5.
+2. Per message: netsim's wall time per delivered message vs raw SimPy's (same run as 1).
+3. Scale: Erdos-Renyi with average degree 4 (patched to be connected), d = 100,
+   lt-admm-cc 4-bit, 100 rounds, N in {100, 1000} (+10000 with --full), each in its own
+   process: seconds per round, SimPy events per second, peak RSS. Targets: N=1000 <= 20 s
+   and <= 2 GB; N=10000 <= 10 min.
+4. Sweep throughput: the same 8 runs serial vs local processes (2) vs Dask LocalCluster(2).
+   Target: >= 1.8x on 2 workers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import netsim  # noqa: E402
+from netsim.scenario import from_dict  # noqa: E402
+
+ROUNDS = 200
+OVERHEAD = {
+    "name": "bench_overhead", "seed": 0,
+    "network": {"agents": 100, "topology": "ring"},
+    "problem": {"kind": "logistic", "samples_per_agent": 50, "features": 100,
+                "regularization": 0.05},
+    "algorithm": {"name": "lt-admm", "tau": 5, "batch": 1},
+    "compute": {"gradient_time": "10 us"},
+    "stop": {"rounds": ROUNDS}, "output": {"plots": False},
+}
+
+
+class CountingEnv:
+    """Wraps a SimPy environment's ``schedule`` to count scheduled events."""
+
+    def __init__(self, env):
+        self.count = 0
+        orig = env.schedule
+
+        def schedule(event, priority=1, delay=0):
+            self.count += 1
+            return orig(event, priority, delay)
+        env.schedule = schedule
+
+
+def _netsim_loop(data):
+    """Build (untimed), then time the event loop only. Returns (seconds, messages, events)."""
+    sc = from_dict(data)
+    sim = netsim.simulate.build(sc)
+    counter = CountingEnv(sim.env)
+    t = time.perf_counter()
+    sim.runner.start()
+    sim.env.run(until=sim.stop_event)
+    return time.perf_counter() - t, sim.network.total_messages, counter.count, sim
+
+
+def _numpy_floor(sim, rounds):
+    """LT-ADMM rounds for all agents at once: stacked data (N, m, d), vectorized gradients."""
+    from scipy.special import expit
+
+    prob = sim.problem
+    A = np.stack([a.A for a in prob.agents])            # (N, m, d)
+    b = np.stack([a.b for a in prob.agents])
+    reg = prob.agents[0].reg
+    n, m, d = A.shape
+    nb = [sorted(sim.graph.neighbors(i)) for i in range(n)]
+    src = np.array([i for i in range(n) for _ in nb[i]])
+    dst = np.array([j for i in range(n) for j in nb[i]])
+    deg = np.array([len(x) for x in nb], dtype=float)
+    rho, alpha, beta, gamma, tau = 1.0, 0.5, 0.05, 0.05, 5
+    X = np.zeros((n, d))
+    Z = np.zeros((len(src), d))
+    rng = np.random.default_rng(0)
+    rows = np.arange(n)
+    pos = {(i, j): k for k, (i, j) in enumerate(zip(src, dst))}
+    rev = np.array([pos[(j, i)] for i, j in zip(src, dst)])
+    t = time.perf_counter()
+    for _ in range(rounds):
+        SZ = np.zeros((n, d))
+        np.add.at(SZ, src, Z)
+        C = beta * (rho * deg[:, None] * X - SZ)
+        Phi = X.copy()
+        for _t in range(tau):
+            idx = rng.integers(0, m, size=n)
+            a = A[rows, idx]                               # (N, d)
+            y = b[rows, idx]
+            g = -(y * expit(-y * np.einsum("nd,nd->n", a, Phi)))[:, None] * a + reg * Phi
+            Phi = Phi - gamma * g - C
+        X = Phi
+        M = Z - 2 * rho * X[src]
+        Z = (1 - alpha) * Z - alpha * M[rev]
+    return time.perf_counter() - t
+
+
+def _simpy_floor(sim, rounds):
+    """Raw SimPy: one process per agent; each round a compute timeout (the same work as
+    netsim: tau gradients), one message into every neighbour's Store, deg gets."""
+    import simpy
+
+    n = sim.problem.n_agents
+    nb = [sorted(sim.graph.neighbors(i)) for i in range(n)]
+    env = simpy.Environment()
+    boxes = [[simpy.Store(env) for _ in range(n)] for _ in range(1)][0]
+    step = 5 * 10e-6
+    payload = np.zeros(100)
+    delivered = [0]
+
+    def agent(i):
+        for _ in range(rounds):
+            yield env.timeout(step)
+            for j in nb[i]:
+                boxes[j].put((i, payload))
+            for _ in nb[i]:
+                yield boxes[i].get()
+                delivered[0] += 1
+
+    for i in range(n):
+        env.process(agent(i))
+    t = time.perf_counter()
+    env.run()
+    return time.perf_counter() - t, delivered[0]
+
+
+def bench_overhead():
+    wall, msgs, events, sim = _netsim_loop(OVERHEAD)
+    t_np = _numpy_floor(sim, ROUNDS)
+    t_sp, msgs_sp = _simpy_floor(sim, ROUNDS)
+    floor = t_np + t_sp
+    return [
+        ("1 overhead", "netsim lt-admm N=100 d=100 200 rounds / (numpy + raw SimPy)",
+         wall / floor, 1.5, f"netsim {wall:.2f} s; numpy {t_np:.2f} s + SimPy {t_sp:.2f} s"),
+        ("2 per message", "netsim s/message / raw SimPy s/message",
+         (wall / msgs) / (t_sp / msgs_sp), None,
+         f"netsim {1e6 * wall / msgs:.1f} us/msg ({msgs} msgs, {events} events); "
+         f"SimPy {1e6 * t_sp / msgs_sp:.1f} us/msg"),
+    ]
+
+
+def _scale_child(n, rounds):
+    import resource
+    data = {"name": f"bench_scale_{n}", "seed": 0,
+            "network": {"agents": n, "topology": "erdos_renyi", "p": 4.0 / (n - 1),
+                        "patch": True, "links": {"bandwidth": "10 Mbit/s", "latency": "1 ms"}},
+            "problem": {"kind": "logistic", "samples_per_agent": 20, "features": 100,
+                        "regularization": 0.05},
+            "algorithm": {"name": "lt-admm-cc", "compressor": {"name": "quantizer", "bits": 4}},
+            "stop": {"rounds": rounds}, "output": {"plots": False}}
+    t0 = time.perf_counter()
+    wall, msgs, events, sim = _netsim_loop(data)
+    total = time.perf_counter() - t0
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    print(json.dumps({"n": n, "loop": wall, "total": total, "events": events, "msgs": msgs,
+                      "rss": rss, "edges": sim.graph.number_of_edges()}))
+
+
+def bench_scale(full):
+    rows = []
+    sizes = [100, 1000] + ([10000] if full else [])
+    base = None
+    for n in sizes:
+        out = subprocess.run([sys.executable, __file__, "--scale-child", str(n)],
+                             capture_output=True, text=True, timeout=3600)
+        if out.returncode != 0:
+            rows.append((f"3 scale N={n}", "failed", float("nan"), None, out.stderr[-300:]))
+            continue
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        per_round = r["loop"] / 100
+        base = base or per_round
+        target = {1000: 20.0, 10000: 600.0}.get(n)
+        rows.append((f"3 scale N={n}", "s/round relative to N=100 (x N/100 = linear)",
+                     per_round / base, None,
+                     f"run {r['total']:.1f} s (loop {r['loop']:.1f} s{'' if target is None else f', target <= {target:.0f} s'}), "
+                     f"{r['events'] / r['loop']:.3g} events/s, peak RSS {r['rss'] / 2**20:.0f} MB, "
+                     f"{r['edges']} edges"))
+    return rows
+
+
+def bench_sweeps():
+    from netsim.sweep import run_sweep
+    data = {"name": "bench_sweep", "seed": 0,
+            "network": {"agents": 10, "topology": "ring"},
+            "problem": {"kind": "logistic", "regularization": 0.05},
+            "algorithm": {"name": "lt-admm-vr"}, "stop": {"rounds": 400},
+            "output": {"plots": False},
+            "sweep": {"algorithm.tau": [2, 5], "seeds": [0, 1, 2, 3]}}
+    sc = from_dict(data)
+    times = {}
+    for ex in ("serial", "processes", "dask"):
+        with tempfile.TemporaryDirectory() as d:
+            t = time.perf_counter()
+            run_sweep(sc, d, executor=ex, workers=2, progress=False)
+            times[ex] = time.perf_counter() - t
+    return [(f"4 sweep {ex}", "8 runs: serial time / this executor's time (2 workers)",
+             times["serial"] / times[ex], 1.8 if ex != "serial" else None,
+             f"{times[ex]:.1f} s") for ex in ("serial", "processes", "dask")]
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--full", action="store_true", help="also N = 10000")
+    ap.add_argument("--only", choices=["overhead", "scale", "sweeps"], default=None)
+    ap.add_argument("--scale-child", type=int, default=None, help=argparse.SUPPRESS)
+    a = ap.parse_args(argv)
+    if a.scale_child:
+        _scale_child(a.scale_child, 100)
+        return
+    rows = []
+    if a.only in (None, "overhead"):
+        rows += bench_overhead()
+    if a.only in (None, "scale"):
+        rows += bench_scale(a.full)
+    if a.only in (None, "sweeps"):
+        rows += bench_sweeps()
+    print(f"\nnetsim {netsim.__version__}, Python {sys.version.split()[0]}, "
+          f"{os.cpu_count()} CPUs\n")
+    print(f"| benchmark | ratio | target | what | context |\n|---|---|---|---|---|")
+    for name, what, ratio, target, ctx in rows:
+        tgt = "" if target is None else (f"<= {target}" if name.startswith("1") else f">= {target}")
+        print(f"| {name} | {ratio:.2f} | {tgt} | {what} | {ctx} |")
+
+
+if __name__ == "__main__":
+    main()
