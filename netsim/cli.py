@@ -179,6 +179,14 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     """Entry point of the ``netsim`` console script."""
     args = _parser().parse_args(argv)
+    import warnings
+
+    from netsim.guards import StabilityWarning
+
+    def show(message, category, *rest, **kw):
+        prefix = "warning" if issubclass(category, StabilityWarning) else category.__name__
+        print(f"netsim: {prefix}: {message}", file=sys.stderr)
+    warnings.showwarning = show
     try:
         return args.func(args)
     except ScenarioError as e:

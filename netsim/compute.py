@@ -97,6 +97,14 @@ class ComputeModel:
         self.on = [True] * n                 # state profiles: an off agent does not start
         self._wake: list = [None] * n        # steps until it is on again
 
+    def add_host(self) -> int:
+        """Register one more host (a server) that has an on/off state but no work model;
+        returns its index."""
+        self.on.append(True)
+        self._wake.append(None)
+        self.speed = np.append(self.speed, 1.0)
+        return len(self.on) - 1
+
     def set_speed(self, agent: int, factor: float) -> None:
         """Profile event: the agent's speed factor (applies to steps started from now on)."""
         self.speed[agent] = float(factor)

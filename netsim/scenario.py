@@ -514,7 +514,7 @@ def _compute(c: dict, n_agents: int) -> dict:
                                  {"agents": None, "speed": None, "state": None})
         for k, e in enumerate(r["profile"]):
             ag = e.get("agents", "all")
-            if ag != "all":
+            if ag not in ("all", "server"):
                 if not isinstance(ag, list) or not ag:
                     raise must(f"compute.profile[{k}].agents", '"all" or a list of agent '
                                                                'indices', ag)

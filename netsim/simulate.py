@@ -66,6 +66,7 @@ class Simulation:
     runner: object
     x0: np.ndarray
     stop_event: simpy.Event
+    warnings: list = field(default_factory=list)
 
 
 def _x0(spec, problem, streams, base_dir) -> np.ndarray:
@@ -245,7 +246,19 @@ def build(scenario: Scenario, progress=None) -> Simulation:
     runner = PeerRunner(env, agents, graph, network, compute, monitor, stop.rounds)
     _start_profiles(env, d, network, compute, n, scenario.base_dir)
     return Simulation(env, problem, graph, network, compute, agents, monitor, runner, x0,
-                      stop_event)
+                      stop_event, _warn(alg["name"], params, problem, graph, compressor))
+
+
+def _warn(name, params, problem, graph, compressor) -> list[str]:
+    """Issue the stability warnings of :mod:`netsim.guards` (and return them)."""
+    import warnings
+
+    from netsim.guards import StabilityWarning, stability_messages
+
+    msgs = stability_messages(name, params, problem, graph, compressor)
+    for m in msgs:
+        warnings.warn(m, StabilityWarning, stacklevel=3)
+    return msgs
 
 
 def _stop_spec(s):
@@ -332,11 +345,12 @@ def _build_server(scenario, streams, progress) -> Simulation:
     if monitor.keep_iterates:
         monitor.iterates[0] = np.array(x0, dtype=float)
     server_time = parse_quantity(d["compute"]["server_time"], "time", "compute.server_time")
+    compute.add_host()                        # index n: the server's on/off state
     runner = ServerRunner(env, server, workers, network, compute, monitor, stop.rounds,
                           params["P"], params["tau"], server_time=server_time)
     _start_profiles(env, d, network, compute, n, scenario.base_dir, server=n)
     return Simulation(env, problem, graph, network, compute, workers, monitor, runner, x0,
-                      stop_event)
+                      stop_event, _warn(alg["name"], params, problem, None, compressor))
 
 
 def _link_specs_one(r, where):
@@ -422,7 +436,18 @@ def _start_profiles(env, d, network, compute, n_agents, base_dir, server=None) -
                     env.process(drive(env, prof, lambda v, s=setter, ln=link: s(ln, v)))
     for k, e in enumerate(d["compute"].get("profile", [])):
         key = f"compute.profile[{k}]"
-        agents = range(n_agents) if e.get("agents", "all") == "all" else e["agents"]
+        sel = e.get("agents", "all")
+        if sel == "server":
+            if server is None:
+                raise must(f"{key}.agents", '"all" or agent indices (there is no server: '
+                                            f'{d["algorithm"]["name"]} is a peer algorithm)',
+                           sel)
+            if "speed" in e:
+                raise must(f"{key}.speed", "absent for the server (only its state: "
+                                           "compute.server_time sets its speed)", e["speed"])
+            agents = [server]
+        else:
+            agents = range(n_agents) if sel == "all" else sel
         for what, setter in (("speed", compute.set_speed),
                              ("state", lambda i, v: compute.set_state(i, v > 0))):
             if what in e:
@@ -567,6 +592,7 @@ def _result(scenario, sim, runtime) -> Result:
         "edges": sim.graph.number_of_edges(),
         **_graph_summary(sim),
         "slow_agents": sim.compute.slow_agents,
+        "warnings": list(sim.warnings),
         **_server_summary(sim),
         "runtime_s": round(runtime, 3),
         "netsim_version": __version__,

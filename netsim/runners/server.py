@@ -138,6 +138,8 @@ class ServerRunner:
             if not self._ready():
                 self._wake = env.event()
                 yield self._wake
+            if not self.compute.on[self.S]:       # server host off (state profile): wait
+                yield self.compute.wait_until_on(self.S, env)
             active = sorted(self.inbox)
             stale = [r - 1 - self.inbox[i] for i in active]
             self.staleness.update(stale)
