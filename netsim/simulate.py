@@ -478,6 +478,7 @@ def run(scenario, *, progress: bool = False, **overrides) -> Result:
                disable=not progress, leave=False)
     wall = _time.perf_counter()
     try:
+        blas = _single_threaded_blas()
         sim = build(scenario, progress=bar if progress else None)
         sim.runner.start()
         stop_time = sim.monitor.stop.time
@@ -497,7 +498,21 @@ def run(scenario, *, progress: bool = False, **overrides) -> Result:
         runtime = _time.perf_counter() - wall
     finally:
         bar.close()
+        if blas is not None:
+            blas.restore_original_limits()
     return _result(scenario, sim, runtime)
+
+
+def _single_threaded_blas():
+    """Limit BLAS/OpenMP to one thread for the run: multi-threaded BLAS sums in an order that
+    depends on the thread count, which differs between a laptop, a CI runner and a Dask worker
+    (Dask sets OMP_NUM_THREADS=1), and results must not. Parallelism comes from running
+    several runs at once (netsim sweep). Returns the limiter (to restore), or None."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - shipped with scikit-learn, a dependency
+        return None
+    return threadpool_limits(limits=1)
 
 
 #: with stop.stall = "auto": a run is stalled after max(this, 100 x the longest gap between

@@ -16,7 +16,7 @@ CASES = [("scenarios/lossy_links.toml", ["--set", "stop.rounds=30",
          ("scenarios/paper/qadmm_lasso.toml", ["--set", "stop.rounds=25"]),
          ("scenarios/links/fifo_vs_fair.toml", ["--set", "stop.rounds=40"])]
 MATRIX = [("serial", "1", "0"), ("serial", "1", "4242"), ("processes", "2", "17"),
-          ("processes", "1", "random")]
+          ("processes", "1", "random"), ("dask", "2", "99")]
 
 
 def _outputs(folder: pathlib.Path) -> dict:

@@ -63,7 +63,7 @@ INVALID = [
     ("sweep", {"algorithm.rho": []}, "sweep.algorithm.rho"),
     ("typo_section", {"a": 1}, "typo_section"),
     ("ALG_P", None, "algorithm.P"), ("ALG_TAU", None, "algorithm.tau"),
-    ("DISCONNECTED", None, "network"),
+    ("DISCONNECTED", None, "network"), ("EMPTY_GRAPH", None, "network.file"),
 ]
 
 
@@ -134,6 +134,11 @@ def test_fuzzed_scenarios_run_or_fail_cleanly(case, tmp_path_factory, capsys):
             data["network"].pop("k", None)
             data["network"].pop("p", None)
             data["algorithm"] = {"name": "admm"}
+        elif key == "EMPTY_GRAPH":
+            (tmp / "empty.csv").write_text("")
+            data["network"].update({"topology": "edges", "file": "empty.csv"})
+            data["network"].pop("k", None)
+            data["network"].pop("p", None)
         elif value == "CORRUPT":
             (tmp / "bad.npz").write_bytes(b"this is not a zip file")
             _set(data, key, "bad.npz")
