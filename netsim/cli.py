@@ -187,6 +187,7 @@ def main(argv=None) -> int:
         prefix = "warning" if issubclass(category, StabilityWarning) else category.__name__
         print(f"netsim: {prefix}: {message}", file=sys.stderr)
     warnings.showwarning = show
+    warnings.simplefilter("always", StabilityWarning)      # every run's warnings, every time
     try:
         return args.func(args)
     except ScenarioError as e:
