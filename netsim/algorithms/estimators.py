@@ -70,8 +70,14 @@ class SagaGradient(MinibatchGradient):
         idx = self._sample()
         G = self.problem.component_grads(phi, idx)
         diff = G - self.table[idx]
-        g = diff.mean(axis=0) + self.mean
-        self.mean = self.mean + diff.sum(axis=0) / self.m
+        if self.batch == 1:
+            # one row: its mean (row / 1) and its sum are the row itself, exactly
+            d = diff[0]
+            g = d + self.mean
+            self.mean = self.mean + d / self.m
+        else:
+            g = diff.mean(axis=0) + self.mean
+            self.mean = self.mean + diff.sum(axis=0) / self.m
         self.table[idx] = G
         return g, self.batch
 

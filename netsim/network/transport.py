@@ -213,6 +213,8 @@ class Network:
     def _draw_loss(self, spec, size, rng, link) -> bool:
         """Is this transmission lost? (see :meth:`LinkSpec.loss_probability`). Draws from the
         link's stream only when the link can lose messages."""
+        if spec.burst is None and spec.loss == 0.0 and spec.segment_loss == 0.0:
+            return False
         state_loss = None
         if spec.burst is not None:
             p_gb, p_bg, loss_good, loss_bad = spec.burst
