@@ -105,6 +105,23 @@ def _run_point(payload):
         return None, str(e)
 
 
+def _preload() -> None:
+    """Import what every run needs once in the parent, so that forked worker processes
+    inherit it instead of each paying the imports on its first run."""
+    import scipy.linalg  # noqa: F401
+    import scipy.optimize  # noqa: F401
+    import scipy.special  # noqa: F401
+    import simpy  # noqa: F401
+
+    import netsim.algorithms.registry  # noqa: F401
+    import netsim.network.fair  # noqa: F401
+    import netsim.problems  # noqa: F401
+    import netsim.results  # noqa: F401
+    import netsim.runners.peer  # noqa: F401
+    import netsim.runners.server  # noqa: F401
+    import netsim.simulate  # noqa: F401
+
+
 def _finished(root: pathlib.Path, rid: str) -> bool:
     return (root / rid / "summary.json").is_file()
 
@@ -148,6 +165,8 @@ def run_sweep(scenario: Scenario, out_dir, executor: str = "processes",
         bar.update(1)
         write_index(root, points, keys, errors)
 
+    if todo and executor != "dask":
+        _preload()
     try:
         if executor == "serial" or not todo:
             for p, pay in zip(todo, payloads):
@@ -180,6 +199,7 @@ def _run_dask(todo, payloads, workers, scheduler, done):
                                processes=True, dashboard_address=None)
         client = Client(cluster)
     try:
+        client.run(_preload)                 # every worker imports once, in parallel
         futs = client.map(_run_point, payloads, pure=False)
         which = {f.key: p for f, p in zip(futs, todo)}
         for f in as_completed(futs):
