@@ -122,3 +122,19 @@ def test_cli_sweep_and_plot(tmp_path):
     assert pngs == ["pareto.png", "rel_err_vs_rounds.png",
                     "sensitivity_algorithm_rho_target_time.png"]
     assert main(["plot", str(out / "sw"), "--sensitivity", "algorithm.tua"]) == 2
+
+
+def test_dask_scheduler_address_joins_an_existing_cluster(tmp_path):
+    """--scheduler: the sweep runs on a cluster started elsewhere (here a LocalCluster) and
+    gives the same runs.csv as the serial executor."""
+    pytest.importorskip("dask.distributed")
+    from dask.distributed import LocalCluster
+
+    sc = from_dict({**SWEEP, "sweep": {"algorithm.rho": [0.5], "seeds": [0, 1]}})
+    root_s, _ = run_sweep(sc, tmp_path / "serial", executor="serial", progress=False)
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster:
+        root_d, counts = run_sweep(sc, tmp_path / "dask", executor="dask",
+                                   scheduler=cluster.scheduler_address, progress=False)
+    assert counts["ran"] == 4
+    assert (root_s / "runs.csv").read_text() == (root_d / "runs.csv").read_text()
