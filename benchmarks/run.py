@@ -251,7 +251,7 @@ def main(argv=None):
         rows += bench_sweeps()
     print(f"\nnetsim {netsim.__version__}, Python {sys.version.split()[0]}, "
           f"{os.cpu_count()} CPUs\n")
-    print(f"| benchmark | ratio | target | what | context |\n|---|---|---|---|---|")
+    print("| benchmark | ratio | target | what | context |\n|---|---|---|---|---|")
     for name, what, ratio, target, ctx in rows:
         tgt = "" if target is None else (f"<= {target}" if name.startswith("1") else f">= {target}")
         print(f"| {name} | {ratio:.2f} | {tgt} | {what} | {ctx} |")

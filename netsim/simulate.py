@@ -97,63 +97,6 @@ def _x0(spec, problem, streams, base_dir) -> np.ndarray:
     return x0
 
 
-def _link_specs(graph, links: dict, streams):
-    from netsim.distributions import make_distribution
-    from netsim.network.links import LinkSpec
-    from netsim.units import parse_quantity
-
-    def spec_from(r, where):
-        jitter = make_distribution(r["jitter"], f"{where}.jitter", kind="time")
-        if jitter.is_constant and jitter.mean == 0:
-            jitter = None
-        return _link_spec(r, where, jitter)
-
-    hetero = [k for k in HETERO_KEYS if isinstance(links[k], dict)]
-    default = None if hetero else spec_from(links, "network.links")
-    specs = {}
-    per_edge_keys = ("bandwidth", "latency", "jitter", "loss")
-    for u, v, attrs in graph.edges(data=True):
-        own = {k: attrs[k] for k in per_edge_keys if k in attrs and attrs[k] not in ("", None)}
-        s = default
-        if own or hetero:
-            r = dict(links)
-            r.update(draw_link_values(links, hetero, streams, ("link-values", u, v),
-                                      "network.links"))
-            r.update(own)
-            where = f"network.file (edge {u},{v})" if own else "network.links"
-            s = spec_from(r, where)
-            if not 0 <= s.loss < 1:
-                raise must(f"{where} loss", "in [0, 1)", s.loss)
-        specs[(u, v)] = s
-        specs[(v, u)] = s
-    return specs
-
-
-#: link keys that may be a distribution table, drawn once per undirected edge
-HETERO_KEYS = ("bandwidth", "latency", "loss")
-
-
-def draw_link_values(links, keys, streams, stream_name, where) -> dict:
-    """One draw per key of ``keys`` (distribution tables of ``links``) from the named
-    stream, as SI numbers (bit/s, s, probability)."""
-    from netsim.distributions import make_distribution
-
-    if not keys:
-        return {}
-    rng = streams.generator(*stream_name)
-    kinds = {"bandwidth": "rate", "latency": "time", "loss": None}
-    out = {}
-    for k in keys:
-        dist = make_distribution(links[k], f"{where}.{k}", kind=kinds[k])
-        x = float(dist.sample(rng))
-        if k == "bandwidth" and not x > 0:
-            raise must(f"{where}.bandwidth", "a distribution of rates > 0 (use min = ...)", x)
-        if k == "loss" and not 0 <= x < 1:
-            raise must(f"{where}.loss", "a distribution in [0, 1) (use max = ...)", x)
-        out[k] = x
-    return out
-
-
 def _compute_spec(c: dict, n_agents: int):
     from netsim.compute import ComputeSpec
     from netsim.distributions import make_distribution
@@ -180,12 +123,12 @@ def build(scenario: Scenario, progress=None) -> Simulation:
     from netsim.algorithms.registry import ALGORITHMS
     from netsim.compression.registry import make_compressor
     from netsim.compute import ComputeModel
-    from netsim.monitor import Monitor, StopSpec
+    from netsim.monitor import Monitor
+    from netsim.network.build import make_network, peer_capacities, peer_link_specs
+    from netsim.network.profiles import start_profiles
     from netsim.network.topology import build_topology, check_peer_graph
-    from netsim.network.transport import Network
     from netsim.problems import make_problem
     from netsim.runners.peer import PeerRunner
-    from netsim.units import parse_quantity
 
     d = scenario.data
     streams = Streams(d["seed"])
@@ -217,34 +160,17 @@ def build(scenario: Scenario, progress=None) -> Simulation:
 
     env = simpy.Environment()
     links = d["network"]["links"]
-    up = parse_quantity(links["uplink"], "rate", "network.links.uplink")
-    down = parse_quantity(links["downlink"], "rate", "network.links.downlink")
-    network = _make_network(env, _link_specs(graph, links, streams), streams, links,
-                            {i: up for i in range(n)} if up != math.inf else None,
-                            {i: down for i in range(n)} if down != math.inf else None,
-                            d["output"]["messages"], "network.links")
+    network = make_network(env, peer_link_specs(graph, links, streams), streams, links,
+                           *peer_capacities(links, n), d["output"]["messages"], "network.links")
     compute = ComputeModel(_compute_spec(d["compute"], n),
                            [a.m for a in problem.agents], streams)
     agents = info.build(problem, graph, params, x0, streams, compressor)
-
-    s = d["stop"]
-    stop = StopSpec(rounds=s["rounds"], time=parse_quantity(s["time"], "time", "stop.time"),
-                    target=s.get("target"), metric=s["metric"],
-                    bits=parse_quantity(s["bits"], "size", "stop.bits", allow_inf=True))
-    if stop.metric == "accuracy" and not problem.classifier:
-        raise ScenarioError("stop.metric", f"must be a trace column of this problem; 'accuracy' "
-                            f"needs a classifier, got problem.kind = {d['problem']['kind']!r}")
-    stop_event = env.event()
-
-    def on_stop(reason):
-        if not stop_event.triggered:
-            stop_event.succeed(reason)
-
+    stop, stop_event, on_stop = _stop_rules(d, problem, env)
     monitor = Monitor(problem, x0, stop, network, on_stop, every=d["output"]["every"],
                       keep_iterates=d["output"]["iterates"], progress=progress,
                       references=getattr(agents[0], "references", lambda: None)() is not None)
     runner = PeerRunner(env, agents, graph, network, compute, monitor, stop.rounds)
-    _start_profiles(env, d, network, compute, n, scenario.base_dir)
+    start_profiles(env, d, network, compute, n, scenario.base_dir)
     return Simulation(env, problem, graph, network, compute, agents, monitor, runner, x0,
                       stop_event, _warn(alg["name"], params, problem, graph, compressor))
 
@@ -261,12 +187,25 @@ def _warn(name, params, problem, graph, compressor) -> list[str]:
     return msgs
 
 
-def _stop_spec(s):
+def _stop_rules(d, problem, env):
+    """(StopSpec, the event a stop rule triggers, the monitor's on_stop callback)."""
     from netsim.monitor import StopSpec
     from netsim.units import parse_quantity
-    return StopSpec(rounds=s["rounds"], time=parse_quantity(s["time"], "time", "stop.time"),
+
+    s = d["stop"]
+    stop = StopSpec(rounds=s["rounds"], time=parse_quantity(s["time"], "time", "stop.time"),
                     target=s.get("target"), metric=s["metric"],
                     bits=parse_quantity(s["bits"], "size", "stop.bits", allow_inf=True))
+    if stop.metric == "accuracy" and not problem.classifier:
+        raise ScenarioError("stop.metric", f"must be a trace column of this problem; 'accuracy' "
+                            f"needs a classifier, got problem.kind = {d['problem']['kind']!r}")
+    stop_event = env.event()
+
+    def on_stop(reason):
+        if not stop_event.triggered:
+            stop_event.succeed(reason)
+
+    return stop, stop_event, on_stop
 
 
 def _build_server(scenario, streams, progress) -> Simulation:
@@ -277,7 +216,8 @@ def _build_server(scenario, streams, progress) -> Simulation:
     from netsim.compression.registry import make_compressor
     from netsim.compute import ComputeModel
     from netsim.monitor import Monitor
-    from netsim.network.transport import Network
+    from netsim.network.build import make_network, server_capacities, server_link_specs
+    from netsim.network.profiles import start_profiles
     from netsim.problems import make_problem
     from netsim.runners.server import ServerRunner
     from netsim.units import parse_quantity
@@ -302,41 +242,14 @@ def _build_server(scenario, streams, progress) -> Simulation:
 
     graph = nx.star_graph(range(n + 1))           # hub 0 ... relabelled: server = n
     graph = nx.relabel_nodes(graph, {0: n, n: 0})
-    links = {}
-    for i in range(n):
-        for side, e in (("up", (i, n)), ("down", (n, i))):
-            raw = d["network"][side]
-            hetero = [k for k in HETERO_KEYS if isinstance(raw[k], dict)]
-            r = {**raw, **draw_link_values(raw, hetero, streams, ("link-values", *e),
-                                           f"network.{side}")}
-            links[e] = _link_specs_one(r, f"network.{side}")
-    cap_up = parse_quantity(d["network"]["up"]["uplink"], "rate", "network.up.uplink")
-    cap_down = parse_quantity(d["network"]["down"]["uplink"], "rate", "network.down.uplink")
-    caps = {**{i: cap_up for i in range(n)}, n: cap_down}
-    recv = {**{i: parse_quantity(d["network"]["down"]["downlink"], "rate",
-                                 "network.down.downlink") for i in range(n)},
-            n: parse_quantity(d["network"]["up"]["downlink"], "rate", "network.up.downlink")}
-    ru, rd = d["network"]["up"], d["network"]["down"]
-    if (ru["sharing"], ru["model"]) != (rd["sharing"], rd["model"]):
-        raise ScenarioError("network.down.sharing", "must match network.up (one sharing model "
-                                                    f"per network); got {rd['sharing']!r}/"
-                                                    f"{rd['model']!r} vs {ru['sharing']!r}/"
-                                                    f"{ru['model']!r}")
+    links = server_link_specs(d["network"], n, streams)
+    send, recv = server_capacities(d["network"], n)
     env = simpy.Environment()
-    network = _make_network(env, links, streams, ru, caps, recv, d["output"]["messages"],
-                            "network.up")
+    network = make_network(env, links, streams, d["network"]["up"], send, recv,
+                           d["output"]["messages"], "network.up")
     compute = ComputeModel(_compute_spec(d["compute"], n), [a.m for a in problem.agents],
                            streams)
-    stop = _stop_spec(d["stop"])
-    if stop.metric == "accuracy" and not problem.classifier:
-        raise ScenarioError("stop.metric", f"must be a trace column of this problem; 'accuracy' "
-                            f"needs a classifier, got problem.kind = {d['problem']['kind']!r}")
-    stop_event = env.event()
-
-    def on_stop(reason):
-        if not stop_event.triggered:
-            stop_event.succeed(reason)
-
+    stop, stop_event, on_stop = _stop_rules(d, problem, env)
     extra = ["active", "staleness_mean", "staleness_max", "bits_without_scale", "est_drift"]
     z0 = np.zeros((n, problem.dim))
     monitor = Monitor(problem, z0, stop, network, on_stop, every=d["output"]["every"],
@@ -348,112 +261,9 @@ def _build_server(scenario, streams, progress) -> Simulation:
     compute.add_host()                        # index n: the server's on/off state
     runner = ServerRunner(env, server, workers, network, compute, monitor, stop.rounds,
                           params["P"], params["tau"], server_time=server_time)
-    _start_profiles(env, d, network, compute, n, scenario.base_dir, server=n)
+    start_profiles(env, d, network, compute, n, scenario.base_dir, server=n)
     return Simulation(env, problem, graph, network, compute, workers, monitor, runner, x0,
                       stop_event, _warn(alg["name"], params, problem, None, compressor))
-
-
-def _link_specs_one(r, where):
-    from netsim.distributions import make_distribution
-    from netsim.network.links import LinkSpec
-    from netsim.units import parse_quantity
-
-    jitter = make_distribution(r["jitter"], f"{where}.jitter", kind="time")
-    if jitter.is_constant and jitter.mean == 0:
-        jitter = None
-    return _link_spec(r, where, jitter)
-
-
-def _link_spec(r, where, jitter):
-    from netsim.network.links import LinkSpec
-    from netsim.units import parse_quantity
-
-    b = r.get("burst")
-    return LinkSpec(
-        bandwidth=parse_quantity(r["bandwidth"], "rate", f"{where}.bandwidth"),
-        latency=parse_quantity(r["latency"], "time", f"{where}.latency"),
-        jitter=jitter, loss=float(r["loss"]), on_loss=r["on_loss"],
-        timeout=None if r["timeout"] == "auto" else
-        parse_quantity(r["timeout"], "time", f"{where}.timeout"),
-        header_bits=int(r["header_bits"]),
-        in_order=bool(r.get("in_order", False)),
-        segment_loss=float(r.get("segment_loss", 0.0)),
-        mss=parse_quantity(r.get("mss", "1460 B"), "size", f"{where}.mss"),
-        burst=None if b is None else (float(b["p_gb"]), float(b["p_bg"]),
-                                      float(b["loss_good"]), float(b["loss_bad"])),
-        on_down=r.get("on_down", "hold"))
-
-
-def _make_network(env, links_spec, streams, raw_links, uplink, downlink, record, where):
-    """FIFO :class:`Network`, or :class:`FairNetwork` for sharing = "fair" (tcp: LV08)."""
-    from netsim.network.transport import Network
-    from netsim.units import parse_quantity
-
-    if raw_links["sharing"] != "fair":
-        return Network(env, links_spec, streams, uplink=uplink, record_messages=record)
-    from netsim.network.fair import FairNetwork, TcpParams
-    tcp = None
-    if raw_links["model"] == "tcp":
-        t = raw_links["tcp"]
-        tcp = TcpParams(latency_factor=float(t["latency_factor"]),
-                        bandwidth_factor=float(t["bandwidth_factor"]),
-                        weight_s=parse_quantity(t["weight_s"], "size", f"{where}.tcp.weight_s"),
-                        cross_traffic=float(t["cross_traffic"]),
-                        gamma=parse_quantity(t["gamma"], "size", f"{where}.tcp.gamma"))
-    return FairNetwork(env, links_spec, streams, uplink=uplink, record_messages=record,
-                       downlink=downlink, tcp=tcp)
-
-
-def _start_profiles(env, d, network, compute, n_agents, base_dir, server=None) -> None:
-    """One SimPy process per (profile file, resource): links' bandwidth / latency / state,
-    agents' speed / state (see :mod:`netsim.network.profiles`)."""
-    from netsim.network.profiles import drive, read_profile
-
-    for k, e in enumerate(d["network"].get("profile", [])):
-        key = f"network.profile[{k}]"
-        sel = e.get("links", "all")
-        if sel == "all":
-            links = list(network.links)
-        elif sel in ("up", "down") and server is not None:
-            links = [(i, server) if sel == "up" else (server, i) for i in range(n_agents)]
-        else:
-            if not isinstance(sel, list) or not all(
-                    isinstance(p, list) and len(p) == 2 for p in sel):
-                raise must(f"{key}.links", '"all", "up", "down" (server algorithms) or a list '
-                                           'of [u, v] pairs', sel)
-            links = []
-            for u, v in sel:
-                if (u, v) not in network.links:
-                    raise must(f"{key}.links", "pairs of linked nodes", [u, v])
-                links += [(u, v)] + ([(v, u)] if server is None else [])
-        for what, kind, setter in (
-                ("bandwidth", "rate", network.set_bandwidth),
-                ("latency", "time", network.set_latency),
-                ("state", None, lambda e_, v: network.set_state(e_, v > 0))):
-            if what in e:
-                prof = read_profile(base_dir / e[what], f"{key}.{what}", kind)
-                for link in links:
-                    env.process(drive(env, prof, lambda v, s=setter, ln=link: s(ln, v)))
-    for k, e in enumerate(d["compute"].get("profile", [])):
-        key = f"compute.profile[{k}]"
-        sel = e.get("agents", "all")
-        if sel == "server":
-            if server is None:
-                raise must(f"{key}.agents", '"all" or agent indices (there is no server: '
-                                            f'{d["algorithm"]["name"]} is a peer algorithm)',
-                           sel)
-            if "speed" in e:
-                raise must(f"{key}.speed", "absent for the server (only its state: "
-                                           "compute.server_time sets its speed)", e["speed"])
-            agents = [server]
-        else:
-            agents = range(n_agents) if sel == "all" else sel
-        for what, setter in (("speed", compute.set_speed),
-                             ("state", lambda i, v: compute.set_state(i, v > 0))):
-            if what in e:
-                prof = read_profile(base_dir / e[what], f"{key}.{what}")
-                for i in agents:
-                    env.process(drive(env, prof, lambda v, s=setter, a=i: s(a, v)))
 
 
 def run(scenario, *, progress: bool = False, **overrides) -> Result:

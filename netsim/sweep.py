@@ -150,6 +150,7 @@ def run_sweep(scenario: Scenario, out_dir, executor: str = "processes",
     todo = [p for p in points if not _finished(root, p.run_id)]
     counts = {"points": len(points), "skipped": len(points) - len(todo), "ran": 0, "errors": 0}
     errors = {}
+    rows = {}                                    # run_id -> runs.csv row, once finished
     payloads = [(p.scenario.raw, p.scenario.source, str(p.scenario.base_dir), p.label,
                  str(pathlib.Path(out_dir))) for p in todo]
     bar = tqdm(total=len(todo), unit="run", desc=f"sweep {scenario.name}",
@@ -163,7 +164,7 @@ def run_sweep(scenario: Scenario, out_dir, executor: str = "processes",
         else:
             counts["ran"] += 1
         bar.update(1)
-        write_index(root, points, keys, errors)
+        write_index(root, points, keys, errors, rows)
 
     if todo and executor != "dask":
         _preload()
@@ -182,7 +183,7 @@ def run_sweep(scenario: Scenario, out_dir, executor: str = "processes",
             _run_dask(todo, payloads, workers, scheduler, done)
     finally:
         bar.close()
-    write_index(root, points, keys, errors)
+    write_index(root, points, keys, errors, rows)
     return root, counts
 
 
@@ -248,9 +249,17 @@ def _cell(v) -> str:
     return text
 
 
-def write_index(root: pathlib.Path, points, keys, errors) -> pathlib.Path:
-    """Write ``root/runs.csv`` (one tidy row per point, in sweep order) atomically."""
-    rows = [_row(p, root, keys, errors) for p in points]
+def write_index(root: pathlib.Path, points, keys, errors, cache=None) -> pathlib.Path:
+    """Write ``root/runs.csv`` (one tidy row per point, in sweep order) atomically.
+    ``cache`` (run_id -> row) keeps the rows of finished runs, so rewriting the index after
+    every run reads each summary.json once, not once per rewrite."""
+    cache = {} if cache is None else cache
+    rows = []
+    for p in points:
+        row = cache.get(p.run_id) or _row(p, root, keys, errors)
+        if row["end"] != "pending":
+            cache[p.run_id] = row
+        rows.append(row)
     cols = list(RUNS_COLUMNS[:3]) + list(keys) + list(RUNS_COLUMNS[3:])
     extra = sorted({k for r in rows for k in r} - set(cols) - {"error"})
     cols += extra + (["error"] if any("error" in r for r in rows) else [])

@@ -92,6 +92,23 @@ def identity(float_bits: int = 64) -> Compressor:
                       {"float_bits": float_bits})
 
 
+def _dithered_update(bits: int, norm: str, rule):
+    """The update shared by the dithered quantizers: scale alpha = ||v||_norm sent as a float32
+    rounded up, one uniform dither per entry (drawn even for v = 0, so streams stay aligned),
+    ``rule(v, alpha, kappa)`` -> the decoded vector; C(0) = 0, NaN for a non-finite norm.
+    Bits: dim x bits + 32."""
+    def update(v, state, rng):
+        v = np.asarray(v, dtype=float)
+        nrm = float(np.max(np.abs(v))) if norm == "inf" and v.size else float(np.linalg.norm(v))
+        kappa = rng.random(v.size)
+        payload = v.size * bits + 32
+        if nrm == 0.0 or not math.isfinite(nrm):
+            val = np.zeros_like(v) if nrm == 0.0 else np.full_like(v, np.nan)
+            return Compressed(val, payload), state
+        return Compressed(rule(v, float32_up(nrm), kappa), payload), state
+    return update
+
+
 def quantizer(bits: int = 4, norm: str = "inf") -> Compressor:
     """b-bit unbiased quantizer with uniform dither (spec §4.1, LEAD's quantizer).
 
@@ -111,17 +128,11 @@ def quantizer(bits: int = 4, norm: str = "inf") -> Compressor:
         raise ValueError("norm must be 'inf' or '2'")
     levels = 2.0 ** (bits - 1)
 
-    def update(v, state, rng):
-        v = np.asarray(v, dtype=float)
-        nrm = float(np.max(np.abs(v))) if norm == "inf" and v.size else float(np.linalg.norm(v))
-        kappa = rng.random(v.size)          # drawn even for v = 0: streams stay aligned
-        payload = v.size * bits + 32
-        if nrm == 0.0 or not math.isfinite(nrm):
-            val = np.zeros_like(v) if nrm == 0.0 else np.full_like(v, np.nan)
-            return Compressed(val, payload), state
-        s = float32_up(nrm) / levels
-        q = np.floor(np.abs(v) / s + kappa)
-        return Compressed(s * np.sign(v) * q, payload), state
+    def rule(v, alpha, kappa):
+        s = alpha / levels
+        return s * np.sign(v) * np.floor(np.abs(v) / s + kappa)
+
+    update = _dithered_update(bits, norm, rule)
 
     def omega(dim):
         # s^2 sum p(1-p) <= s^2 min(n/4, ||v||_1/s) and s <= ||v||_2 / 2^(b-1) for both norms
@@ -152,17 +163,11 @@ def dither(bits: int = 3, norm: str = "inf") -> Compressor:
         raise ValueError("norm must be 'inf' or '2'")
     levels = 2.0 ** (bits - 1) - 1.0
 
-    def update(v, state, rng):
-        v = np.asarray(v, dtype=float)
-        nrm = float(np.max(np.abs(v))) if norm == "inf" and v.size else float(np.linalg.norm(v))
-        kappa = rng.random(v.size)          # drawn even for v = 0: streams stay aligned
-        payload = v.size * bits + 32
-        if nrm == 0.0 or not math.isfinite(nrm):
-            val = np.zeros_like(v) if nrm == 0.0 else np.full_like(v, np.nan)
-            return Compressed(val, payload), state
-        alpha = float32_up(nrm)
+    def rule(v, alpha, kappa):
         q = np.minimum(np.floor(levels * np.abs(v) / alpha + kappa), levels)
-        return Compressed((alpha / levels) * np.sign(v) * q, payload), state
+        return (alpha / levels) * np.sign(v) * q
+
+    update = _dithered_update(bits, norm, rule)
 
     def omega(dim):
         return min(dim / (4.0 * levels ** 2), math.sqrt(dim) / levels)

@@ -140,18 +140,6 @@ class FairNetwork(Network):
             self._activate(f)
         return None
 
-    def _count(self, src, dst, size, tag, lost):
-        self.link_bits[(src, dst)] += size
-        self.link_messages[(src, dst)] += 1
-        self.sent_bits[src] += size
-        self.tag_bits[tag] += size
-        self.tag_messages[tag] += 1
-        self.total_bits += size
-        self.total_messages += 1
-        if lost:
-            self.link_drops[(src, dst)] += 1
-            self.total_drops += 1
-
     def set_bandwidth(self, link, bandwidth: float) -> None:
         """Profile event: the link's capacity changes now; flows on it are reshared. With
         ``tcp``, every flow crossing the link (also as reverse cross-traffic, and also still
@@ -175,9 +163,6 @@ class FairNetwork(Network):
     def _activate(self, f):
         self._latent.discard(f)
         f.t_last = self.env.now
-        if not f.res:                                   # no finite resource: instantaneous
-            self._finish(f)
-            return
         self.active.add(f)
         for r, _ in f.res:
             self._users.setdefault(r, set()).add(f)

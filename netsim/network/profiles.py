@@ -16,7 +16,8 @@ repeat with period ``T = last date + d``: event j also fires at ``t_j + n T``. V
 numbers (bit/s for bandwidth, s for latency, 1/0 for a state, a factor for host speed); a
 unit suffix without spaces (``10Mbit/s``, ``5ms``) is accepted too.
 
-:func:`drive` turns a profile into a SimPy process that calls ``apply(value)`` at each event.
+:func:`drive` turns a profile into a SimPy process that calls ``apply(value)`` at each event;
+:func:`start_profiles` starts one per profile file and resource of a scenario.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from dataclasses import dataclass
 
 from netsim.errors import ScenarioError, must
 
-__all__ = ["Profile", "read_profile", "drive"]
+__all__ = ["Profile", "read_profile", "drive", "start_profiles"]
 
 
 @dataclass(frozen=True)
@@ -129,3 +130,54 @@ def drive(env, profile: Profile, apply):
         if profile.period is None or profile.period <= 0:
             return
         offset += profile.period
+
+
+def start_profiles(env, d, network, compute, n_agents, base_dir, server=None) -> None:
+    """One SimPy process per (profile file, resource): links' bandwidth / latency / state,
+    agents' speed / state, from the resolved scenario ``d`` (paths relative to
+    ``base_dir``; ``server``: the server's node / host index for server algorithms)."""
+    for k, e in enumerate(d["network"].get("profile", [])):
+        key = f"network.profile[{k}]"
+        sel = e.get("links", "all")
+        if sel == "all":
+            links = list(network.links)
+        elif sel in ("up", "down") and server is not None:
+            links = [(i, server) if sel == "up" else (server, i) for i in range(n_agents)]
+        else:
+            if not isinstance(sel, list) or not all(
+                    isinstance(p, list) and len(p) == 2 for p in sel):
+                raise must(f"{key}.links", '"all", "up", "down" (server algorithms) or a list '
+                                           'of [u, v] pairs', sel)
+            links = []
+            for u, v in sel:
+                if (u, v) not in network.links:
+                    raise must(f"{key}.links", "pairs of linked nodes", [u, v])
+                links += [(u, v)] + ([(v, u)] if server is None else [])
+        for what, kind, setter in (
+                ("bandwidth", "rate", network.set_bandwidth),
+                ("latency", "time", network.set_latency),
+                ("state", None, lambda e_, v: network.set_state(e_, v > 0))):
+            if what in e:
+                prof = read_profile(base_dir / e[what], f"{key}.{what}", kind)
+                for link in links:
+                    env.process(drive(env, prof, lambda v, s=setter, ln=link: s(ln, v)))
+    for k, e in enumerate(d["compute"].get("profile", [])):
+        key = f"compute.profile[{k}]"
+        sel = e.get("agents", "all")
+        if sel == "server":
+            if server is None:
+                raise must(f"{key}.agents", '"all" or agent indices (there is no server: '
+                                            f'{d["algorithm"]["name"]} is a peer algorithm)',
+                           sel)
+            if "speed" in e:
+                raise must(f"{key}.speed", "absent for the server (only its state: "
+                                           "compute.server_time sets its speed)", e["speed"])
+            agents = [server]
+        else:
+            agents = range(n_agents) if sel == "all" else sel
+        for what, setter in (("speed", compute.set_speed),
+                             ("state", lambda i, v: compute.set_state(i, v > 0))):
+            if what in e:
+                prof = read_profile(base_dir / e[what], f"{key}.{what}")
+                for i in agents:
+                    env.process(drive(env, prof, lambda v, s=setter, a=i: s(a, v)))

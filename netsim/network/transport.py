@@ -136,15 +136,7 @@ class Network:
             self.held_messages += 1
             return None
         size = bits + spec.header_bits          # drop: a lost transmission (counted as one)
-        self.link_bits[(src, dst)] += size
-        self.link_messages[(src, dst)] += 1
-        self.link_drops[(src, dst)] += 1
-        self.sent_bits[src] += size
-        self.tag_bits[tag] += size
-        self.tag_messages[tag] += 1
-        self.total_bits += size
-        self.total_messages += 1
-        self.total_drops += 1
+        self._count(src, dst, size, tag, True)
         if self.record_messages:
             self.log.append(MessageRecord((src, dst, size, self.env.now, math.nan, True, tag)))
         if spec.on_loss == "retransmit":
@@ -171,17 +163,8 @@ class Network:
         delay = spec.latency
         if spec.jitter is not None and not lost:
             delay += float(spec.jitter.sample(rng))
-        # counters
-        self.link_bits[(src, dst)] += size
-        self.link_messages[(src, dst)] += 1
-        self.sent_bits[src] += size
-        self.tag_bits[tag] += size
-        self.tag_messages[tag] += 1
-        self.total_bits += size
-        self.total_messages += 1
+        self._count(src, dst, size, tag, lost)
         if lost:
-            self.link_drops[(src, dst)] += 1
-            self.total_drops += 1
             if self.record_messages:
                 self.log.append(MessageRecord((src, dst, size, now, math.nan, True, tag)))
             if spec.on_loss == "retransmit":
@@ -204,6 +187,19 @@ class Network:
         else:
             ev.callbacks.append(lambda _e: self._deliver(src, dst, tag, payload, size))
         return arrive
+
+    def _count(self, src, dst, size, tag, lost) -> None:
+        """The exact counters of one transmission (bits handed over, retransmissions too)."""
+        self.link_bits[(src, dst)] += size
+        self.link_messages[(src, dst)] += 1
+        self.sent_bits[src] += size
+        self.tag_bits[tag] += size
+        self.tag_messages[tag] += 1
+        self.total_bits += size
+        self.total_messages += 1
+        if lost:
+            self.link_drops[(src, dst)] += 1
+            self.total_drops += 1
 
     def _deliver_in_order(self, q, item):
         item[0] = True

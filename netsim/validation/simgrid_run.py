@@ -39,7 +39,6 @@ def _platform(spec) -> str:
 
 def main():
     spec = json.load(sys.stdin)
-    import simgrid
     from simgrid import Actor, Engine, Host, Mailbox, this_actor
 
     args = ["validation", f"--cfg=network/model:{spec['model']}",
