@@ -131,6 +131,9 @@ class Monitor:
         self.first_target: dict | None = None
         self._pending: dict[int, list] = {}
         self._grads_total = 0
+        #: optional ``round -> ref_drift`` supplied by a batched kernel that snapshots the
+        #: references itself (same value, computed for all agents at once)
+        self.drift_of = None
         self.last_progress = 0.0        # simulated time of the latest agent / server step
         self.max_gap = 0.0              # longest time between two such steps so far
         self._record(0, 0.0, np.array(X0, dtype=float), 0, 0, 0)
@@ -162,7 +165,10 @@ class Monitor:
 
     def _complete(self, k: int) -> None:
         X, _, t, grads, own, copies = self._pending.pop(k)
-        drift = max((float(np.linalg.norm(v - own[key])) for key, v in copies), default=0.0)
+        if self.drift_of is not None:
+            drift = self.drift_of(k)
+        else:
+            drift = max((float(np.linalg.norm(v - own[key])) for key, v in copies), default=0.0)
         self._grads_total += grads
         if self.stopped:
             return

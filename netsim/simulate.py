@@ -118,8 +118,35 @@ def _compute_spec(c: dict, n_agents: int):
         slowdown=dist(st["slowdown"], "compute.stragglers.slowdown"))
 
 
-def build(scenario: Scenario, progress=None) -> Simulation:
-    """Construct every component of a run (nothing is simulated yet)."""
+#: peer-round engines: "batched" (callbacks, agents stepped together; the default where it
+#: applies) and "reference" (one SimPy process per agent). Same results bit for bit.
+ENGINES = ("auto", "batched", "reference")
+
+
+def _reference_engine(d, network, engine) -> bool:
+    """Use the process-per-agent engine? Always for ``engine = "reference"``; with "auto" also
+    for what the batched engine does not model: flow-level sharing (its rate recomputations
+    depend on the order of same-instant sends) and profiles (a profile event at the instant
+    of a step would be ordered differently)."""
+    from netsim.network.fair import FairNetwork
+
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
+    if engine != "auto":
+        return engine == "reference"
+    return (isinstance(network, FairNetwork) or bool(d["network"].get("profile"))
+            or bool(d["compute"].get("profile")))
+
+
+def build(scenario: Scenario, progress=None, engine: str = "auto") -> Simulation:
+    """Construct every component of a run (nothing is simulated yet).
+
+    ``engine`` picks the peer-round runner (see :data:`ENGINES`); the environment variable
+    ``NETSIM_ENGINE`` overrides "auto" (used by the engine-equivalence tests)."""
+    import os
+
+    if engine == "auto":
+        engine = os.environ.get("NETSIM_ENGINE", "auto")
     from netsim.algorithms.registry import ALGORITHMS
     from netsim.compression.registry import make_compressor
     from netsim.compute import ComputeModel
@@ -128,6 +155,7 @@ def build(scenario: Scenario, progress=None) -> Simulation:
     from netsim.network.profiles import start_profiles
     from netsim.network.topology import build_topology, check_peer_graph
     from netsim.problems import make_problem
+    from netsim.runners.batched import BatchedPeerRunner
     from netsim.runners.peer import PeerRunner
 
     d = scenario.data
@@ -169,7 +197,8 @@ def build(scenario: Scenario, progress=None) -> Simulation:
     monitor = Monitor(problem, x0, stop, network, on_stop, every=d["output"]["every"],
                       keep_iterates=d["output"]["iterates"], progress=progress,
                       references=getattr(agents[0], "references", lambda: None)() is not None)
-    runner = PeerRunner(env, agents, graph, network, compute, monitor, stop.rounds)
+    runner_cls = PeerRunner if _reference_engine(d, network, engine) else BatchedPeerRunner
+    runner = runner_cls(env, agents, graph, network, compute, monitor, stop.rounds)
     start_profiles(env, d, network, compute, n, scenario.base_dir)
     return Simulation(env, problem, graph, network, compute, agents, monitor, runner, x0,
                       stop_event, _warn(alg["name"], params, problem, graph, compressor))

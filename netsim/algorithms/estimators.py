@@ -25,20 +25,40 @@ __all__ = ["MinibatchGradient", "SagaGradient", "SvrgGradient", "make_estimator"
 class MinibatchGradient:
     """Plain mini-batch gradient (no variance reduction)."""
 
+    #: single indices drawn ahead per refill of the batch-1 buffer
+    BLOCK = 512
+
     def __init__(self, problem, batch, rng):
         self.problem = problem
         self.m = problem.m
         self.full = batch == "all" or batch >= self.m
         self.batch = self.m if self.full else int(batch)
         self.rng = rng
+        self._block = np.empty(0, dtype=np.int64)
+        self._next = 0
 
     def _sample(self) -> np.ndarray:
+        """The mini-batch: ``choice(m, batch, replace=False)`` from the sampling stream."""
         if self.batch == 1:
-            # bit-identical to choice(m, 1, replace=False) (numpy draws its single index with
-            # the same bounded-integer routine, Floyd's algorithm with one step) and 5x faster;
-            # asserted in tests/test_performance_equivalences.py
-            return np.array([self.rng.integers(0, self.m)])
+            return self._block_of(1)
         return self.rng.choice(self.m, size=self.batch, replace=False)
+
+    def _block_of(self, count) -> np.ndarray:
+        """The next ``count`` single-index draws (batch 1), from a buffer of BLOCK draws.
+
+        Bit-identical to ``count`` calls of ``choice(m, 1, replace=False)``: numpy draws a
+        single index with the bounded-integer routine of ``integers(0, m)``, and
+        ``integers(0, m, size=K)`` equals K scalar calls (both asserted in
+        tests/test_performance_equivalences.py). Drawing ahead is safe because the sampling
+        stream ("agent", i, "sampling") feeds nothing else.
+        """
+        if self._next + count > self._block.size:
+            rest = self._block[self._next:]
+            fresh = self.rng.integers(0, self.m, size=max(self.BLOCK, count))
+            self._block, self._next = np.concatenate([rest, fresh]), 0
+        out = self._block[self._next:self._next + count]
+        self._next += count
+        return out
 
     def start(self, x: np.ndarray, first: bool) -> int:
         """Called at the start of each round at x_{i,k}; returns gradients evaluated."""

@@ -48,6 +48,11 @@ class Compressor:
             compressors), or the contraction factor (biased ones).
         unbiased: E[C(v)] = v.
         params: the parameters it was built with (for descriptions).
+        rows: optional vectorized form for stateless compressors:
+            ``rows(V, rngs) -> (values, bits)`` compresses every row of ``V`` as ``update``
+            would, row after row, row r drawing from ``rngs[r]`` (the same generator may serve
+            several consecutive rows); bit-identical to the loop (tested), used by the
+            batched kernels of :mod:`netsim.algorithms.batch`. None: loop over ``update``.
     """
 
     name: str
@@ -56,6 +61,7 @@ class Compressor:
     omega: Callable[[int], float]
     unbiased: bool
     params: dict = field(default_factory=dict)
+    rows: Callable | None = None
 
     def describe(self) -> str:
         """``quantizer(bits=4, norm='inf')``."""
@@ -88,8 +94,12 @@ def identity(float_bits: int = 64) -> Compressor:
         val = v.copy() if float_bits == 64 else v.astype(np.float32).astype(float)
         return Compressed(val, v.size * float_bits), state
 
+    def rows(V, rngs):
+        val = V.copy() if float_bits == 64 else V.astype(np.float32).astype(float)
+        return val, V.shape[1] * float_bits
+
     return Compressor("none", _no_state, update, lambda dim: 0.0, True,
-                      {"float_bits": float_bits})
+                      {"float_bits": float_bits}, rows)
 
 
 def _dithered_update(bits: int, norm: str, rule):
@@ -107,6 +117,46 @@ def _dithered_update(bits: int, norm: str, rule):
             return Compressed(val, payload), state
         return Compressed(rule(v, float32_up(nrm), kappa), payload), state
     return update
+
+
+def _draw_rows(rngs, dim) -> np.ndarray:
+    """One uniform row per entry of ``rngs``, drawn in order; consecutive rows of the same
+    generator in one call (``random((k, dim))`` equals k calls of ``random(dim)``)."""
+    out = np.empty((len(rngs), dim))
+    r = 0
+    while r < len(rngs):
+        g, e = rngs[r], r + 1
+        while e < len(rngs) and rngs[e] is g:
+            e += 1
+        out[r:e] = g.random((e - r, dim))
+        r = e
+    return out
+
+
+def _dithered_rows(bits: int, norm: str, rule):
+    """Vectorized :func:`_dithered_update` (inf-norm only; None for the 2-norm, whose BLAS
+    norm has no bit-identical row-wise form): the same operations on every row at once."""
+    if norm != "inf":
+        return None
+
+    def rows(V, rngs):
+        V = np.asarray(V, dtype=float)
+        n, dim = V.shape
+        kappa = _draw_rows(rngs, dim)
+        nrm = np.max(np.abs(V), axis=1) if dim else np.zeros(n)
+        f = nrm.astype(np.float32)
+        low = f.astype(float) < nrm
+        f[low] = np.nextafter(f[low], np.float32(np.inf))
+        alpha = f.astype(float)[:, None]
+        ok = (nrm != 0.0) & np.isfinite(nrm)
+        out = np.zeros_like(V)
+        if ok.all():
+            out = rule(V, alpha, kappa)
+        elif ok.any():
+            out[ok] = rule(V[ok], alpha[ok], kappa[ok])
+        out[~np.isfinite(nrm)] = np.nan
+        return out, dim * bits + 32
+    return rows
 
 
 def quantizer(bits: int = 4, norm: str = "inf") -> Compressor:
@@ -133,13 +183,14 @@ def quantizer(bits: int = 4, norm: str = "inf") -> Compressor:
         return s * np.sign(v) * np.floor(np.abs(v) / s + kappa)
 
     update = _dithered_update(bits, norm, rule)
+    rows = _dithered_rows(bits, norm, rule)
 
     def omega(dim):
         # s^2 sum p(1-p) <= s^2 min(n/4, ||v||_1/s) and s <= ||v||_2 / 2^(b-1) for both norms
         return min(dim / 4.0 ** bits, math.sqrt(dim) / levels)
 
     name = "quantizer" if norm == "inf" else "qsgd"
-    return Compressor(name, _no_state, update, omega, True, {"bits": bits, "norm": norm})
+    return Compressor(name, _no_state, update, omega, True, {"bits": bits, "norm": norm}, rows)
 
 
 def dither(bits: int = 3, norm: str = "inf") -> Compressor:
@@ -168,11 +219,13 @@ def dither(bits: int = 3, norm: str = "inf") -> Compressor:
         return (alpha / levels) * np.sign(v) * q
 
     update = _dithered_update(bits, norm, rule)
+    rows = _dithered_rows(bits, norm, rule)
 
     def omega(dim):
         return min(dim / (4.0 * levels ** 2), math.sqrt(dim) / levels)
 
-    return Compressor("dither", _no_state, update, omega, True, {"bits": bits, "norm": norm})
+    return Compressor("dither", _no_state, update, omega, True, {"bits": bits, "norm": norm},
+                      rows)
 
 
 def qsgd(bits: int = 4) -> Compressor:

@@ -82,6 +82,19 @@ class Network:
         self.total_messages = 0
         self.total_drops = 0
         self.retransmissions = 0
+        # fast path: links that cannot lose, jitter or reorder (see _transmit_simple); on a
+        # network where no link can lose a message, messages due at the same instant share
+        # one delivery event
+        self._simple = {e: self._is_simple(s) for e, s in self.links.items()}
+        self._coalesce = all(s.loss == 0.0 and s.segment_loss == 0.0 and s.burst is None
+                             and s.on_down != "drop" for s in self.links.values())
+        self._due: dict = {}                     # event time -> messages (coalesced delivery)
+        self._bulk = (type(self) is Network and self._coalesce and not self.uplink
+                      and all(self._simple.values()))
+
+    def _is_simple(self, spec) -> bool:
+        return (spec.jitter is None and spec.loss == 0.0 and spec.segment_loss == 0.0
+                and spec.burst is None and not spec.in_order and not self.record_messages)
 
     # ------------------------------------------------------------------ wiring
     def attach(self, node: int, handler: Handler) -> None:
@@ -107,7 +120,102 @@ class Network:
         """
         if (src, dst) in self.down:
             return self._send_while_down(src, dst, payload, int(bits), tag)
+        if self._simple.get((src, dst)) and type(self) is Network:
+            return self._transmit_simple(src, dst, payload, int(bits), tag)
         return self._transmit(src, dst, payload, int(bits), tag)
+
+    def send_many(self, src: int, msgs, tag: int = 0) -> None:
+        """:meth:`send` for every ``(dst, payload, bits)`` of ``msgs``, in order (same
+        results; on a network of simple, coalescing links without uplinks, one loop with the
+        arithmetic of :meth:`_transmit_simple` inlined)."""
+        if not msgs:
+            return
+        if not self._bulk or self.down:
+            for dst, payload, bits in msgs:
+                self.send(src, dst, payload, bits, tag)
+            return
+        env = self.env
+        now = env.now
+        links, free, due = self.links, self._link_free, self._due
+        link_bits, link_messages = self.link_bits, self.link_messages
+        inf = math.inf
+        total = 0
+        for dst, payload, bits in msgs:
+            link = (src, dst)
+            spec = links[link]
+            size = int(bits) + spec.header_bits
+            start = free[link]
+            if now > start:
+                start = now
+            end = start if spec.bandwidth == inf else start + size / spec.bandwidth
+            free[link] = end
+            link_bits[link] += size
+            link_messages[link] += 1
+            total += size
+            delay = (end + spec.latency) - now
+            when = now + delay
+            msg = (src, dst, tag, payload, size)
+            lst = due.get(when)
+            if lst is None:
+                due[when] = [msg]
+                env.timeout(delay).callbacks.append(lambda _e, w=when: self._deliver_due(w))
+            else:
+                lst.append(msg)
+        count = len(msgs)
+        self.sent_bits[src] += total
+        self.tag_bits[tag] += total
+        self.tag_messages[tag] += count
+        self.total_bits += total
+        self.total_messages += count
+
+    def _transmit_simple(self, src, dst, payload, bits, tag):
+        """:meth:`_transmit` for a link without loss, jitter or ordering (same arithmetic,
+        same counters, fewer branches); with ``_coalesce`` one event per arrival instant."""
+        env = self.env
+        now = env.now
+        link = (src, dst)
+        spec = self.links[link]
+        size = bits + spec.header_bits
+        t = now
+        if self.uplink:
+            cap = self.uplink.get(src)
+            if cap is not None:
+                t = max(t, self._uplink_free[src]) + size / cap
+                self._uplink_free[src] = t
+        start = max(t, self._link_free[link])
+        end = start if spec.bandwidth == math.inf else start + size / spec.bandwidth
+        self._link_free[link] = end
+        self.link_bits[link] += size
+        self.link_messages[link] += 1
+        self.sent_bits[src] += size
+        self.tag_bits[tag] += size
+        self.tag_messages[tag] += 1
+        self.total_bits += size
+        self.total_messages += 1
+        arrive = end + spec.latency
+        delay = arrive - now
+        msg = (src, dst, tag, payload, size)
+        if not self._coalesce:
+            env.timeout(delay).callbacks.append(lambda _e: self._deliver(*msg))
+            return arrive
+        when = now + delay                  # the event's own time (as env.timeout computes it)
+        due = self._due.get(when)
+        if due is None:
+            due = self._due[when] = [msg]
+            env.timeout(delay).callbacks.append(lambda _e: self._deliver_due(when))
+        else:
+            due.append(msg)
+        return arrive
+
+    def _deliver_due(self, when):
+        """Deliver the messages due at this event's time, in sending order (as
+        :meth:`_deliver` would, one after the other)."""
+        handlers, received = self._handlers, self.received_bits
+        for src, dst, tag, payload, size in self._due.pop(when):
+            received[dst] += size
+            handler = handlers.get(dst)
+            if handler is not None:
+                handler(src, tag, payload)
 
     # ------------------------------------------------------------------ time-varying links
     def set_bandwidth(self, link, bandwidth: float) -> None:

@@ -17,7 +17,7 @@ from scipy.special import expit
 from netsim.errors import ScenarioError
 from netsim.problems.local import LocalProblem, _polish
 
-__all__ = ["Problem", "reference_optimum"]
+__all__ = ["Problem", "reference_optimum", "stacked_rows"]
 
 
 class Problem:
@@ -45,8 +45,47 @@ class Problem:
         self.f_star = self.objective(self.x_star)
 
     def objective(self, x: np.ndarray) -> float:
-        """F(x) = sum_i f_i(x) + l1 ||x||_1."""
-        return float(sum(a.loss(x) for a in self.agents))
+        """F(x) = sum_i f_i(x) + l1 ||x||_1 (sum over agents in order)."""
+        st = self._stack()
+        if st is None:
+            return float(sum(a.loss(x) for a in self.agents))
+        # the per-agent LocalProblem.loss, all agents at once, bit for bit: stacked matmul
+        # calls the same BLAS routine per agent as a.A @ x; row means reduce each row as a
+        # 1-D mean does (tests/test_performance_equivalences.py)
+        A, b, regs, l1s = st
+        z = self._scores(x)
+        if self.kind == "logistic":
+            vals = np.mean(np.logaddexp(0.0, -b * z), axis=1)
+        else:
+            vals = 0.5 * np.mean((z - b) ** 2, axis=1)
+        xx, ax = float(x @ x), float(np.abs(x).sum())     # Python floats: same IEEE results
+        return float(sum(v + 0.5 * r * xx + l1 * ax
+                         for v, r, l1 in zip(vals.tolist(), regs, l1s)))
+
+    def _scores(self, x):
+        """a_h . x for every agent's rows, (N, m); the last result is reused for the same x
+        (the monitor asks for the objective and the accuracy of one point)."""
+        last = getattr(self, "_last_scores", None)
+        if last is not None and last[0].shape == x.shape and last[0].tobytes() == x.tobytes():
+            return last[1]
+        z = np.matmul(self._stack()[0], x)
+        self._last_scores = (np.array(x, dtype=float), z)
+        return z
+
+    def _stack(self):
+        """(A (N, m, d), b (N, m), regs, l1s) when every agent is a LocalProblem with the same
+        m (then the metrics are computed for all agents at once), else None."""
+        if not hasattr(self, "_stacked_data"):
+            ags = self.agents
+            ok = all(type(a) is LocalProblem for a in ags) and len({a.m for a in ags}) == 1
+            self._stacked_data = None
+            if ok:
+                A, b = np.stack([a.A for a in ags]), np.stack([a.b for a in ags])
+                for i, a in enumerate(ags):      # one copy of the data: agents hold views
+                    a.A, a.b = A[i], b[i]
+                self._stacked_data = (A, b, [a.reg for a in ags], [a.l1 for a in ags])
+        return self._stacked_data
+
 
     def smooth_grad(self, x: np.ndarray) -> np.ndarray:
         """sum_i grad f_i(x) (smooth parts)."""
@@ -62,7 +101,11 @@ class Problem:
 
     def accuracy(self, x: np.ndarray) -> float:
         """Fraction of all samples with sign(a.x) = b (classifiers)."""
-        hits = sum(int(np.sum((a.A @ x > 0) == (a.b > 0))) for a in self.agents)
+        st = self._stack()
+        if st is None:
+            hits = sum(int(np.sum((a.A @ x > 0) == (a.b > 0))) for a in self.agents)
+        else:
+            hits = int(np.sum((self._scores(x) > 0) == (st[1] > 0)))
         return hits / sum(a.m for a in self.agents)
 
 
@@ -152,3 +195,16 @@ def _kkt_violation(Q, q, lam, x):
     on = x != 0
     return max(np.abs(g[on] + lam * np.sign(x[on])).max(initial=0.0),
                (np.abs(g[~on]) - lam).max(initial=0.0))
+
+
+def stacked_rows(local_problems):
+    """(A (N, m, d), b (N, m)) of these agents: the arrays of :meth:`Problem._stack` when the
+    agents' data are its views, in order (no copy), else freshly stacked."""
+    A0 = local_problems[0].A
+    base = A0.base
+    if (base is not None and base.ndim == 3 and base.shape[0] == len(local_problems)
+            and all(p.A.base is base and p.b.base is local_problems[0].b.base
+                    and p.A.ctypes.data == base[i].ctypes.data
+                    for i, p in enumerate(local_problems))):
+        return base, local_problems[0].b.base
+    return (np.stack([p.A for p in local_problems]), np.stack([p.b for p in local_problems]))

@@ -1,0 +1,406 @@
+"""Batched peer kernels: the agents that reach the same phase at the same simulated instant
+step together. :mod:`netsim.runners.batched` decides *when* a phase runs and for whom; a
+kernel decides *what* it computes. No SimPy here.
+
+A batch kernel over agents 0..N-1 provides, for a group ``ids`` (a list of agent indices):
+
+* ``local_steps(ids) -> list[Work]``  - eq. (1)-(3) of each agent's algorithm;
+* ``outgoing(ids) -> list[list[Outgoing]]`` - what each agent hands to the network;
+* ``incoming(ids, boxes)`` - ``boxes[r]`` maps a neighbour of ``ids[r]`` to the value that
+  arrived this round (absent: lost or late);
+* ``x(i)`` and ``references(i)`` (when ``has_references``) for the monitor.
+
+:class:`AgentLoop` wraps the per-agent state machines of any peer algorithm and loops.
+:class:`LtBatch` (LT-ADMM, LT-ADMM-VR) and :class:`LtCcBatch` (LT-ADMM-CC design A) hold all
+agents' state in stacked arrays (edge variables in CSR order: agent i's rows are
+``off[i] .. off[i] + d_i``, neighbours sorted) and run each phase as a few numpy operations
+on the whole group. They perform, for every agent, the same floating-point operations in the
+same order as the per-agent classes, so results are bit-identical (tests/test_batched_engine.py
+runs both engines on the same scenarios and compares every output file). Operations whose
+batched form is chosen for that reason:
+
+* a dot product ``a @ x`` of one agent (BLAS gemv) -> ``np.matmul`` on stacked operands, which
+  calls the same BLAS routine per stack entry (``einsum`` / ``(a * x).sum()`` do not match);
+* ``z.sum(axis=0)`` over an agent's d_i edge rows -> a running sum 0 + r_0 + r_1 + ... slot by
+  slot (numpy's axis-0 reduction order; ``np.add.reduceat`` sums differently);
+* sampling: per agent from its own stream, in the same order (see
+  :meth:`~netsim.algorithms.estimators.MinibatchGradient._block_of`).
+
+After the kernel is built, the agents' own arrays (``x``, ``z``, ...) are views into the
+stacked state, so code that inspects agents after a run sees the current values.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import expit
+
+from netsim.algorithms.base import Outgoing
+from netsim.compute import Work
+
+__all__ = ["AgentLoop", "LtBatch", "LtCcBatch", "make_batch"]
+
+
+class AgentLoop:
+    """Any peer algorithm: call each agent's own methods, one agent after the other."""
+
+    def __init__(self, agents):
+        self.agents = agents
+        self.n = len(agents)
+        self.has_references = getattr(agents[0], "references", lambda: None)() is not None
+
+    def local_steps(self, ids):
+        return [self.agents[i].local_step() for i in ids]
+
+    def outgoing(self, ids):
+        return [self.agents[i].outgoing() for i in ids]
+
+    def incoming(self, ids, boxes):
+        for i, box in zip(ids, boxes):
+            a = self.agents[i]
+            a.incoming({j: box.get(j) for j in a.neighbors})
+
+    def x(self, i):
+        return self.agents[i].x
+
+    def references(self, i):
+        return self.agents[i].references()
+
+
+def make_batch(agents):
+    """The fastest kernel that reproduces these agents bit for bit: :class:`LtCcBatch` or
+    :class:`LtBatch` when their conditions hold (see ``_stackable``), else :class:`AgentLoop`."""
+    from netsim.algorithms.lt_admm import LtAdmmAgent
+    from netsim.algorithms.lt_admm_cc import LtAdmmCcAgent
+
+    kinds = {type(a) for a in agents}
+    if kinds == {LtAdmmAgent} and _stackable(agents, ("rho", "alpha", "beta", "gamma", "tau")):
+        return LtBatch(agents)
+    if kinds == {LtAdmmCcAgent} and _stackable(
+            agents, ("rho", "alpha", "beta", "gamma", "tau", "eta", "error_feedback")):
+        return LtCcBatch(agents)
+    return AgentLoop(agents)
+
+
+def _stackable(agents, params) -> bool:
+    """Same parameters, estimator type and batch; smooth logistic / least-squares problems
+    with equal sample counts; one stateless compressor with a row-wise form; no isolated
+    agent."""
+    from netsim.algorithms.estimators import MinibatchGradient, SagaGradient, SvrgGradient
+    from netsim.problems.local import LocalProblem
+
+    a0 = agents[0]
+    est0 = a0.estimator
+    if type(est0) not in (MinibatchGradient, SagaGradient, SvrgGradient):
+        return False
+    comp = a0.compressor
+    if comp.rows is None or comp.init(1) is not None:
+        return False
+    for a in agents:
+        p = a.problem
+        if (type(p) is not LocalProblem or p.kind not in ("logistic", "least_squares")
+                or p.l1 != 0.0 or p.m != a0.problem.m or p.dim != a0.problem.dim
+                or a.degree == 0 or a.compressor is not comp
+                or type(a.estimator) is not type(est0) or a.estimator.batch != est0.batch
+                or a.estimator.full != est0.full
+                or any(getattr(a, k) != getattr(a0, k) for k in params)):
+            return False
+    return True
+
+
+class _Groups:
+    """Index arrays of a group of agents (cached: in lockstep the same group recurs)."""
+
+    def __init__(self, off, deg, nbr):
+        self.off, self.deg, self.nbr = off, deg, nbr
+        self.n = deg.size
+        self._cache: dict = {}
+
+    def get(self, ids):
+        key = tuple(ids)
+        g = self._cache.get(key)
+        if g is None:
+            if len(self._cache) > 256:
+                self._cache.clear()
+            g = self._cache[key] = _Group(np.asarray(ids, dtype=np.intp), self)
+        return g
+
+
+class _Group:
+    """Attributes: ids; all (ids == 0..N-1 in order); edges (the group's edge rows in CSR
+    order); owner (row of ``ids`` owning each edge); slots (for each slot r, the group rows
+    with degree > r and their r-th edge); ends (per agent, its span in ``edges``)."""
+
+    def __init__(self, ids, groups):
+        self.ids = ids
+        self.all = ids.size == groups.n and bool(np.all(ids == np.arange(groups.n)))
+        deg = groups.deg[ids]
+        off = groups.off[ids]
+        self.deg = deg
+        self.edges = np.concatenate([np.arange(o, o + k) for o, k in zip(off, deg)])
+        self.owner = np.repeat(np.arange(ids.size), deg)
+        self.slots = [(np.flatnonzero(deg > r), off[deg > r] + r) for r in range(deg.max())]
+        ends = np.concatenate([[0], np.cumsum(deg)])
+        self.spans = list(zip(ends[:-1].tolist(), ends[1:].tolist()))
+        self.nbr = groups.nbr[self.edges].tolist()
+
+    def edge_sum(self, Z):
+        """Per agent of the group, 0 + z_1 + z_2 + ... over its edge rows (numpy's order)."""
+        acc = np.zeros((self.ids.size, Z.shape[1]))
+        for rows, e in self.slots:
+            if rows.size == self.ids.size:
+                acc = acc + Z[e]
+            else:
+                acc[rows] = acc[rows] + Z[e]
+        return acc
+
+
+def _take(arr, g):
+    return arr if g.all else arr[g.ids]
+
+
+class _StackedEstimators:
+    """The agents' gradient estimators (one type, one batch size) on stacked data
+    A (N, m, d), b (N, m): the operations of :mod:`netsim.algorithms.estimators` and
+    :class:`~netsim.problems.local.LocalProblem`, per agent, on a group at once."""
+
+    def __init__(self, agents):
+        from netsim.algorithms.estimators import SagaGradient, SvrgGradient
+        from netsim.problems.problem import stacked_rows
+
+        ests = [a.estimator for a in agents]
+        self.ests = ests
+        e0 = ests[0]
+        self.full, self.batch, self.m = e0.full, e0.batch, e0.m
+        self.kind = ("svrg" if type(e0) is SvrgGradient else
+                     "saga" if type(e0) is SagaGradient else "minibatch")
+        probs = [a.problem for a in agents]
+        self.logistic = probs[0].kind == "logistic"
+        self.A, self.b = stacked_rows(probs)
+        self.reg = np.array([p.reg for p in probs])
+        n, d = len(agents), probs[0].dim
+        self.T = self.mean = None
+        if self.kind != "minibatch" and not self.full:
+            self.T = np.zeros((n, self.m, d))
+            self.mean = np.zeros((n, d))
+            for i, e in enumerate(ests):       # tables filled before the kernel took over
+                if hasattr(e, "table"):
+                    self.T[i], self.mean[i] = e.table, e.mean
+
+    def _weights(self, a, y, x):
+        """d loss / d (a.x) for rows a (G, B, d), targets y (G, B), models x (G, d)."""
+        z = np.matmul(a, x[:, :, None])[..., 0]
+        if not self.logistic:
+            return z - y
+        return -y * expit(-y * z)
+
+    def start(self, g, X, first):
+        """Round start at X (rows of the group); returns gradients evaluated per agent."""
+        if self.full or self.kind == "minibatch":
+            return np.zeros(g.ids.size, dtype=np.int64)
+        fill = np.ones(g.ids.size, dtype=bool) if self.kind == "svrg" else first
+        if fill.all():
+            self._fill(g.ids, X, g.all)
+        elif fill.any():
+            self._fill(g.ids[fill], X[fill], False)
+        return np.where(fill, self.m, 0)
+
+    def _fill(self, ids, X, every):
+        A = self.A if every else self.A[ids]
+        b = self.b if every else self.b[ids]
+        w = self._weights(A, b, X)
+        T = A * w[:, :, None] + self.reg[ids][:, None, None] * X[:, None, :]
+        self.T[ids] = T
+        self.mean[ids] = T.mean(axis=1)
+
+    def draws(self, g, tau):
+        """Every mini-batch of the round, drawn per agent in step order: (G, tau, B)."""
+        if self.full:
+            return None
+        if self.batch == 1:
+            return np.stack([self.ests[i]._block_of(tau) for i in g.ids])[:, :, None]
+        return np.stack([np.stack([self.ests[i]._sample() for _ in range(tau)])
+                         for i in g.ids])
+
+    def __call__(self, g, phi, idx):
+        """(g_i(phi_i) for the group, component gradients per agent); idx (G, B)."""
+        reg = _take(self.reg, g)[:, None]
+        if self.full:
+            A, b = _take(self.A, g), _take(self.b, g)
+            w = self._weights(A, b, phi)
+            grad = np.matmul(A.transpose(0, 2, 1), w[:, :, None])[..., 0] / self.m + reg * phi
+            return grad, self.m
+        rows = g.ids[:, None]
+        a = self.A[rows, idx]
+        w = self._weights(a, self.b[rows, idx], phi)
+        if self.kind == "minibatch":
+            grad = np.matmul(a.transpose(0, 2, 1), w[:, :, None])[..., 0] / self.batch
+            return grad + reg * phi, self.batch
+        G = a * w[:, :, None] + reg[:, :, None] * phi[:, None, :]
+        diff = G - self.T[rows, idx]
+        mean = _take(self.mean, g)
+        if self.batch == 1:
+            d = diff[:, 0]
+            est = d + mean
+            new_mean = mean + d / self.m
+        else:
+            est = diff.mean(axis=1) + mean
+            new_mean = mean + diff.sum(axis=1) / self.m
+        self.mean[g.ids] = new_mean
+        self.T[rows, idx] = G
+        return est, self.batch
+
+
+class _LocalTrainingBatch:
+    """Eq. (1)-(3) of LT-ADMM for a group: c = beta (rho d_i x_i - sum_j z_ij), then tau
+    steps phi <- phi - gamma g(phi) - c (:func:`netsim.algorithms.lt_admm.local_training`)."""
+
+    def _setup(self, agents):
+        a0 = agents[0]
+        self.agents = agents
+        self.n = len(agents)
+        self.rho, self.alpha, self.beta = a0.rho, a0.alpha, a0.beta
+        self.gamma, self.tau = a0.gamma, a0.tau
+        self.deg = np.array([a.degree for a in agents])
+        self.off = np.concatenate([[0], np.cumsum(self.deg)[:-1]])
+        nbr = np.concatenate([a.neighbors for a in agents])
+        self.groups = _Groups(self.off, self.deg, nbr)
+        self.src = np.repeat(np.arange(self.n), self.deg)       # owner of every edge row
+        self.X = np.stack([a.x for a in agents])
+        self.Z = np.concatenate([a.z for a in agents])
+        self.first = np.array([a._first for a in agents])
+        self.est = _StackedEstimators(agents)
+        self.compressor = a0.compressor
+        self.crng = [a._crng for a in agents]
+        for i, a in enumerate(agents):
+            a.x, a.z = self.X[i], self.Z[self.off[i]:self.off[i] + self.deg[i]]
+
+    def x(self, i):
+        return self.X[i]
+
+    def local_steps(self, ids):
+        g = self.groups.get(ids)
+        X = _take(self.X, g)
+        grads = self.est.start(g, X, self.first[g.ids])
+        self.first[g.ids] = False
+        c = self.beta * ((self.rho * g.deg)[:, None] * X - g.edge_sum(self.Z))
+        draws = self.est.draws(g, self.tau)
+        phi = X
+        for t in range(self.tau):
+            grad, count = self.est(g, phi, None if draws is None else draws[:, t])
+            grads = grads + count
+            phi = phi - self.gamma * grad - c
+        self.X[g.ids] = phi
+        return [Work(gradients=int(k)) for k in grads]
+
+
+class LtBatch(_LocalTrainingBatch):
+    """LT-ADMM / LT-ADMM-VR (:class:`~netsim.algorithms.lt_admm.LtAdmmAgent`): edge messages
+    m_ij = z_ij - 2 rho x_i, compressed row by row, and z_ij <- (1 - alpha) z_ij - alpha m_ji."""
+
+    has_references = False
+
+    def __init__(self, agents):
+        self._setup(agents)
+
+    def outgoing(self, ids):
+        g = self.groups.get(ids)
+        M = self.Z[g.edges] - (2.0 * self.rho) * self.X[self.src[g.edges]]
+        vals, bits = self.compressor.rows(M, [self.crng[i] for i in g.ids[g.owner]])
+        nbr = g.nbr
+        return [[Outgoing(nbr[e], vals[e], bits) for e in range(s, t)] for s, t in g.spans]
+
+    def incoming(self, ids, boxes):
+        g = self.groups.get(ids)
+        nbr, rows, msgs = g.nbr, [], []
+        for (s, t), box in zip(g.spans, boxes):
+            for e in range(s, t):
+                m = box.get(nbr[e])
+                if m is not None:
+                    rows.append(e)
+                    msgs.append(m)
+        if not rows:
+            return
+        e = g.edges if len(rows) == g.edges.size else g.edges[rows]
+        self.Z[e] = (1.0 - self.alpha) * self.Z[e] - self.alpha * np.array(msgs)
+
+
+class LtCcBatch(_LocalTrainingBatch):
+    """LT-ADMM-CC design A (:class:`~netsim.algorithms.lt_admm_cc.LtAdmmCcAgent`), eq. (3)-(6):
+    q_i = C(x_i - u_i) broadcast; u_i <- u_i + eta q_i, u^_j <- u^_j + eta q_j;
+    z_ij <- (1 - alpha) z_ij - alpha z~_ji + 2 alpha rho u^_j and the mirror update of z~_ji."""
+
+    has_references = True
+
+    def __init__(self, agents):
+        self._setup(agents)
+        self.eta, self.ef = agents[0].eta, agents[0].error_feedback
+        self.U = np.stack([a.u for a in agents])
+        self.Q = np.zeros_like(self.U)
+        self.UH = np.concatenate([a.u_hat for a in agents])
+        self.ZM = np.concatenate([a.z_mirror for a in agents])
+        self.nbr = np.concatenate([a.neighbors for a in agents]).astype(np.intp)
+        self._snaps: dict = {}
+        for i, a in enumerate(agents):
+            s = slice(self.off[i], self.off[i] + self.deg[i])
+            a.u, a.u_hat, a.z_mirror = self.U[i], self.UH[s], self.ZM[s]
+
+    def outgoing(self, ids):
+        g = self.groups.get(ids)
+        V = _take(self.X, g) - _take(self.U, g) if self.ef else _take(self.X, g)
+        vals, bits = self.compressor.rows(V, [self.crng[i] for i in g.ids])
+        self.Q[g.ids] = vals
+        return [[Outgoing(None, vals[r], bits)] for r in range(g.ids.size)]
+
+    def incoming(self, ids, boxes):
+        g = self.groups.get(ids)
+        self.U[g.ids] = (_take(self.U, g) + self.eta * _take(self.Q, g) if self.ef
+                         else _take(self.Q, g))
+        nbr, rows, msgs = g.nbr, [], []
+        for (s, t), box in zip(g.spans, boxes):
+            for e in range(s, t):
+                q = box.get(nbr[e])
+                if q is not None:
+                    rows.append(e)
+                    msgs.append(q)
+        if rows:
+            e = g.edges if len(rows) == g.edges.size else g.edges[rows]
+            self.UH[e] = self.UH[e] + self.eta * np.array(msgs) if self.ef else np.array(msgs)
+        E = g.edges
+        z_old = self.Z[E]
+        zm = self.ZM[E]
+        a, k = self.alpha, 2.0 * self.alpha * self.rho
+        self.Z[E] = (1.0 - a) * z_old - a * zm + k * self.UH[E]
+        self.ZM[E] = (1.0 - a) * zm - a * z_old + k * self.U[self.src[E]]
+
+    def snapshot_references(self, k, ids) -> None:
+        """Agents ``ids`` (in this order) finished round k: keep their u_i and copies u^_j, as
+        the monitor's per-agent snapshots would (see :meth:`drift`)."""
+        snap = self._snaps.get(k)
+        if snap is None:
+            snap = self._snaps[k] = (np.empty_like(self.U), np.empty_like(self.UH), [])
+        g = self.groups.get(ids)
+        snap[0][g.ids] = _take(self.U, g)
+        snap[1][g.edges] = self.UH[g.edges]
+        snap[2].append(g.edges)
+
+    def drift(self, k) -> float:
+        """ref_drift of round k: ``max`` over copies, in the monitor's order (agents as they
+        finished, neighbours sorted), of ||u^_j held by i - u_j||, each norm the
+        ``np.linalg.norm`` of one vector (sqrt of a BLAS dot; ``np.vecdot`` calls the same
+        routine row by row) and the maximum with Python's ``max`` semantics (a NaN first
+        wins, later NaNs are skipped)."""
+        U, UH, order = self._snaps.pop(k)
+        e = np.concatenate(order)
+        if e.size == 0:
+            return 0.0
+        D = UH[e] - U[self.nbr[e]]
+        vals = np.sqrt(np.vecdot(D, D))
+        if np.isnan(vals[0]):
+            return float(vals[0])
+        return float(np.max(vals[~np.isnan(vals)]))
+
+    def references(self, i):
+        s = self.off[i]
+        return ({(i, None): self.U[i]},
+                {(j, None): self.UH[s + k] for k, j in enumerate(self.agents[i].neighbors)})

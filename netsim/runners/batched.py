@@ -1,0 +1,192 @@
+"""Batched peer-round runner: callbacks instead of processes, agents in step together.
+
+The rounds are those of :mod:`netsim.runners.peer` (the reference engine, one SimPy process
+per agent), with the same timing and the same per-agent operations:
+
+1. *start* (round k of agent i): ``work = local_step()``; after ``compute.duration(i, work)``
+   simulated seconds, 2.;
+2. *send*: hand ``outgoing()`` to the network tagged k; wait for every neighbour's round-k
+   message (on dropping links at most the timeout, as in the reference engine);
+3. *finish*: ``incoming(box)``, report to the monitor, start round k + 1 at once.
+
+What changes is how the work is scheduled. No process per agent: every phase is a callback.
+Agents whose compute ends at the same instant send in one callback; agents whose last
+message arrives at the same instant finish together in one callback at the end of that
+instant (a zero-delay event), and then start their next round together. Each such group goes
+through the batch kernel (:mod:`netsim.algorithms.batch`) in one call, so in lockstep (ideal
+or homogeneous links) a whole round of N agents costs a few numpy operations on (N, d)
+arrays. Asynchrony still emerges from timing: when agents drift apart the groups shrink, down
+to one agent per callback.
+
+Deferring a finish to the end of its instant changes nothing an agent computes: an agent's
+kernels read and write only its own state, messages land in its inbox in any case, and its
+next local step happens at the same simulated time. The reference engine stays for what
+this one does not model (host and link profiles, flow-level sharing); ``netsim.simulate``
+picks. tests/test_batched_engine.py compares the two engines' output files byte for byte.
+"""
+
+from __future__ import annotations
+
+import math
+
+from netsim.network.links import auto_timeout
+
+__all__ = ["BatchedPeerRunner"]
+
+
+class BatchedPeerRunner:
+    """Drives a batch kernel of peer agents on a SimPy environment.
+
+    Args:
+        env: SimPy environment.
+        agents: the per-agent state machines; the kernel is made from them at :meth:`start`
+            (so that state set after :func:`netsim.simulate.build` is taken into account).
+        graph, network, compute, monitor, rounds: as for
+            :class:`~netsim.runners.peer.PeerRunner`.
+        make_kernel: ``agents -> kernel`` (default :func:`netsim.algorithms.batch.make_batch`).
+    """
+
+    def __init__(self, env, agents, graph, network, compute, monitor, rounds,
+                 make_kernel=None):
+        from netsim.algorithms.batch import make_batch
+
+        self.env = env
+        self.agents = agents
+        self.net = network
+        self.compute = compute
+        self.monitor = monitor
+        self.rounds = rounds
+        self._make_kernel = make_kernel or make_batch
+        self.kernel = None
+        n = len(agents)
+        self.neighbors = [sorted(graph.neighbors(i)) for i in range(n)]
+        self._deg = [len(nb) for nb in self.neighbors]
+        self._inbox = [dict() for _ in range(n)]       # round -> {src: value}
+        self._round = [1] * n                          # round each agent is in
+        self._waiting = [0] * n                        # round waited for (0: not waiting)
+        self._grads = [0] * n                          # gradients of the current round
+        self._finishing: list = []                     # agents to finish at this instant
+        self._flush = None
+        self.late = 0
+        self.timeouts = 0
+        for i in range(n):
+            network.attach(i, self._handler(i))
+        self._refs = monitor.references
+        self._lossy_in = [[j for j in self.neighbors[i]
+                           if network.spec(j, i).loss > 0 and network.spec(j, i).on_loss == "drop"]
+                          for i in range(n)]
+
+    def start(self) -> None:
+        """Build the kernel from the agents' current state; every agent starts round 1."""
+        self.kernel = self._make_kernel(self.agents)
+        self._snap = self._refs and hasattr(self.kernel, "snapshot_references")
+        if self._snap:
+            self.monitor.drift_of = self.kernel.drift
+        ev = self.env.timeout(0)
+        ev.callbacks.append(lambda _e: self._start(list(range(len(self.agents)))))
+
+    # ------------------------------------------------------------------ phases
+    def _start(self, ids) -> None:
+        """Local steps of ``ids`` (all in the same round phase at this instant)."""
+        works = self.kernel.local_steps(ids)
+        now_group, later = [], {}
+        duration = self.compute.duration
+        for i, w in zip(ids, works):
+            self._grads[i] = w.gradients
+            dt = duration(i, w)
+            if dt > 0:
+                later.setdefault(dt, []).append(i)
+            else:
+                now_group.append(i)
+        if now_group:
+            self._send(now_group)
+        for dt, group in later.items():
+            ev = self.env.timeout(dt)
+            ev.callbacks.append(lambda _e, g=group: self._send(g))
+
+    def _send(self, ids) -> None:
+        net, env = self.net, self.env
+        for i, outs in zip(ids, self.kernel.outgoing(ids)):
+            k = self._round[i]
+            nbrs = self.neighbors[i]
+            bits = 0
+            msgs = []
+            for out in outs:
+                if out.bits > bits:
+                    bits = out.bits
+                if out.dst is None:
+                    msgs.extend((j, out.value, out.bits) for j in nbrs)
+                else:
+                    msgs.append((out.dst, out.value, out.bits))
+            net.send_many(i, msgs, k)
+            box = self._inbox[i].get(k)
+            if box is not None and len(box) == self._deg[i]:
+                self._finish_later(i)
+                continue
+            self._waiting[i] = k
+            limit = self._timeout(i, bits)
+            if limit is not None and limit != math.inf:
+                ev = env.timeout(limit)
+                ev.callbacks.append(lambda _e, i=i, k=k: self._expire(i, k))
+
+    def _handler(self, i):
+        def deliver(src, tag, value):
+            if tag < self._round[i]:
+                self.late += 1
+                return
+            box = self._inbox[i].get(tag)
+            if box is None:
+                box = self._inbox[i][tag] = {}
+            box[src] = value
+            if self._waiting[i] == tag and len(box) == self._deg[i]:
+                self._waiting[i] = 0
+                self._finish_later(i)
+        return deliver
+
+    def _expire(self, i, k) -> None:
+        if self._waiting[i] == k:
+            self._waiting[i] = 0
+            self._finish_later(i, timed_out=True)
+
+    def _finish_later(self, i, timed_out=False) -> None:
+        self._finishing.append((i, timed_out))
+        if self._flush is None:
+            self._flush = self.env.timeout(0)
+            self._flush.callbacks.append(self._finish)
+
+    def _finish(self, _event) -> None:
+        """End the rounds of every agent queued at this instant, then start the next ones."""
+        group, self._finishing, self._flush = self._finishing, [], None
+        ids, boxes = [], []
+        for i, timed_out in group:
+            box = self._inbox[i].pop(self._round[i], {})
+            if timed_out and len(box) < self._deg[i]:
+                self.timeouts += 1
+            self._round[i] += 1
+            ids.append(i)
+            boxes.append(box)
+        kernel, mon, now = self.kernel, self.monitor, self.env.now
+        kernel.incoming(ids, boxes)
+        refs = self._refs and not self._snap
+        if self._snap:                      # references of every round, in finishing order
+            rounds = {}
+            for i in ids:
+                rounds.setdefault(self._round[i] - 1, []).append(i)
+            for k, sub in rounds.items():
+                kernel.snapshot_references(k, sub)
+        nxt = []
+        for i in ids:
+            k = self._round[i] - 1
+            mon.agent_done(i, k, now, kernel.x(i), self._grads[i],
+                           kernel.references(i) if refs else None)
+            if k < self.rounds and not mon.stopped:
+                nxt.append(i)
+        if nxt:
+            self._start(nxt)
+
+    def _timeout(self, i, bits) -> float | None:
+        lossy = self._lossy_in[i]
+        if not lossy:
+            return None
+        return max(self.net.spec(j, i).timeout if self.net.spec(j, i).timeout is not None
+                   else auto_timeout(self.net.spec(j, i), bits) for j in lossy)
