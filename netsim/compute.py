@@ -131,6 +131,25 @@ class ComputeModel:
         """Indices of the fixed slow set."""
         return np.flatnonzero(self.slow).tolist()
 
+    def durations(self, agents, works) -> list[float]:
+        """:meth:`duration` of each (agent, work) pair, in order (the same floats; without
+        noise or slowdown draws, as array operations)."""
+        spec = self.spec
+        if spec.noise is not None or spec.slowdown is not None:
+            return [self.duration(i, w) for i, w in zip(agents, works)]
+        idx = np.asarray(agents, dtype=np.intp)
+        grads = np.array([w.gradients for w in works], dtype=float)
+        solves = np.array([w.solves for w in works], dtype=float)
+        solve = (np.full(idx.size, spec.solve_time) if spec.solve_time is not None
+                 else self.samples[idx] * spec.gradient_time)
+        t = (grads * spec.gradient_time + solves * solve) * self.factor[idx]
+        speed = self.speed[idx]
+        slow = speed != 1.0
+        if slow.any():
+            with np.errstate(divide="ignore"):
+                t[slow] = np.where(speed[slow] > 0, t[slow] / speed[slow], math.inf)
+        return t.tolist()
+
     def duration(self, agent: int, work: Work) -> float:
         """Seconds agent ``agent`` needs for ``work`` at this step (draws its noise)."""
         spec = self.spec

@@ -34,7 +34,9 @@ def _smoothness(f) -> tuple[float, float]:
     if A is None or getattr(f, "kind", "") not in ("least_squares", "logistic", "lasso"):
         return 0.0, 0.0
     scale = 0.25 if f.kind == "logistic" else 1.0
-    lam = float(np.linalg.eigvalsh(A.T @ A / f.m)[-1]) if f.dim <= 2000 else \
+    # lambda_max(A'A) = lambda_max(AA'): take the smaller Gram matrix
+    G = A.T @ A if f.dim <= A.shape[0] else A @ A.T
+    lam = float(np.linalg.eigvalsh(G / f.m)[-1]) if G.shape[0] <= 2000 else \
         float(np.linalg.norm(A, 2) ** 2 / f.m)
     per_sample = float(np.max(np.einsum("ij,ij->i", A, A)))
     return scale * lam + f.reg, scale * per_sample + f.reg

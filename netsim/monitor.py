@@ -163,6 +163,21 @@ class Monitor:
         if slot[1] == self.n:
             self._complete(k)
 
+    def agents_done(self, ids, k: int, t: float, X: np.ndarray, gradients: int) -> None:
+        """:meth:`agent_done` for agents ``ids`` that all finished round ``k`` at time ``t``
+        (rows of ``X``; ``gradients`` in total), without references. Same records: a round
+        completes only with its last reporter, which is the last of ``ids`` if any."""
+        self._progress(t)
+        slot = self._pending.get(k)
+        if slot is None:
+            slot = self._pending[k] = [np.empty((self.n, X.shape[1])), 0, 0.0, 0, {}, []]
+        slot[0][ids] = X
+        slot[1] += len(ids)
+        slot[2] = max(slot[2], t)
+        slot[3] += gradients
+        if slot[1] == self.n:
+            self._complete(k)
+
     def _complete(self, k: int) -> None:
         X, _, t, grads, own, copies = self._pending.pop(k)
         if self.drift_of is not None:

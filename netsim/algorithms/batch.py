@@ -5,7 +5,8 @@ kernel decides *what* it computes. No SimPy here.
 A batch kernel over agents 0..N-1 provides, for a group ``ids`` (a list of agent indices):
 
 * ``local_steps(ids) -> list[Work]``  - eq. (1)-(3) of each agent's algorithm;
-* ``outgoing(ids) -> list[list[Outgoing]]`` - what each agent hands to the network;
+* ``outgoing(ids) -> list[list[(dst, value, bits)]]`` - what each agent hands to the
+  network (:class:`~netsim.algorithms.base.Outgoing` or plain tuples; dst None: broadcast);
 * ``incoming(ids, boxes)`` - ``boxes[r]`` maps a neighbour of ``ids[r]`` to the value that
   arrived this round (absent: lost or late);
 * ``x(i)`` and ``references(i)`` (when ``has_references``) for the monitor.
@@ -35,7 +36,6 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit
 
-from netsim.algorithms.base import Outgoing
 from netsim.compute import Work
 
 __all__ = ["AgentLoop", "LtBatch", "LtCcBatch", "make_batch"]
@@ -62,6 +62,9 @@ class AgentLoop:
 
     def x(self, i):
         return self.agents[i].x
+
+    def xs(self, ids):
+        return np.array([self.agents[i].x for i in ids])
 
     def references(self, i):
         return self.agents[i].references()
@@ -117,22 +120,29 @@ class _Groups:
         self._cache: dict = {}
 
     def get(self, ids):
+        """The group of ``ids`` with its agents sorted (kernels compute in index order, which
+        is free of copies when the group is everybody; results go back in the caller's order
+        with :meth:`_Group.unsort`: each agent's arithmetic does not depend on the others)."""
         key = tuple(ids)
         g = self._cache.get(key)
         if g is None:
             if len(self._cache) > 256:
                 self._cache.clear()
-            g = self._cache[key] = _Group(np.asarray(ids, dtype=np.intp), self)
+            order = sorted(range(len(ids)), key=ids.__getitem__)
+            g = self._cache[key] = _Group(np.asarray([ids[p] for p in order], dtype=np.intp),
+                                          self, order)
         return g
 
 
 class _Group:
-    """Attributes: ids; all (ids == 0..N-1 in order); edges (the group's edge rows in CSR
-    order); owner (row of ``ids`` owning each edge); slots (for each slot r, the group rows
-    with degree > r and their r-th edge); ends (per agent, its span in ``edges``)."""
+    """Attributes: ids (sorted); order (caller's position of each sorted row); all (ids ==
+    0..N-1); edges (the group's edge rows in CSR order); owner (row of ``ids`` owning each
+    edge); slots (for each slot r, the group rows with degree > r and their r-th edge);
+    spans (per agent, its range in ``edges``); nbr (neighbour at each edge)."""
 
-    def __init__(self, ids, groups):
+    def __init__(self, ids, groups, order):
         self.ids = ids
+        self.order = None if order == list(range(len(order))) else order
         self.all = ids.size == groups.n and bool(np.all(ids == np.arange(groups.n)))
         deg = groups.deg[ids]
         off = groups.off[ids]
@@ -143,6 +153,30 @@ class _Group:
         ends = np.concatenate([[0], np.cumsum(deg)])
         self.spans = list(zip(ends[:-1].tolist(), ends[1:].tolist()))
         self.nbr = groups.nbr[self.edges].tolist()
+
+    def sort(self, per_caller):
+        """A list in the caller's order -> in sorted order."""
+        return per_caller if self.order is None else [per_caller[p] for p in self.order]
+
+    def unsort(self, per_sorted):
+        """A list in sorted order -> in the caller's order."""
+        if self.order is None:
+            return per_sorted
+        out = [None] * len(per_sorted)
+        for r, p in enumerate(self.order):
+            out[p] = per_sorted[r]
+        return out
+
+    def gather(self, boxes):
+        """Values of every edge of the group from the agents' boxes (caller's order), in
+        edge order, with the edge positions that had one (None: all did)."""
+        nbr = self.nbr
+        vals = [box.get(nbr[e]) for (s, t), box in zip(self.spans, self.sort(boxes))
+                for e in range(s, t)]
+        if sum(len(b) for b in boxes) == len(vals):     # a box holds neighbours' values only
+            return vals, None
+        rows = [e for e, v in enumerate(vals) if v is not None]
+        return [vals[e] for e in rows], rows
 
     def edge_sum(self, Z):
         """Per agent of the group, 0 + z_1 + z_2 + ... over its edge rows (numpy's order)."""
@@ -278,6 +312,9 @@ class _LocalTrainingBatch:
     def x(self, i):
         return self.X[i]
 
+    def xs(self, ids):
+        return self.X[ids]
+
     def local_steps(self, ids):
         g = self.groups.get(ids)
         X = _take(self.X, g)
@@ -291,7 +328,7 @@ class _LocalTrainingBatch:
             grads = grads + count
             phi = phi - self.gamma * grad - c
         self.X[g.ids] = phi
-        return [Work(gradients=int(k)) for k in grads]
+        return g.unsort([Work(gradients=k) for k in grads.tolist()])
 
 
 class LtBatch(_LocalTrainingBatch):
@@ -308,20 +345,14 @@ class LtBatch(_LocalTrainingBatch):
         M = self.Z[g.edges] - (2.0 * self.rho) * self.X[self.src[g.edges]]
         vals, bits = self.compressor.rows(M, [self.crng[i] for i in g.ids[g.owner]])
         nbr = g.nbr
-        return [[Outgoing(nbr[e], vals[e], bits) for e in range(s, t)] for s, t in g.spans]
+        return g.unsort([[(nbr[e], vals[e], bits) for e in range(s, t)] for s, t in g.spans])
 
     def incoming(self, ids, boxes):
         g = self.groups.get(ids)
-        nbr, rows, msgs = g.nbr, [], []
-        for (s, t), box in zip(g.spans, boxes):
-            for e in range(s, t):
-                m = box.get(nbr[e])
-                if m is not None:
-                    rows.append(e)
-                    msgs.append(m)
-        if not rows:
+        msgs, rows = g.gather(boxes)
+        if not msgs:
             return
-        e = g.edges if len(rows) == g.edges.size else g.edges[rows]
+        e = g.edges if rows is None else g.edges[rows]
         self.Z[e] = (1.0 - self.alpha) * self.Z[e] - self.alpha * np.array(msgs)
 
 
@@ -350,21 +381,15 @@ class LtCcBatch(_LocalTrainingBatch):
         V = _take(self.X, g) - _take(self.U, g) if self.ef else _take(self.X, g)
         vals, bits = self.compressor.rows(V, [self.crng[i] for i in g.ids])
         self.Q[g.ids] = vals
-        return [[Outgoing(None, vals[r], bits)] for r in range(g.ids.size)]
+        return g.unsort([[(None, vals[r], bits)] for r in range(g.ids.size)])
 
     def incoming(self, ids, boxes):
         g = self.groups.get(ids)
         self.U[g.ids] = (_take(self.U, g) + self.eta * _take(self.Q, g) if self.ef
                          else _take(self.Q, g))
-        nbr, rows, msgs = g.nbr, [], []
-        for (s, t), box in zip(g.spans, boxes):
-            for e in range(s, t):
-                q = box.get(nbr[e])
-                if q is not None:
-                    rows.append(e)
-                    msgs.append(q)
-        if rows:
-            e = g.edges if len(rows) == g.edges.size else g.edges[rows]
+        msgs, rows = g.gather(boxes)
+        if msgs:
+            e = g.edges if rows is None else g.edges[rows]
             self.UH[e] = self.UH[e] + self.eta * np.array(msgs) if self.ef else np.array(msgs)
         E = g.edges
         z_old = self.Z[E]
@@ -382,7 +407,7 @@ class LtCcBatch(_LocalTrainingBatch):
         g = self.groups.get(ids)
         snap[0][g.ids] = _take(self.U, g)
         snap[1][g.edges] = self.UH[g.edges]
-        snap[2].append(g.edges)
+        snap[2].extend(ids)
 
     def drift(self, k) -> float:
         """ref_drift of round k: ``max`` over copies, in the monitor's order (agents as they
@@ -391,9 +416,12 @@ class LtCcBatch(_LocalTrainingBatch):
         routine row by row) and the maximum with Python's ``max`` semantics (a NaN first
         wins, later NaNs are skipped)."""
         U, UH, order = self._snaps.pop(k)
-        e = np.concatenate(order)
-        if e.size == 0:
+        order = np.asarray(order, dtype=np.intp)
+        deg, off = self.deg[order], self.off[order]
+        if deg.sum() == 0:
             return 0.0
+        starts = np.repeat(off - (np.cumsum(deg) - deg), deg)
+        e = starts + np.arange(deg.sum())           # edge rows, agents in finishing order
         D = UH[e] - U[self.nbr[e]]
         vals = np.sqrt(np.vecdot(D, D))
         if np.isnan(vals[0]):

@@ -90,10 +90,9 @@ class BatchedPeerRunner:
         """Local steps of ``ids`` (all in the same round phase at this instant)."""
         works = self.kernel.local_steps(ids)
         now_group, later = [], {}
-        duration = self.compute.duration
-        for i, w in zip(ids, works):
-            self._grads[i] = w.gradients
-            dt = duration(i, w)
+        grads = self._grads
+        for i, w, dt in zip(ids, works, self.compute.durations(ids, works)):
+            grads[i] = w.gradients
             if dt > 0:
                 later.setdefault(dt, []).append(i)
             else:
@@ -111,13 +110,13 @@ class BatchedPeerRunner:
             nbrs = self.neighbors[i]
             bits = 0
             msgs = []
-            for out in outs:
-                if out.bits > bits:
-                    bits = out.bits
-                if out.dst is None:
-                    msgs.extend((j, out.value, out.bits) for j in nbrs)
+            for dst, value, b in outs:
+                if b > bits:
+                    bits = b
+                if dst is None:
+                    msgs.extend([(j, value, b) for j in nbrs])
                 else:
-                    msgs.append((out.dst, out.value, out.bits))
+                    msgs.append((dst, value, b))
             net.send_many(i, msgs, k)
             box = self._inbox[i].get(k)
             if box is not None and len(box) == self._deg[i]:
@@ -175,12 +174,31 @@ class BatchedPeerRunner:
             for k, sub in rounds.items():
                 kernel.snapshot_references(k, sub)
         nxt = []
-        for i in ids:
-            k = self._round[i] - 1
-            mon.agent_done(i, k, now, kernel.x(i), self._grads[i],
-                           kernel.references(i) if refs else None)
-            if k < self.rounds and not mon.stopped:
-                nxt.append(i)
+        if refs:
+            for i in ids:
+                k = self._round[i] - 1
+                mon.agent_done(i, k, now, kernel.x(i), self._grads[i], kernel.references(i))
+                if k < self.rounds and not mon.stopped:
+                    nxt.append(i)
+        else:
+            # runs of agents in the same round report at once; as with one report per agent,
+            # the agents before a run's last see the stop state from before the run, its
+            # last (the only one that can complete the round) the state after it
+            rnd, grads, pos = self._round, self._grads, 0
+            while pos < len(ids):
+                k = rnd[ids[pos]] - 1
+                end = pos + 1
+                while end < len(ids) and rnd[ids[end]] - 1 == k:
+                    end += 1
+                run = ids[pos:end]
+                before = mon.stopped
+                mon.agents_done(run, k, now, kernel.xs(run), sum(grads[i] for i in run))
+                if k < self.rounds:
+                    if not before:
+                        nxt.extend(run[:-1])
+                    if not mon.stopped:
+                        nxt.append(run[-1])
+                pos = end
         if nxt:
             self._start(nxt)
 
