@@ -16,3 +16,135 @@ def test_single_index_sampler_matches_choice(m):
         if k % 9 == 0:
             assert np.array_equal(a.choice(m, size=min(m, 3), replace=False),
                                   b.choice(m, size=min(m, 3), replace=False))
+
+
+# ---------------------------------------------------------------- batched-engine primitives
+# The batched kernels (netsim/algorithms/batch.py) rely on these identities; if a numpy or
+# BLAS upgrade broke one, these tests name it before the engine-equivalence tests fail.
+
+@pytest.mark.parametrize("m", [1, 7, 50, 1000, 65537, 2**33])
+def test_block_of_single_indices_equals_one_call_each(m):
+    """integers(0, m, size=K) == K calls of integers(0, m) == K calls of
+    choice(m, 1, replace=False); the estimators' buffer returns the same sequence."""
+    from netsim.algorithms.estimators import MinibatchGradient
+
+    class P:
+        pass
+
+    P.m = m
+    a, b = np.random.default_rng(11), np.random.default_rng(11)
+    assert np.array_equal(a.integers(0, m, size=3001),
+                          [b.integers(0, m) for _ in range(3001)])
+    est = MinibatchGradient(P, 1, np.random.default_rng(5))
+    ref = np.random.default_rng(5)
+    got = np.concatenate([est._block_of(k) for k in (1, 3, 1, 700, 2, 5)] +
+                         [est._sample() for _ in range(50)])
+    want = [ref.choice(m, size=1, replace=False)[0] for _ in range(got.size)]
+    assert np.array_equal(got, want)
+
+
+def _rows_vs_loop(comp, V, owners):
+    gens = {o: np.random.default_rng(100 + o) for o in set(owners)}
+    gens2 = {o: np.random.default_rng(100 + o) for o in set(owners)}
+    vals, bits = comp.rows(V, [gens[o] for o in owners])
+    for r, o in enumerate(owners):
+        c, _ = comp.update(V[r], None, gens2[o])
+        assert c.bits == bits
+        assert np.array_equal(c.value.view(np.uint64), vals[r].view(np.uint64)), r
+
+
+@pytest.mark.parametrize("name,kw", [("none", {}), ("none", {"float_bits": 32}),
+                                     ("quantizer", {"bits": 1}), ("quantizer", {"bits": 4}),
+                                     ("quantizer", {"bits": 16}), ("dither", {"bits": 2}),
+                                     ("dither", {"bits": 3}), ("dither", {"bits": 8})])
+def test_row_wise_compressors_equal_the_loop(name, kw):
+    """Compressor.rows compresses rows exactly as update() does one after the other (same
+    dither draws from each row's generator, zero rows, non-finite rows)."""
+    from netsim.compression.registry import make_compressor
+
+    comp = make_compressor({"name": name, **kw}, 30, "c")
+    rng = np.random.default_rng(0)
+    V = rng.standard_normal((12, 30)) * rng.choice([1e-8, 1.0, 1e6], size=(12, 1))
+    V[3] = 0.0
+    V[5, 4] = np.inf
+    V[7, 1] = np.nan
+    V[9] = -0.0
+    _rows_vs_loop(comp, V, [0, 0, 0, 1, 1, 2, 3, 3, 3, 3, 4, 0])
+
+
+def test_qsgd_has_no_row_form():
+    """The 2-norm scale is a BLAS norm: no bit-identical row form, the loop is used."""
+    from netsim.compression.registry import make_compressor
+
+    assert make_compressor({"name": "qsgd", "bits": 4}, 10, "c").rows is None
+
+
+def test_vectorized_durations_equal_the_loop():
+    from netsim.compute import ComputeModel, ComputeSpec, Work
+    from netsim.distributions import make_distribution
+    from netsim.rng import Streams
+
+    spec = ComputeSpec(gradient_time=13e-6, heterogeneity=make_distribution(
+        {"dist": "uniform", "low": 0.5, "high": 3.0}, "h"))
+    cm = ComputeModel(spec, [20, 35, 20, 50, 7], Streams(4))
+    cm.set_speed(1, 0.3)
+    cm.set_speed(3, 0.0)
+    works = [Work(100, 0), Work(7, 1), Work(0, 2), Work(5, 0), Work(1, 1)]
+    ids = [4, 1, 0, 3, 2]
+    assert cm.durations(ids, works) == [cm.duration(i, w) for i, w in zip(ids, works)]
+
+
+@pytest.mark.parametrize("kind", ["logistic", "least_squares", "lasso"])
+def test_stacked_objective_equals_the_sum_of_local_losses(kind):
+    from netsim.problems import make_problem
+    from netsim.rng import Streams
+
+    table = {"kind": kind, "samples_per_agent": 17, "features": 9}
+    if kind == "lasso":
+        table["regularization"] = 0.01
+    p = make_problem(table, 6, Streams(2), None, key="problem")
+    assert p._stack() is not None
+    rng = np.random.default_rng(1)
+    for x in [rng.standard_normal(9), np.zeros(9), p.x_star]:
+        want = float(sum(a.loss(x) for a in p.agents))
+        assert p.objective(x) == want
+        if p.classifier:
+            hits = sum(int(np.sum((a.A @ x > 0) == (a.b > 0))) for a in p.agents)
+            assert p.accuracy(x) == hits / sum(a.m for a in p.agents)
+
+
+@pytest.mark.parametrize("d", [3, 20, 100, 784])
+def test_stacked_matmul_and_vecdot_call_the_per_vector_blas(d):
+    """np.matmul on stacks == the 2-D product per entry; np.vecdot == np.dot per row; both
+    are what the batched kernels and the stacked metrics use instead of a loop."""
+    from threadpoolctl import threadpool_limits
+
+    rng = np.random.default_rng(d)
+    A = rng.standard_normal((40, 5, d))
+    X = rng.standard_normal((40, d))
+    w = rng.standard_normal((40, 5))
+    with threadpool_limits(1):
+        assert np.array_equal(np.matmul(A, X[:, :, None])[..., 0],
+                              np.array([A[g] @ X[g] for g in range(40)]))
+        assert np.array_equal(np.matmul(A.transpose(0, 2, 1), w[:, :, None])[..., 0],
+                              np.array([A[g].T @ w[g] for g in range(40)]))
+        assert np.array_equal(np.vecdot(X, X), np.array([np.dot(x, x) for x in X]))
+        assert np.array_equal(np.sqrt(np.vecdot(X, X)),
+                              np.array([np.linalg.norm(x) for x in X]))
+
+
+def test_group_edge_sum_equals_numpy_axis0_sum():
+    from netsim.algorithms.batch import _Groups
+
+    rng = np.random.default_rng(3)
+    deg = np.array([1, 4, 2, 7, 3])
+    off = np.concatenate([[0], np.cumsum(deg)[:-1]])
+    Z = rng.standard_normal((deg.sum(), 6))
+    Z[2] = -0.0
+    Z[off[3]:off[3] + 7, 0] = -0.0
+    groups = _Groups(off, deg, np.zeros(deg.sum(), dtype=int))
+    for ids in ([0, 1, 2, 3, 4], [3, 1], [4, 0, 2]):
+        g = groups.get(ids)
+        got = g.edge_sum(Z)
+        want = np.array([Z[off[i]:off[i] + deg[i]].sum(axis=0) for i in g.ids])
+        assert np.array_equal(got.view(np.uint64), want.view(np.uint64))

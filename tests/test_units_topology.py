@@ -155,3 +155,17 @@ def test_every_topology_is_documented():
     for name, t in TOPOLOGIES.items():
         assert t.doc and name in __import__("netsim.network.topology",
                                             fromlist=["x"]).__doc__
+
+
+@pytest.mark.parametrize("n,p,seed", [(2, 0.5, 1), (30, 0.2, 7), (200, 0.02, 123),
+                                      (300, 0.5, 2 ** 62 + 5), (57, 0.999, 3)])
+def test_fast_gnp_equals_networkx_edge_for_edge(n, p, seed):
+    """netsim's vectorized G(n, p) draws exactly networkx's graph, in the same edge order."""
+    import networkx as nx
+
+    from netsim.network.topology import gnp_random_graph
+
+    a, b = gnp_random_graph(n, p, seed), nx.gnp_random_graph(n, p, seed=seed)
+    assert list(a.nodes) == list(b.nodes)
+    assert list(a.edges) == list(b.edges)
+    assert all(list(a.adj[v]) == list(b.adj[v]) for v in a)

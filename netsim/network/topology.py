@@ -127,6 +127,46 @@ def _until_connected(make, what, key):
                              f"raise the parameter or use fewer agents")
 
 
+def gnp_random_graph(n: int, p: float, seed: int) -> nx.Graph:
+    """``networkx.gnp_random_graph(n, p, seed=seed)``, the same graph edge for edge (same
+    edge insertion order), in O(n^2 / chunk) numpy calls instead of n^2 / 2 Python calls.
+
+    networkx draws ``random.Random(seed).random()`` once per pair (u, v), u < v, in
+    lexicographic order, and keeps the pair if the draw is < p. Python's ``random()`` and
+    numpy's legacy ``RandomState.random_sample`` both turn two Mersenne-Twister outputs into
+    one double the same way (``genrand_res53``), so the same draws come from a numpy MT19937
+    started in the Python generator's state (asserted in tests/test_units_topology.py).
+    """
+    import random
+
+    if p >= 1 or p <= 0:
+        return nx.gnp_random_graph(n, p, seed=seed)
+    state = random.Random(seed).getstate()[1]
+    mt = np.random.MT19937()
+    mt.state = {"bit_generator": "MT19937",
+                "state": {"key": np.array(state[:624], dtype=np.uint32), "pos": state[624]}}
+    draws = np.random.RandomState(mt)
+    G = nx.empty_graph(n)
+    u, chunk = 0, 1 << 22
+    while u < n - 1:
+        rows = [u]                              # rows u..w-1 hold at most ~chunk pairs
+        total = n - 1 - u
+        w = u + 1
+        while w < n - 1 and total + (n - 1 - w) <= chunk:
+            total += n - 1 - w
+            rows.append(w)
+            w += 1
+        hit = np.flatnonzero(draws.random_sample(total) < p)
+        lengths = np.array([n - 1 - r for r in rows])
+        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+        which = np.searchsorted(starts, hit, side="right") - 1
+        src = np.asarray(rows)[which]
+        dst = src + 1 + (hit - starts[which])
+        G.add_edges_from(zip(src.tolist(), dst.tolist()))
+        u = w
+    return G
+
+
 def _erdos_renyi(n, rng, p, key, base):
     prob = _prob(p["p"], f"{key}.p")
     patch = p.get("patch", False)
@@ -136,7 +176,7 @@ def _erdos_renyi(n, rng, p, key, base):
         # one draw; every component other than the largest gets one edge to it (a random
         # node on each side): sparse graphs (average degree ~4 at N = 1000) are almost never
         # connected, and redrawing would never end
-        G = nx.gnp_random_graph(n, prob, seed=_seed(rng))
+        G = gnp_random_graph(n, prob, _seed(rng))
         comps = sorted(nx.connected_components(G), key=lambda c: (-len(c), min(c)))
         giant = sorted(comps[0])
         for comp in comps[1:]:
@@ -144,7 +184,7 @@ def _erdos_renyi(n, rng, p, key, base):
             v = giant[int(rng.integers(len(giant)))]
             G.add_edge(u, v)
         return G
-    return _until_connected(lambda: nx.gnp_random_graph(n, prob, seed=_seed(rng)),
+    return _until_connected(lambda: gnp_random_graph(n, prob, _seed(rng)),
                             f"erdos_renyi with p = {prob}", f"{key}.p")
 
 
