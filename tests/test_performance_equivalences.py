@@ -148,3 +148,22 @@ def test_group_edge_sum_equals_numpy_axis0_sum():
         got = g.edge_sum(Z)
         want = np.array([Z[off[i]:off[i] + deg[i]].sum(axis=0) for i in g.ids])
         assert np.array_equal(got.view(np.uint64), want.view(np.uint64))
+
+
+def test_one_row_gemv_is_a_product_with_signed_zeros_normalised():
+    """a.T @ w for a single row a (what the mini-batch gradient with batch 1 computes) equals
+    a * w + 0.0 bit for bit, also for zeros of either sign, subnormals, inf and NaN (the
+    batched kernel's shortcut, netsim/algorithms/batch.py)."""
+    from threadpoolctl import threadpool_limits
+
+    rng = np.random.default_rng(0)
+    with threadpool_limits(1), np.errstate(all="ignore"):
+        for trial in range(300):
+            d = int(rng.integers(1, 300))
+            a = rng.standard_normal((1, d))
+            a[rng.random((1, d)) < 0.3] = 0.0
+            a[rng.random((1, d)) < 0.1] = -0.0
+            w = rng.standard_normal(1)
+            if trial % 3 == 0:
+                w[:] = rng.choice([0.0, -0.0, 1e-310, -1e-310, np.inf, -np.inf, np.nan])
+            assert np.array_equal((a.T @ w).view(np.uint64), (a[0] * w[0] + 0.0).view(np.uint64))

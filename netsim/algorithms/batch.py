@@ -22,6 +22,7 @@ batched form is chosen for that reason:
 
 * a dot product ``a @ x`` of one agent (BLAS gemv) -> ``np.matmul`` on stacked operands, which
   calls the same BLAS routine per stack entry (``einsum`` / ``(a * x).sum()`` do not match);
+  a one-row ``a.T @ w`` (gemv: 0 + a_j w) -> ``a * w + 0.0``;
 * ``z.sum(axis=0)`` over an agent's d_i edge rows -> a running sum 0 + r_0 + r_1 + ... slot by
   slot (numpy's axis-0 reduction order; ``np.add.reduceat`` sums differently);
 * sampling: per agent from its own stream, in the same order (see
@@ -268,7 +269,11 @@ class _StackedEstimators:
         a = self.A[rows, idx]
         w = self._weights(a, self.b[rows, idx], phi)
         if self.kind == "minibatch":
-            grad = np.matmul(a.transpose(0, 2, 1), w[:, :, None])[..., 0] / self.batch
+            if self.batch == 1:
+                # a.T @ w with one row is BLAS gemv: 0 + a_j w, i.e. a_j w with -0 -> +0
+                grad = a[:, 0, :] * w + 0.0
+            else:
+                grad = np.matmul(a.transpose(0, 2, 1), w[:, :, None])[..., 0] / self.batch
             return grad + reg * phi, self.batch
         G = a * w[:, :, None] + reg[:, :, None] * phi[:, None, :]
         diff = G - self.T[rows, idx]
