@@ -84,13 +84,6 @@ def _netsim_loop(data, engine="auto"):
     return wall, sim.network.total_messages, counter.count, sim
 
 
-def _best(fn, repeats):
-    """min over ``repeats`` calls of fn()[0] (the usual defence against a noisy machine:
-    the fastest run is the one least disturbed); returns (best seconds, last result)."""
-    out = [fn() for _ in range(repeats)]
-    return min(o[0] for o in out), out[-1]
-
-
 def _numpy_floor(sim, rounds, metrics=False):
     """LT-ADMM rounds for all agents at once: stacked data (N, m, d), vectorized gradients.
     ``metrics``: also what netsim's trace records every round (errors to x*, consensus, the
@@ -174,11 +167,22 @@ def _simpy_floor(sim, rounds):
 
 def bench_overhead(repeats=3):
     """Both engines and both floors, each the best of ``repeats`` runs, interleaved."""
-    ref, (_, msgs, ev_ref, sim) = _best(lambda: _netsim_loop(OVERHEAD, "reference"), repeats)
-    wall, (_, msgs, events, sim) = _best(lambda: _netsim_loop(OVERHEAD, "batched"), repeats)
-    t_np, _ = _best(lambda: (_numpy_floor(sim, ROUNDS),), repeats)
-    t_npm, _ = _best(lambda: (_numpy_floor(sim, ROUNDS, metrics=True),), repeats)
-    t_sp, (_, msgs_sp) = _best(lambda: _simpy_floor(sim, ROUNDS), repeats)
+    # one repetition = every measurement once, so that a slow spell of the machine hits all
+    # of them alike; each figure is the best over the repetitions
+    best = {}
+    for _ in range(repeats):
+        for key, fn in (("ref", lambda: _netsim_loop(OVERHEAD, "reference")),
+                        ("bat", lambda: _netsim_loop(OVERHEAD, "batched")),
+                        ("np", lambda: (_numpy_floor(best["bat"][1][3], ROUNDS),)),
+                        ("npm", lambda: (_numpy_floor(best["bat"][1][3], ROUNDS, metrics=True),)),
+                        ("sp", lambda: _simpy_floor(best["bat"][1][3], ROUNDS))):
+            out = fn()
+            if key not in best or out[0] < best[key][0]:
+                best[key] = (out[0], out)
+    ref, (_, msgs, ev_ref, _) = best["ref"]
+    wall, (_, msgs, events, sim) = best["bat"]
+    t_np, t_npm = best["np"][0], best["npm"][0]
+    t_sp, (_, msgs_sp) = best["sp"]
     floor, floor_m = t_np + t_sp, t_npm + t_sp
     rows = []
     for label, t, ev in (("before: reference engine", ref, ev_ref), ("batched engine", wall, events)):
