@@ -2,7 +2,7 @@
 the same results as the reference engine (one SimPy process per agent, per-agent kernels),
 bit for bit: trace, summary (except the wall-clock runtime), per-link ledger, messages and
 iterates, and the agents' final state. Scenarios cover every kernel (LtBatch, LtCcBatch,
-AgentLoop), every estimator, lockstep and asynchronous timing (jitter, heterogeneity,
+GossipBatch for all six gossip methods, AgentLoop), every estimator, lockstep and asynchronous timing (jitter, heterogeneity,
 stragglers), losses with timeouts and retransmissions, uplinks, zero compute time and
 target stops."""
 
@@ -13,6 +13,7 @@ import pytest
 
 import netsim
 from netsim.algorithms.batch import AgentLoop, LtBatch, LtCcBatch, make_batch
+from netsim.algorithms.gossip_batch import GossipBatch
 from netsim.scenario import from_dict
 from netsim.simulate import build
 
@@ -28,10 +29,13 @@ BASE = {
 }
 
 
+GOSSIP = ("lead", "cedas", "choco-sgd", "cold", "dpdc", "dgd")
+
+
 def _merge(base, over):
     out = dict(base)
     for k, v in over.items():
-        if k == "algorithm" and v.get("name") in ("lead", "admm"):    # no tau: a new table
+        if k == "algorithm" and v.get("name") in GOSSIP + ("admm",):  # no tau: a new table
             out[k] = v
         elif k == "network" and "topology" in v:                        # no p: a new table
             out[k] = {"agents": 8, "links": base["network"]["links"], **v}
@@ -64,7 +68,23 @@ CASES = {
     "lt-admm-cc design B (loop)": {"algorithm": {"name": "lt-admm-cc", "design": "B"}},
     "lt-admm-cc rand-k (loop)": {"algorithm": {"name": "lt-admm-cc", "eta": 0.5,
                                                "compressor": {"name": "rand_k", "k": 6}}},
-    "lead (loop)": {"algorithm": {"name": "lead", "compressor": {"name": "quantizer"}}},
+    "lead": {"algorithm": {"name": "lead", "compressor": {"name": "quantizer"}}},
+    "lead full gradient, async, drop losses": _merge(ASYNC, {
+        "algorithm": {"name": "lead", "batch": "all", "compressor": {"name": "quantizer",
+                                                                    "bits": 2}},
+        "network": {"links": {"loss": 0.1, "on_loss": "drop"}}}),
+    "cedas": {"algorithm": {"name": "cedas", "batch": 2, "compressor": {"name": "quantizer"}}},
+    "cedas stragglers, losses": {"algorithm": {"name": "cedas"},
+                                 "compute": {"stragglers": {"fraction": 0.25, "slowdown": 3.0}},
+                                 "network": {"links": {"loss": 0.1, "on_loss": "drop"}}},
+    "choco-sgd": {"algorithm": {"name": "choco-sgd", "compressor": {"name": "dither"}}},
+    "cold (identity)": {"algorithm": {"name": "cold"}},
+    "cold quantized (loop: contractive wrapper)": {"algorithm": {
+        "name": "cold", "compressor": {"name": "quantizer"}}},
+    "dpdc": {"algorithm": {"name": "dpdc", "compressor": {"name": "quantizer", "bits": 3}}},
+    "dgd": {"algorithm": {"name": "dgd", "compressor": {"name": "quantizer", "bits": 6}}},
+    "dgd with losses": {"algorithm": {"name": "dgd"},
+                        "network": {"links": {"loss": 0.2, "on_loss": "drop"}}},
     "admm exact (loop)": {"algorithm": {"name": "admm"}},
     "drop losses with timeouts": {"network": {"links": {"loss": 0.1, "on_loss": "drop"}}},
     "lt-admm-cc drop losses": {"algorithm": {"name": "lt-admm-cc"},
@@ -123,7 +143,10 @@ def test_kernel_choice():
     assert kernel({}) is LtBatch
     assert kernel({"algorithm": {"name": "lt-admm-cc"}}) is LtCcBatch
     assert kernel({"algorithm": {"name": "lt-admm-cc", "design": "B"}}) is AgentLoop
-    assert kernel({"algorithm": {"name": "lead"}}) is AgentLoop
+    assert kernel({"algorithm": {"name": "lead"}}) is GossipBatch
+    assert kernel({"algorithm": {"name": "cold", "compressor":
+                                 {"name": "quantizer"}}}) is AgentLoop   # scaled wrapper
+    assert kernel({"algorithm": {"name": "admm"}}) is AgentLoop
     assert kernel({"algorithm": {"name": "lt-admm", "compressor":
                                  {"name": "qsgd", "bits": 4}}}) is AgentLoop   # 2-norm scale
 

@@ -83,10 +83,12 @@ def make_batch(agents):
     if kinds == {LtAdmmCcAgent} and _stackable(
             agents, ("rho", "alpha", "beta", "gamma", "tau", "eta", "error_feedback")):
         return LtCcBatch(agents)
-    return AgentLoop(agents)
+    from netsim.algorithms.gossip_batch import gossip_batch
+    return gossip_batch(agents) or AgentLoop(agents)
 
 
-def _stackable(agents, params) -> bool:
+def _stackable(agents, params, compressor=lambda a: a.compressor,
+               degree=lambda a: a.degree) -> bool:
     """Same parameters, estimator type and batch; smooth logistic / least-squares problems
     with equal sample counts; one stateless compressor with a row-wise form; no isolated
     agent."""
@@ -97,14 +99,15 @@ def _stackable(agents, params) -> bool:
     est0 = a0.estimator
     if type(est0) not in (MinibatchGradient, SagaGradient, SvrgGradient):
         return False
-    comp = a0.compressor
+    comp = compressor(a0)
     if comp.rows is None or comp.init(1) is not None:
         return False
+    p0 = est0.problem
     for a in agents:
-        p = a.problem
+        p = a.estimator.problem
         if (type(p) is not LocalProblem or p.kind not in ("logistic", "least_squares")
-                or p.l1 != 0.0 or p.m != a0.problem.m or p.dim != a0.problem.dim
-                or a.degree == 0 or a.compressor is not comp
+                or p.l1 != 0.0 or p.m != p0.m or p.dim != p0.dim
+                or degree(a) == 0 or compressor(a) is not comp
                 or type(a.estimator) is not type(est0) or a.estimator.batch != est0.batch
                 or a.estimator.full != est0.full
                 or any(getattr(a, k) != getattr(a0, k) for k in params)):
@@ -199,21 +202,20 @@ class _StackedEstimators:
     A (N, m, d), b (N, m): the operations of :mod:`netsim.algorithms.estimators` and
     :class:`~netsim.problems.local.LocalProblem`, per agent, on a group at once."""
 
-    def __init__(self, agents):
+    def __init__(self, ests):
         from netsim.algorithms.estimators import SagaGradient, SvrgGradient
         from netsim.problems.problem import stacked_rows
 
-        ests = [a.estimator for a in agents]
         self.ests = ests
         e0 = ests[0]
         self.full, self.batch, self.m = e0.full, e0.batch, e0.m
         self.kind = ("svrg" if type(e0) is SvrgGradient else
                      "saga" if type(e0) is SagaGradient else "minibatch")
-        probs = [a.problem for a in agents]
+        probs = [e.problem for e in ests]
         self.logistic = probs[0].kind == "logistic"
         self.A, self.b = stacked_rows(probs)
         self.reg = np.array([p.reg for p in probs])
-        n, d = len(agents), probs[0].dim
+        n, d = len(ests), probs[0].dim
         self.T = self.mean = None
         if self.kind != "minibatch" and not self.full:
             self.T = np.zeros((n, self.m, d))
@@ -308,7 +310,7 @@ class _LocalTrainingBatch:
         self.X = np.stack([a.x for a in agents])
         self.Z = np.concatenate([a.z for a in agents])
         self.first = np.array([a._first for a in agents])
-        self.est = _StackedEstimators(agents)
+        self.est = _StackedEstimators([a.estimator for a in agents])
         self.compressor = a0.compressor
         self.crng = [a._crng for a in agents]
         for i, a in enumerate(agents):
@@ -361,12 +363,53 @@ class LtBatch(_LocalTrainingBatch):
         self.Z[e] = (1.0 - self.alpha) * self.Z[e] - self.alpha * np.array(msgs)
 
 
-class LtCcBatch(_LocalTrainingBatch):
+class _ReferenceSnapshots:
+    """``ref_drift`` for kernels with one shared reference per agent: own references
+    ``self.R`` (N, d) and the copies held of the neighbours' ones ``self.RC`` (E, d, CSR);
+    needs ``deg``, ``off``, ``nbr`` (neighbour per edge row), ``groups``, ``neighbors_of``."""
+
+    has_references = True
+
+    def snapshot_references(self, k, ids) -> None:
+        """Agents ``ids`` (in this order) finished round k: keep their u_i and copies u^_j, as
+        the monitor's per-agent snapshots would (see :meth:`drift`)."""
+        snap = self._snaps.get(k)
+        if snap is None:
+            snap = self._snaps[k] = (np.empty_like(self.R), np.empty_like(self.RC), [])
+        g = self.groups.get(ids)
+        snap[0][g.ids] = _take(self.R, g)
+        snap[1][g.edges] = self.RC[g.edges]
+        snap[2].extend(ids)
+
+    def drift(self, k) -> float:
+        """ref_drift of round k: ``max`` over copies, in the monitor's order (agents as they
+        finished, neighbours sorted), of ||u^_j held by i - u_j||, each norm the
+        ``np.linalg.norm`` of one vector (sqrt of a BLAS dot; ``np.vecdot`` calls the same
+        routine row by row) and the maximum with Python's ``max`` semantics (a NaN first
+        wins, later NaNs are skipped)."""
+        U, UH, order = self._snaps.pop(k)
+        order = np.asarray(order, dtype=np.intp)
+        deg, off = self.deg[order], self.off[order]
+        if deg.sum() == 0:
+            return 0.0
+        starts = np.repeat(off - (np.cumsum(deg) - deg), deg)
+        e = starts + np.arange(deg.sum())           # edge rows, agents in finishing order
+        D = UH[e] - U[self.nbr[e]]
+        vals = np.sqrt(np.vecdot(D, D))
+        if np.isnan(vals[0]):
+            return float(vals[0])
+        return float(np.max(vals[~np.isnan(vals)]))
+
+    def references(self, i):
+        s = self.off[i]
+        return ({(i, None): self.R[i]},
+                {(j, None): self.RC[s + k] for k, j in enumerate(self.neighbors_of(i))})
+
+
+class LtCcBatch(_ReferenceSnapshots, _LocalTrainingBatch):
     """LT-ADMM-CC design A (:class:`~netsim.algorithms.lt_admm_cc.LtAdmmCcAgent`), eq. (3)-(6):
     q_i = C(x_i - u_i) broadcast; u_i <- u_i + eta q_i, u^_j <- u^_j + eta q_j;
     z_ij <- (1 - alpha) z_ij - alpha z~_ji + 2 alpha rho u^_j and the mirror update of z~_ji."""
-
-    has_references = True
 
     def __init__(self, agents):
         self._setup(agents)
@@ -403,37 +446,13 @@ class LtCcBatch(_LocalTrainingBatch):
         self.Z[E] = (1.0 - a) * z_old - a * zm + k * self.UH[E]
         self.ZM[E] = (1.0 - a) * zm - a * z_old + k * self.U[self.src[E]]
 
-    def snapshot_references(self, k, ids) -> None:
-        """Agents ``ids`` (in this order) finished round k: keep their u_i and copies u^_j, as
-        the monitor's per-agent snapshots would (see :meth:`drift`)."""
-        snap = self._snaps.get(k)
-        if snap is None:
-            snap = self._snaps[k] = (np.empty_like(self.U), np.empty_like(self.UH), [])
-        g = self.groups.get(ids)
-        snap[0][g.ids] = _take(self.U, g)
-        snap[1][g.edges] = self.UH[g.edges]
-        snap[2].extend(ids)
+    @property
+    def R(self):
+        return self.U
 
-    def drift(self, k) -> float:
-        """ref_drift of round k: ``max`` over copies, in the monitor's order (agents as they
-        finished, neighbours sorted), of ||u^_j held by i - u_j||, each norm the
-        ``np.linalg.norm`` of one vector (sqrt of a BLAS dot; ``np.vecdot`` calls the same
-        routine row by row) and the maximum with Python's ``max`` semantics (a NaN first
-        wins, later NaNs are skipped)."""
-        U, UH, order = self._snaps.pop(k)
-        order = np.asarray(order, dtype=np.intp)
-        deg, off = self.deg[order], self.off[order]
-        if deg.sum() == 0:
-            return 0.0
-        starts = np.repeat(off - (np.cumsum(deg) - deg), deg)
-        e = starts + np.arange(deg.sum())           # edge rows, agents in finishing order
-        D = UH[e] - U[self.nbr[e]]
-        vals = np.sqrt(np.vecdot(D, D))
-        if np.isnan(vals[0]):
-            return float(vals[0])
-        return float(np.max(vals[~np.isnan(vals)]))
+    @property
+    def RC(self):
+        return self.UH
 
-    def references(self, i):
-        s = self.off[i]
-        return ({(i, None): self.U[i]},
-                {(j, None): self.UH[s + k] for k, j in enumerate(self.agents[i].neighbors)})
+    def neighbors_of(self, i):
+        return self.agents[i].neighbors

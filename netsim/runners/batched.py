@@ -120,7 +120,9 @@ class BatchedPeerRunner:
             net.send_many(i, msgs, k)
             box = self._inbox[i].get(k)
             if box is not None and len(box) == self._deg[i]:
-                self._finish_later(i)
+                # everything already there: finish at once, as the reference engine's agent
+                # does (it never yields), which keeps same-instant sends in its order
+                self._finish_group([(i, False)])
                 continue
             self._waiting[i] = k
             limit = self._timeout(i, bits)
@@ -156,6 +158,10 @@ class BatchedPeerRunner:
     def _finish(self, _event) -> None:
         """End the rounds of every agent queued at this instant, then start the next ones."""
         group, self._finishing, self._flush = self._finishing, [], None
+        self._finish_group(group)
+
+    def _finish_group(self, group) -> None:
+        """``group``: (agent, finished by its timeout) pairs, in finishing order."""
         ids, boxes = [], []
         for i, timed_out in group:
             box = self._inbox[i].pop(self._round[i], {})

@@ -1,0 +1,256 @@
+"""Batched kernel of the compressed gossip baselines (:mod:`netsim.algorithms.gossip`: LEAD,
+CEDAS, CHOCO-SGD, COLD, DPDC, DGD) for :mod:`netsim.runners.batched`. No SimPy here.
+
+All agents' rows in stacked arrays: models X, own references H, the copies of the
+neighbours' references HC (CSR edge rows, as in :mod:`netsim.algorithms.batch`), plus each
+method's own variables. Every formula below is the per-agent one of ``gossip.py``, with the
+same operations in the same order, so results are bit-identical (tests/test_batched_engine.py).
+The mixing ``w_ii own + w_i @ rows`` (a BLAS gemv per agent) is a stacked ``np.matmul`` over
+the agents of equal degree, which calls the same routine per agent.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from netsim.algorithms.batch import (_ReferenceSnapshots, _stackable, _StackedEstimators,
+                                     _take)
+from netsim.compute import Work
+
+__all__ = ["GossipBatch", "gossip_batch"]
+
+#: per method: its scalar parameters (attribute names of the agent)
+_PARAMS = {"LeadAgent": ("eta", "gamma"), "CedasAgent": ("eta", "gamma"),
+           "ChocoAgent": ("eta", "gamma"), "ColdAgent": ("a", "b", "c"),
+           "DpdcAgent": ("eta", "a", "b"), "DgdAgent": ("eta",)}
+
+
+def gossip_batch(agents):
+    """A :class:`GossipBatch` if these agents qualify (one method, same parameters and
+    weights' shape, stackable problems and estimators, a row-wise compressor), else None."""
+    from netsim.algorithms import gossip
+
+    kind = type(agents[0]).__name__
+    if kind not in _PARAMS or any(type(a) is not type(agents[0]) for a in agents):
+        return None
+    if type(agents[0]) is not getattr(gossip, kind):
+        return None
+    if not _stackable(agents, _PARAMS[kind], compressor=lambda a: a.ref.compressor,
+                      degree=lambda a: len(a.neighbors)):
+        return None
+    if any(a.ref.step != agents[0].ref.step for a in agents):
+        return None
+    return GossipBatch(agents, kind)
+
+
+class _MixGroup:
+    """For a group (sorted ids): the agents of each degree and their edge rows, to compute
+    w_i @ rows_i (rows: edge-row array) as one stacked matmul per degree."""
+
+    def __init__(self, g, deg, off, W):
+        self.classes = []
+        degs = deg[g.ids]
+        for k in np.unique(degs):
+            pos = np.flatnonzero(degs == k)
+            edges = off[g.ids[pos]][:, None] + np.arange(k)
+            self.classes.append((pos, edges, W[edges][:, None, :]))
+
+    def wsum(self, rows, n, dim, edge_of=None):
+        """sum_j w_ij rows_j per agent of the group; ``rows`` indexed by edge row, or (with
+        ``edge_of``) a per-group edge array."""
+        out = np.empty((n, dim))
+        for pos, edges, w in self.classes:
+            R = rows[edges] if edge_of is None else rows[edge_of[edges]]
+            out[pos] = np.matmul(w, R)[:, 0, :]
+        return out
+
+
+class GossipBatch(_ReferenceSnapshots):
+    """The gossip baselines on stacked state; ``kind`` is the agent class name."""
+
+    def __init__(self, agents, kind):
+        a0 = agents[0]
+        self.agents, self.kind, self.n = agents, kind, len(agents)
+        for p in _PARAMS[kind]:
+            setattr(self, p, getattr(a0, p))
+        self.step = a0.ref.step
+        from netsim.algorithms.batch import _Groups
+
+        self.deg = np.array([len(a.neighbors) for a in agents])
+        self.off = np.concatenate([[0], np.cumsum(self.deg)[:-1]])
+        self.nbr = np.concatenate([a.neighbors for a in agents]).astype(np.intp)
+        self.groups = _Groups(self.off, self.deg, self.nbr)
+        self.w_self = np.array([a.w_self for a in agents])
+        self.W = np.concatenate([a.w for a in agents])
+        self.X = np.stack([a.x for a in agents])
+        self.H = np.stack([a.ref.h for a in agents])
+        self.HC = np.concatenate([a.ref.copies for a in agents])
+        self.Q = np.zeros_like(self.X)
+        self.G = np.zeros_like(self.X)            # this round's gradient (_g)
+        self.est = _StackedEstimators([a.estimator for a in agents])
+        self.compressor = a0.ref.compressor
+        self.crng = [a.ref._rng for a in agents]
+        self._snaps: dict = {}
+        self._mix_cache: dict = {}
+        for i, a in enumerate(agents):
+            s = slice(self.off[i], self.off[i] + self.deg[i])
+            a.x, a.ref.h, a.ref.copies = self.X[i], self.H[i], self.HC[s]
+        if kind == "LeadAgent":
+            self.D = np.stack([a.d for a in agents])
+            self.Y = np.zeros_like(self.X)
+            self.first = np.array([a._first for a in agents])
+            for i, a in enumerate(agents):
+                a.d = self.D[i]
+        elif kind == "CedasAgent":
+            self.PSI = np.stack([a.psi for a in agents])
+            self.PHI = np.zeros_like(self.X)
+        elif kind == "ChocoAgent":
+            self.HALF = np.zeros_like(self.X)
+        elif kind == "ColdAgent":
+            self.LAM = np.stack([a.lam for a in agents])
+        elif kind == "DpdcAgent":
+            self.V = np.stack([a.v for a in agents])
+        elif kind == "DgdAgent":
+            self.seen = np.concatenate([a._seen for a in agents])
+        self.has_references = kind != "DgdAgent"
+
+    # ------------------------------------------------------------------ helpers
+    R = property(lambda self: self.H)
+    RC = property(lambda self: self.HC)
+
+    def neighbors_of(self, i):
+        return self.agents[i].neighbors
+
+    def x(self, i):
+        return self.X[i]
+
+    def xs(self, ids):
+        return self.X[ids]
+
+    def _mixer(self, g):
+        m = self._mix_cache.get(id(g))
+        if m is None or m[0] is not g:
+            if len(self._mix_cache) > 256:
+                self._mix_cache.clear()
+            m = self._mix_cache[id(g)] = (g, _MixGroup(g, self.deg, self.off, self.W))
+        return m[1]
+
+    def _mix(self, g, own, rows, edge_of=None):
+        """w_ii own + sum_j w_ij rows_j (GossipAgent._mix) for the group."""
+        ws = _take(self.w_self, g)[:, None]
+        return ws * own + self._mixer(g).wsum(rows, g.ids.size, own.shape[1], edge_of)
+
+    def _grad(self, g, X):
+        draws = self.est.draws(g, 1)
+        grad, count = self.est(g, X, None if draws is None else draws[:, 0])
+        return grad, count
+
+    # ------------------------------------------------------------------ phases
+    def local_steps(self, ids):
+        g = self.groups.get(ids)
+        X = _take(self.X, g)
+        counts = np.zeros(g.ids.size, dtype=np.int64)
+        if self.kind == "LeadAgent":
+            first = self.first[g.ids]
+            if first.any():                     # round 1: X^1 = X^0 - eta g(X^0)
+                sub = g.ids[first]
+                gs = self.groups.get(sub.tolist())
+                g0, n0 = self._grad(gs, X[first])
+                X = X.copy()
+                X[first] = X[first] - self.eta * g0
+                self.X[sub] = X[first]
+                counts[first] += n0
+                self.first[sub] = False
+            grad, n = self._grad(g, X)
+            self.G[g.ids] = grad
+            self.Y[g.ids] = X - self.eta * grad - self.eta * _take(self.D, g)
+        elif self.kind == "CedasAgent":
+            grad, n = self._grad(g, X)
+            psi_new = X - self.eta * grad
+            self.PHI[g.ids] = psi_new + X - _take(self.PSI, g)
+            self.PSI[g.ids] = psi_new
+        elif self.kind == "ChocoAgent":
+            grad, n = self._grad(g, X)
+            self.HALF[g.ids] = X - self.eta * grad
+        else:                                   # COLD, DPDC, DGD
+            grad, n = self._grad(g, X)
+            self.G[g.ids] = grad
+        counts += n
+        return g.unsort([Work(gradients=k) for k in counts.tolist()])
+
+    def outgoing(self, ids):
+        g = self.groups.get(ids)
+        if self.kind == "DgdAgent":            # C(x_i) itself, no reference
+            V = _take(self.X, g)
+        else:
+            v = getattr(self, {"LeadAgent": "Y", "CedasAgent": "PHI",
+                               "ChocoAgent": "HALF"}.get(self.kind, "X"))
+            V = _take(v, g) - _take(self.H, g)
+        vals, bits = self.compressor.rows(V, [self.crng[i] for i in g.ids])
+        self.Q[g.ids] = vals
+        return g.unsort([[(None, vals[r], bits)] for r in range(g.ids.size)])
+
+    def _received(self, g, boxes):
+        """Reference.received for the group: Qr (group edges x d, 0 where lost) and the
+        copies h^_j <- h^_j + step q_j."""
+        msgs, rows = g.gather(boxes)
+        E = g.edges
+        Qr = np.zeros((E.size, self.X.shape[1]))
+        if msgs:
+            M = np.array(msgs)
+            if rows is None:
+                Qr[:] = M
+                self.HC[E] = self.HC[E] + self.step * M
+            else:
+                Qr[rows] = M
+                e = E[rows]
+                self.HC[e] = self.HC[e] + self.step * M
+        return Qr
+
+    def incoming(self, ids, boxes):
+        g = self.groups.get(ids)
+        ids_, E = g.ids, g.edges
+        q = _take(self.Q, g)
+        local = np.empty(self.HC.shape[0], dtype=np.intp)     # edge row -> row of Qr
+        local[E] = np.arange(E.size)
+        k = self.kind
+        if k in ("LeadAgent", "CedasAgent"):
+            h = _take(self.H, g)
+            h_w = self._mix(g, h, self.HC)
+            v_hat = h + q
+            Qr = self._received(g, boxes)
+            v_hat_w = h_w + self._mix(g, q, Qr, edge_of=local)
+            self.H[ids_] = h + self.step * q
+            if k == "LeadAgent":
+                D = _take(self.D, g) + (self.gamma / (2.0 * self.eta)) * (v_hat - v_hat_w)
+                self.D[ids_] = D
+                self.X[ids_] = _take(self.X, g) - self.eta * _take(self.G, g) - self.eta * D
+            else:
+                self.X[ids_] = _take(self.PHI, g) - (self.gamma / 2.0) * (v_hat - v_hat_w)
+            return
+        if k == "DgdAgent":
+            msgs, rows = g.gather(boxes)
+            if msgs:
+                e = E if rows is None else E[rows]
+                self.HC[e] = np.array(msgs)
+                self.seen[e] = True
+            X = _take(self.X, g)
+            rowsx = np.where(self.seen[E][:, None], self.HC[E], X[g.owner])
+            self.X[ids_] = self._mix(g, X, rowsx, edge_of=local) - self.eta * _take(self.G, g)
+            return
+        self.H[ids_] = _take(self.H, g) + self.step * q           # Reference.own
+        self._received(g, boxes)
+        h = _take(self.H, g)
+        mixed = self._mix(g, h, self.HC)
+        if k == "ChocoAgent":
+            self.X[ids_] = _take(self.HALF, g) + self.gamma * (mixed - h)
+        elif k == "ColdAgent":
+            lx = h - mixed
+            self.X[ids_] = (_take(self.X, g) - self.a * (_take(self.G, g) + _take(self.LAM, g))
+                            - self.c * lx)
+            self.LAM[ids_] = _take(self.LAM, g) + self.b * lx
+        else:                                                      # DPDC
+            lx = h - mixed
+            self.X[ids_] = _take(self.X, g) - self.eta * (
+                self.a * lx + self.b * _take(self.V, g) + _take(self.G, g))
+            self.V[ids_] = _take(self.V, g) + self.eta * self.b * lx
