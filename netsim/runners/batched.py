@@ -118,8 +118,7 @@ class BatchedPeerRunner:
                 else:
                     msgs.append((dst, value, b))
             net.send_many(i, msgs, k)
-            box = self._inbox[i].get(k)
-            if box is not None and len(box) == self._deg[i]:
+            if len(self._inbox[i].get(k, ())) == self._deg[i]:
                 # everything already there: finish at once, as the reference engine's agent
                 # does (it never yields), which keeps same-instant sends in its order
                 self._finish_group([(i, False)])
