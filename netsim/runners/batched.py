@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 
-from netsim.network.links import auto_timeout
+from netsim.runners.peer import lossy_in_neighbors, receive_timeout
 
 __all__ = ["BatchedPeerRunner"]
 
@@ -72,9 +72,7 @@ class BatchedPeerRunner:
         for i in range(n):
             network.attach(i, self._handler(i))
         self._refs = monitor.references
-        self._lossy_in = [[j for j in self.neighbors[i]
-                           if network.spec(j, i).loss > 0 and network.spec(j, i).on_loss == "drop"]
-                          for i in range(n)]
+        self._lossy_in = lossy_in_neighbors(network, self.neighbors)
 
     def start(self) -> None:
         """Build the kernel from the agents' current state; every agent starts round 1."""
@@ -208,8 +206,4 @@ class BatchedPeerRunner:
             self._start(nxt)
 
     def _timeout(self, i, bits) -> float | None:
-        lossy = self._lossy_in[i]
-        if not lossy:
-            return None
-        return max(self.net.spec(j, i).timeout if self.net.spec(j, i).timeout is not None
-                   else auto_timeout(self.net.spec(j, i), bits) for j in lossy)
+        return receive_timeout(self.net, self._lossy_in[i], i, bits)

@@ -19,7 +19,25 @@ import math
 
 from netsim.network.links import auto_timeout
 
-__all__ = ["PeerRunner"]
+__all__ = ["PeerRunner", "lossy_in_neighbors", "receive_timeout"]
+
+
+def lossy_in_neighbors(network, neighbors) -> list[list[int]]:
+    """Per agent i, the neighbours j whose link j -> i drops messages (``on_loss = "drop"``
+    with loss > 0): the only ones an agent may stop waiting for."""
+    return [[j for j in nbrs
+             if network.spec(j, i).loss > 0 and network.spec(j, i).on_loss == "drop"]
+            for i, nbrs in enumerate(neighbors)]
+
+
+def receive_timeout(network, lossy, i, bits) -> float | None:
+    """How long agent i waits for its round's messages after sending ``bits``-bit ones: the
+    largest timeout (given, or :func:`~netsim.network.links.auto_timeout`) of its dropping
+    in-links ``lossy``; None if it has none (it waits for everything)."""
+    if not lossy:
+        return None
+    return max(network.spec(j, i).timeout if network.spec(j, i).timeout is not None
+               else auto_timeout(network.spec(j, i), bits) for j in lossy)
 
 
 class PeerRunner:
@@ -52,9 +70,7 @@ class PeerRunner:
         for i in range(n):
             network.attach(i, self._handler(i))
         self._refs = monitor.references
-        self._lossy_in = [[j for j in self.neighbors[i]
-                           if network.spec(j, i).loss > 0 and network.spec(j, i).on_loss == "drop"]
-                          for i in range(n)]
+        self._lossy_in = lossy_in_neighbors(network, self.neighbors)
 
     def start(self) -> None:
         """Create one process per agent."""
@@ -75,11 +91,7 @@ class PeerRunner:
         return deliver
 
     def _timeout(self, i, bits) -> float | None:
-        lossy = self._lossy_in[i]
-        if not lossy:
-            return None
-        return max(self.net.spec(j, i).timeout if self.net.spec(j, i).timeout is not None
-                   else auto_timeout(self.net.spec(j, i), bits) for j in lossy)
+        return receive_timeout(self.net, self._lossy_in[i], i, bits)
 
     def _agent(self, i):
         env, agent, net, mon = self.env, self.agents[i], self.net, self.monitor
