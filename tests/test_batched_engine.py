@@ -12,8 +12,9 @@ import numpy as np
 import pytest
 
 import netsim
-from netsim.algorithms.batch import AgentLoop, LtBatch, LtCcBatch, make_batch
+from netsim.algorithms.batch import AgentLoop, make_batch
 from netsim.algorithms.gossip_batch import GossipBatch
+from netsim.algorithms.lt_batch import LtBatch, LtCcBatch
 from netsim.scenario import from_dict
 from netsim.simulate import build
 

@@ -1,0 +1,141 @@
+"""Vectorized LT-ADMM kernels for :mod:`netsim.runners.batched` (see
+:mod:`netsim.algorithms.batch` for the contract and the bit-identity rules). No SimPy here.
+
+* :class:`LtBatch` - LT-ADMM / LT-ADMM-VR (:class:`~netsim.algorithms.lt_admm.LtAdmmAgent`);
+* :class:`LtCcBatch` - LT-ADMM-CC design A (:class:`~netsim.algorithms.lt_admm_cc.LtAdmmCcAgent`).
+
+Both hold all agents' state in stacked arrays (edge variables in CSR order) and perform, per
+agent, the operations of the per-agent classes in the same order.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from netsim.algorithms.batch import _Groups, _ReferenceSnapshots, _StackedEstimators, _take
+from netsim.compute import Work
+
+__all__ = ["LtBatch", "LtCcBatch"]
+
+
+class _LocalTrainingBatch:
+    """Eq. (1)-(3) of LT-ADMM for a group: c = beta (rho d_i x_i - sum_j z_ij), then tau
+    steps phi <- phi - gamma g(phi) - c (:func:`netsim.algorithms.lt_admm.local_training`)."""
+
+    def _setup(self, agents):
+        a0 = agents[0]
+        self.agents = agents
+        self.n = len(agents)
+        self.rho, self.alpha, self.beta = a0.rho, a0.alpha, a0.beta
+        self.gamma, self.tau = a0.gamma, a0.tau
+        self.deg = np.array([a.degree for a in agents])
+        self.off = np.concatenate([[0], np.cumsum(self.deg)[:-1]])
+        nbr = np.concatenate([a.neighbors for a in agents])
+        self.groups = _Groups(self.off, self.deg, nbr)
+        self.src = np.repeat(np.arange(self.n), self.deg)       # owner of every edge row
+        self.X = np.stack([a.x for a in agents])
+        self.Z = np.concatenate([a.z for a in agents])
+        self.first = np.array([a._first for a in agents])
+        self.est = _StackedEstimators([a.estimator for a in agents])
+        self.compressor = a0.compressor
+        self.crng = [a._crng for a in agents]
+        for i, a in enumerate(agents):
+            a.x, a.z = self.X[i], self.Z[self.off[i]:self.off[i] + self.deg[i]]
+
+    def x(self, i):
+        return self.X[i]
+
+    def xs(self, ids):
+        return self.X[ids]
+
+    def local_steps(self, ids):
+        g = self.groups.get(ids)
+        X = _take(self.X, g)
+        grads = self.est.start(g, X, self.first[g.ids])
+        self.first[g.ids] = False
+        c = self.beta * ((self.rho * g.deg)[:, None] * X - g.edge_sum(self.Z))
+        draws = self.est.draws(g, self.tau)
+        phi = X
+        for t in range(self.tau):
+            grad, count = self.est(g, phi, None if draws is None else draws[:, t])
+            grads = grads + count
+            phi = phi - self.gamma * grad - c
+        self.X[g.ids] = phi
+        return g.unsort([Work(gradients=k) for k in grads.tolist()])
+
+
+class LtBatch(_LocalTrainingBatch):
+    """LT-ADMM / LT-ADMM-VR (:class:`~netsim.algorithms.lt_admm.LtAdmmAgent`): edge messages
+    m_ij = z_ij - 2 rho x_i, compressed row by row, and z_ij <- (1 - alpha) z_ij - alpha m_ji."""
+
+    has_references = False
+
+    def __init__(self, agents):
+        self._setup(agents)
+
+    def outgoing(self, ids):
+        g = self.groups.get(ids)
+        M = self.Z[g.edges] - (2.0 * self.rho) * self.X[self.src[g.edges]]
+        vals, bits = self.compressor.rows(M, [self.crng[i] for i in g.ids[g.owner]])
+        nbr = g.nbr
+        return g.unsort([[(nbr[e], vals[e], bits) for e in range(s, t)] for s, t in g.spans])
+
+    def incoming(self, ids, boxes):
+        g = self.groups.get(ids)
+        msgs, rows = g.gather(boxes)
+        if not msgs:
+            return
+        e = g.edges if rows is None else g.edges[rows]
+        self.Z[e] = (1.0 - self.alpha) * self.Z[e] - self.alpha * np.array(msgs)
+
+
+class LtCcBatch(_ReferenceSnapshots, _LocalTrainingBatch):
+    """LT-ADMM-CC design A (:class:`~netsim.algorithms.lt_admm_cc.LtAdmmCcAgent`), eq. (3)-(6):
+    q_i = C(x_i - u_i) broadcast; u_i <- u_i + eta q_i, u^_j <- u^_j + eta q_j;
+    z_ij <- (1 - alpha) z_ij - alpha z~_ji + 2 alpha rho u^_j and the mirror update of z~_ji."""
+
+    def __init__(self, agents):
+        self._setup(agents)
+        self.eta, self.ef = agents[0].eta, agents[0].error_feedback
+        self.U = np.stack([a.u for a in agents])
+        self.Q = np.zeros_like(self.U)
+        self.UH = np.concatenate([a.u_hat for a in agents])
+        self.ZM = np.concatenate([a.z_mirror for a in agents])
+        self.nbr = np.concatenate([a.neighbors for a in agents]).astype(np.intp)
+        self._snaps: dict = {}
+        for i, a in enumerate(agents):
+            s = slice(self.off[i], self.off[i] + self.deg[i])
+            a.u, a.u_hat, a.z_mirror = self.U[i], self.UH[s], self.ZM[s]
+
+    def outgoing(self, ids):
+        g = self.groups.get(ids)
+        V = _take(self.X, g) - _take(self.U, g) if self.ef else _take(self.X, g)
+        vals, bits = self.compressor.rows(V, [self.crng[i] for i in g.ids])
+        self.Q[g.ids] = vals
+        return g.unsort([[(None, vals[r], bits)] for r in range(g.ids.size)])
+
+    def incoming(self, ids, boxes):
+        g = self.groups.get(ids)
+        self.U[g.ids] = (_take(self.U, g) + self.eta * _take(self.Q, g) if self.ef
+                         else _take(self.Q, g))
+        msgs, rows = g.gather(boxes)
+        if msgs:
+            e = g.edges if rows is None else g.edges[rows]
+            self.UH[e] = self.UH[e] + self.eta * np.array(msgs) if self.ef else np.array(msgs)
+        E = g.edges
+        z_old = self.Z[E]
+        zm = self.ZM[E]
+        a, k = self.alpha, 2.0 * self.alpha * self.rho
+        self.Z[E] = (1.0 - a) * z_old - a * zm + k * self.UH[E]
+        self.ZM[E] = (1.0 - a) * zm - a * z_old + k * self.U[self.src[E]]
+
+    @property
+    def R(self):
+        return self.U
+
+    @property
+    def RC(self):
+        return self.UH
+
+    def neighbors_of(self, i):
+        return self.agents[i].neighbors
