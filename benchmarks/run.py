@@ -273,9 +273,7 @@ def bench_sweeps(repeats=2):
     engine) and longer ones (20 agents, 2000 rounds: a few seconds each, closer to a real
     study). Dask: a fresh cluster (start-up timed), and a running cluster, warm (workers
     have imported netsim in an earlier sweep, as on a shared cluster)."""
-    from dask.distributed import LocalCluster
-
-    from netsim.sweep import _preload, run_sweep
+    from netsim.sweep import _preload, local_cluster, run_sweep
 
     _preload()                     # imports paid before any executor is timed (fair to all)
     rows = []
@@ -292,8 +290,7 @@ def bench_sweeps(repeats=2):
         for _ in range(repeats):       # interleaved repetitions, best of each (as for 1.)
             for ex in ("serial", "processes", "dask"):
                 timed(ex, executor=ex, workers=2)
-            cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                   dashboard_address=None)
+            cluster = local_cluster(2)       # as netsim sweep makes it (profiler off)
             try:
                 with tempfile.TemporaryDirectory() as d:          # warm the workers up
                     run_sweep(_sweep_scenario(agents, 2), d, executor="dask",

@@ -10,8 +10,9 @@ summaries on disk after every run.
 
 Executors (Mesa's batch-runner spirit: a list of independent runs, one function each):
 ``serial``, ``processes`` (local, default all cores), ``dask`` (a LocalCluster, or an
-existing cluster's scheduler address). Each run's randomness derives from its own seed only,
-so the results do not depend on the executor or the number of workers.
+existing cluster's scheduler address; Dask's worker profiler is switched off, see
+:data:`DASK_CONFIG`). Each run's randomness derives from its own seed only, so the results
+do not depend on the executor or the number of workers.
 """
 
 from __future__ import annotations
@@ -187,17 +188,33 @@ def run_sweep(scenario: Scenario, out_dir, executor: str = "processes",
     return root, counts
 
 
+#: Dask worker settings for simulation tasks: the statistical profiler samples the task
+#: thread's Python stack every 10 ms, which made netsim runs ~1.5x slower in a worker (deep
+#: SimPy stacks, the GIL); measured in docs/performance.md
+DASK_CONFIG = {"distributed.worker.profile.enabled": False}
+
+
+def local_cluster(workers: int):
+    """A Dask LocalCluster for sweeps: one single-threaded worker process per CPU asked for,
+    no dashboard, :data:`DASK_CONFIG` (passed on to the workers by their nannies)."""
+    import dask
+    from dask.distributed import LocalCluster
+
+    with dask.config.set(DASK_CONFIG):
+        return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                            dashboard_address=None)
+
+
 def _run_dask(todo, payloads, workers, scheduler, done):
     try:
-        from dask.distributed import Client, LocalCluster, as_completed
+        from dask.distributed import Client, as_completed
     except ImportError:
         raise must("--executor", "an installed Dask (pip install -e '.[dask]')",
                    "dask") from None
     if scheduler:
         client, cluster = Client(scheduler), None
     else:
-        cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
-                               processes=True, dashboard_address=None)
+        cluster = local_cluster(workers or os.cpu_count() or 1)
         client = Client(cluster)
     try:
         client.run(_preload)                 # every worker imports once, in parallel
