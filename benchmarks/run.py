@@ -19,7 +19,8 @@ only).
    N=10000 <= 10 min.
 4. Sweep throughput: the same 8 runs serial vs local processes (2) vs Dask LocalCluster(2)
    (fresh, start-up included; and already running), for short (~0.4 s) and longer (a few
-   seconds) runs. Target: >= 1.8x on 2 workers.
+   seconds) runs, best of --sweep-repeats interleaved repetitions. Target: >= 1.8x on 2
+   workers.
 """
 
 from __future__ import annotations
