@@ -131,7 +131,7 @@ def _reference_engine(d, network, engine) -> bool:
     from netsim.network.fair import FairNetwork
 
     if engine not in ENGINES:
-        raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
+        raise must("NETSIM_ENGINE (or engine=)", "one of " + ", ".join(ENGINES), engine)
     if engine != "auto":
         return engine == "reference"
     return (isinstance(network, FairNetwork) or bool(d["network"].get("profile"))

@@ -7,6 +7,7 @@ stragglers), losses with timeouts and retransmissions, uplinks, zero compute tim
 target stops."""
 
 import math
+import pathlib
 
 import numpy as np
 import pytest
@@ -160,8 +161,24 @@ def test_reference_engine_where_batched_does_not_apply():
     fair = _merge(BASE, {"network": {"links": {"sharing": "fair"}}})
     assert type(build(from_dict(fair)).runner) is PeerRunner
     assert type(build(from_dict(BASE), engine="reference").runner) is PeerRunner
-    with pytest.raises(ValueError, match="engine"):
+    with pytest.raises(ValueError, match="NETSIM_ENGINE .* must be one of auto, batched, "
+                                         "reference; got 'fast'"):
         build(from_dict(BASE), engine="fast")
+
+
+def test_a_bad_engine_variable_is_a_one_line_error(tmp_path):
+    """NETSIM_ENGINE=fast: exit 2 and one line naming the variable, no traceback."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "NETSIM_ENGINE": "fast"}
+    out = subprocess.run([sys.executable, "-m", "netsim", "run", "scenarios/quickstart.toml",
+                          "--out", str(tmp_path), "--quiet"], capture_output=True, text=True,
+                         env=env, cwd=pathlib.Path(__file__).resolve().parent.parent)
+    assert out.returncode == 2
+    assert "Traceback" not in out.stderr
+    assert "NETSIM_ENGINE" in out.stderr and len(out.stderr.strip().splitlines()) == 1
 
 
 def test_agents_state_is_live_after_a_batched_run():
