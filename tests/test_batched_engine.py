@@ -68,8 +68,14 @@ CASES = {
     "lt-admm-cc no EF, eta 0.5": {"algorithm": {"name": "lt-admm-cc", "error_feedback": False,
                                                 "eta": 0.5}},
     "lt-admm-cc design B (loop)": {"algorithm": {"name": "lt-admm-cc", "design": "B"}},
-    "lt-admm-cc rand-k (loop)": {"algorithm": {"name": "lt-admm-cc", "eta": 0.5,
-                                               "compressor": {"name": "rand_k", "k": 6}}},
+    "lt-admm-cc rand-k": {"algorithm": {"name": "lt-admm-cc", "eta": 0.5,
+                                        "compressor": {"name": "rand_k", "k": 6}}},
+    "lt-admm top-k edges": {"algorithm": {"name": "lt-admm",
+                                          "compressor": {"name": "top_k", "k": 4}}},
+    "choco-sgd top-k": {"algorithm": {"name": "choco-sgd",
+                                      "compressor": {"name": "top_k", "fraction": 0.5}}},
+    "lt-admm-cc qsgd (loop: 2-norm scale)": {"algorithm": {
+        "name": "lt-admm-cc", "compressor": {"name": "qsgd", "bits": 4}}},
     "lead": {"algorithm": {"name": "lead", "compressor": {"name": "quantizer"}}},
     "lead full gradient, async, drop losses": _merge(ASYNC, {
         "algorithm": {"name": "lead", "batch": "all", "compressor": {"name": "quantizer",

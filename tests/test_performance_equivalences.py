@@ -56,7 +56,10 @@ def _rows_vs_loop(comp, V, owners):
 @pytest.mark.parametrize("name,kw", [("none", {}), ("none", {"float_bits": 32}),
                                      ("quantizer", {"bits": 1}), ("quantizer", {"bits": 4}),
                                      ("quantizer", {"bits": 16}), ("dither", {"bits": 2}),
-                                     ("dither", {"bits": 3}), ("dither", {"bits": 8})])
+                                     ("dither", {"bits": 3}), ("dither", {"bits": 8}),
+                                     ("rand_k", {"k": 7}), ("rand_k", {"fraction": 1.0}),
+                                     ("rand_k", {"k": 3, "scaled": False}),
+                                     ("top_k", {"k": 5}), ("top_k", {"fraction": 0.5})])
 def test_row_wise_compressors_equal_the_loop(name, kw):
     """Compressor.rows compresses rows exactly as update() does one after the other (same
     dither draws from each row's generator, zero rows, non-finite rows)."""

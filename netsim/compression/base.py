@@ -259,6 +259,24 @@ def _sparsify(k, fraction, choose, factor):
     return update
 
 
+def _sparsify_rows(k, fraction, choose_rows, factor):
+    """Compressor.rows of a sparsifier: ``choose_rows(V, kk, rngs)`` -> (rows, kk) indices
+    (each row's as ``choose`` would pick them, drawing from that row's generator in row
+    order), then the same float32 rounding and factor as :func:`_sparsify`, row-wise."""
+
+    def rows(V, rngs):
+        V = np.asarray(V, dtype=float)
+        r, n = V.shape
+        kk = min(_k_of(k, fraction, n), n)
+        idx = choose_rows(V, kk, rngs)
+        at = np.arange(r)[:, None]
+        out = np.zeros_like(V)
+        out[at, idx] = V[at, idx].astype(np.float32).astype(float) * factor(n, kk)
+        return out, _sparse_bits(kk, n)
+
+    return rows
+
+
 def rand_k(k: int | None = None, fraction: float | None = None, scaled: bool = True) -> Compressor:
     """Scaled rand-k sparsifier (spec §4.2): C(v) = (n/k) sum_{j in S} v_j e_j, S uniform of
     size k without replacement. Unbiased with E||C(v) - v||^2 = (n/k - 1)||v||^2 exactly.
@@ -267,15 +285,19 @@ def rand_k(k: int | None = None, fraction: float | None = None, scaled: bool = T
     if (k is None) == (fraction is None):
         raise ValueError("give exactly one of k or fraction")
 
+    factor = (lambda n, kk: n / kk) if scaled else (lambda n, kk: 1.0)
     update = _sparsify(k, fraction, lambda v, kk, rng: rng.choice(v.size, kk, replace=False),
-                       (lambda n, kk: n / kk) if scaled else (lambda n, kk: 1.0))
+                       factor)
+    rows = _sparsify_rows(k, fraction, lambda V, kk, rngs: np.array(
+        [g.choice(V.shape[1], kk, replace=False) for g in rngs]).reshape(len(rngs), kk), factor)
 
     def omega(dim):
         kk = min(_k_of(k, fraction, dim), dim)
         return dim / kk - 1.0 if scaled else math.inf
 
     params = {"k": k} if k is not None else {"fraction": fraction}
-    return Compressor("rand_k", _no_state, update, omega, scaled, {**params, "scaled": scaled})
+    return Compressor("rand_k", _no_state, update, omega, scaled, {**params, "scaled": scaled},
+                      rows)
 
 
 def top_k(k: int | None = None, fraction: float | None = None) -> Compressor:
@@ -290,9 +312,11 @@ def top_k(k: int | None = None, fraction: float | None = None) -> Compressor:
     update = _sparsify(k, fraction,
                        lambda v, kk, rng: np.argsort(-np.abs(v), kind="stable")[:kk],
                        lambda n, kk: 1.0)
+    rows = _sparsify_rows(k, fraction, lambda V, kk, rngs: np.argsort(
+        -np.abs(V), axis=1, kind="stable")[:, :kk], lambda n, kk: 1.0)
 
     def omega(dim):
         return 1.0 - min(_k_of(k, fraction, dim), dim) / dim
 
     params = {"k": k} if k is not None else {"fraction": fraction}
-    return Compressor("top_k", _no_state, update, omega, False, params)
+    return Compressor("top_k", _no_state, update, omega, False, params, rows)
