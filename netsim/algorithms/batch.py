@@ -201,6 +201,91 @@ def _take(arr, g):
     return arr if g.all else arr[g.ids]
 
 
+#: groups of at most this many agents run the agents' own methods on views of the stacked
+#: state: array operations on one or two rows cost more than the per-agent code, and with
+#: continuous timing noise (every step its own instant) every group has one agent
+SMALL_GROUP = 2
+
+
+def _get(obj, path):
+    if "." not in path:
+        return getattr(obj, path)
+    for name in path.split("."):
+        obj = getattr(obj, name)
+    return obj
+
+
+def _set(obj, path, value):
+    *head, last = path.split(".")
+    for name in head:
+        obj = getattr(obj, name)
+    setattr(obj, last, value)
+
+
+class _Delegation:
+    """Small groups through the agents' own methods (exact by construction: it is the
+    reference code). ``_fields()`` lists (attribute path, stacked array, kind) with kind
+    "node" (row i), "edge" (agent i's CSR rows) or "flag" (a Python bool kept in an array).
+    Agents' array attributes are views of the stacked state; a per-agent method that rebinds
+    one is copied back and re-viewed by :meth:`_leave`. Gradient estimators share their SAGA
+    tables with :class:`_StackedEstimators` through views as well (updated in place)."""
+
+    def _slot(self, i, kind):
+        return i if kind != "edge" else slice(self.off[i], self.off[i] + self.deg[i])
+
+    def _bind_views(self):
+        fields = self._fields()
+        self._flags = [(path, arr) for path, arr, kind in fields if kind == "flag"]
+        self._arrays = [(k, path, arr, kind) for k, (path, arr, kind) in
+                        enumerate(f for f in fields if f[2] != "flag")]
+        self._views = []
+        for i, a in enumerate(self.agents):
+            views = []
+            for _, path, arr, kind in self._arrays:
+                views.append(arr[self._slot(i, kind)])
+                _set(a, path, views[-1])
+            self._views.append(views)
+
+    def _enter(self, i):
+        a = self.agents[i]
+        for path, arr in self._flags:
+            _set(a, path, bool(arr[i]))
+
+    def _leave(self, i):
+        """Copy back what the agent's method rebound (an attribute still holding its view was
+        at most updated in place), and view it again."""
+        a, views = self.agents[i], self._views[i]
+        for path, arr in self._flags:
+            arr[i] = _get(a, path)
+        for k, path, arr, kind in self._arrays:
+            v = _get(a, path)
+            if v is views[k]:
+                continue
+            s = self._slot(i, kind)
+            arr[s] = v
+            views[k] = arr[s]
+            _set(a, path, views[k])
+
+    def _each(self, ids, call):
+        out = []
+        for i in ids:
+            self._enter(i)
+            out.append(call(self.agents[i]))
+            self._leave(i)
+        return out
+
+    def _small_local_steps(self, ids):
+        return self._each(ids, lambda a: a.local_step())
+
+    def _small_outgoing(self, ids):
+        return self._each(ids, lambda a: a.outgoing())
+
+    def _small_incoming(self, ids, boxes):
+        it = iter(boxes)
+        self._each(ids, lambda a: a.incoming({j: b.get(j) for b in (next(it),)
+                                              for j in a.neighbors}))
+
+
 class _StackedEstimators:
     """The agents' gradient estimators (one type, one batch size) on stacked data
     A (N, m, d), b (N, m): the operations of :mod:`netsim.algorithms.estimators` and
@@ -225,8 +310,9 @@ class _StackedEstimators:
             self.T = np.zeros((n, self.m, d))
             self.mean = np.zeros((n, d))
             for i, e in enumerate(ests):       # tables filled before the kernel took over
-                if hasattr(e, "table"):
+                if getattr(e, "table", None) is not None:
                     self.T[i], self.mean[i] = e.table, e.mean
+                e.table, e.mean = self.T[i], self.mean[i]     # one state, two views
 
     def _weights(self, a, y, x):
         """d loss / d (a.x) for rows a (G, B, d), targets y (G, B), models x (G, d)."""

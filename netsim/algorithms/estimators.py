@@ -81,8 +81,12 @@ class SagaGradient(MinibatchGradient):
         return self.m
 
     def _fill(self, x):
-        self.table = self.problem.component_grads(x, np.arange(self.m))
-        self.mean = self.table.mean(axis=0)
+        table = self.problem.component_grads(x, np.arange(self.m))
+        if getattr(self, "table", None) is None:
+            self.table, self.mean = table, table.mean(axis=0)
+        else:      # in place: the batched kernels keep the table in a stacked array
+            self.table[...] = table
+            self.mean[...] = table.mean(axis=0)
 
     def __call__(self, phi):
         if self.full:
@@ -94,10 +98,10 @@ class SagaGradient(MinibatchGradient):
             # one row: its mean (row / 1) and its sum are the row itself, exactly
             d = diff[0]
             g = d + self.mean
-            self.mean = self.mean + d / self.m
+            self.mean[...] = self.mean + d / self.m
         else:
             g = diff.mean(axis=0) + self.mean
-            self.mean = self.mean + diff.sum(axis=0) / self.m
+            self.mean[...] = self.mean + diff.sum(axis=0) / self.m
         self.table[idx] = G
         return g, self.batch
 

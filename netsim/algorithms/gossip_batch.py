@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from netsim.algorithms.batch import (_ReferenceSnapshots, _stackable, _StackedEstimators,
-                                     _take)
+from netsim.algorithms.batch import (SMALL_GROUP, _Delegation, _ReferenceSnapshots,
+                                     _stackable, _StackedEstimators, _take)
 from netsim.compute import Work
 
 __all__ = ["GossipBatch", "gossip_batch"]
@@ -65,7 +65,7 @@ class _MixGroup:
         return out
 
 
-class GossipBatch(_ReferenceSnapshots):
+class GossipBatch(_ReferenceSnapshots, _Delegation):
     """The gossip baselines on stacked state; ``kind`` is the agent class name."""
 
     def __init__(self, agents, kind):
@@ -92,15 +92,10 @@ class GossipBatch(_ReferenceSnapshots):
         self.crng = [a.ref._rng for a in agents]
         self._snaps: dict = {}
         self._mix_cache: dict = {}
-        for i, a in enumerate(agents):
-            s = slice(self.off[i], self.off[i] + self.deg[i])
-            a.x, a.ref.h, a.ref.copies = self.X[i], self.H[i], self.HC[s]
         if kind == "LeadAgent":
             self.D = np.stack([a.d for a in agents])
             self.Y = np.zeros_like(self.X)
             self.first = np.array([a._first for a in agents])
-            for i, a in enumerate(agents):
-                a.d = self.D[i]
         elif kind == "CedasAgent":
             self.PSI = np.stack([a.psi for a in agents])
             self.PHI = np.zeros_like(self.X)
@@ -113,6 +108,26 @@ class GossipBatch(_ReferenceSnapshots):
         elif kind == "DgdAgent":
             self.seen = np.concatenate([a._seen for a in agents])
         self.has_references = kind != "DgdAgent"
+        self._bind_views()
+
+    def _fields(self):
+        f = [("x", self.X, "node"), ("ref.h", self.H, "node"), ("ref.copies", self.HC, "edge"),
+             ("_q", self.Q, "node")]
+        k = self.kind
+        if k == "LeadAgent":
+            f += [("d", self.D, "node"), ("_g", self.G, "node"), ("_y", self.Y, "node"),
+                  ("_first", self.first, "flag")]
+        elif k == "CedasAgent":
+            f += [("psi", self.PSI, "node"), ("_phi", self.PHI, "node")]
+        elif k == "ChocoAgent":
+            f += [("_half", self.HALF, "node")]
+        elif k == "ColdAgent":
+            f += [("_g", self.G, "node"), ("lam", self.LAM, "node")]
+        elif k == "DpdcAgent":
+            f += [("_g", self.G, "node"), ("v", self.V, "node")]
+        else:
+            f += [("_g", self.G, "node"), ("_seen", self.seen, "edge")]
+        return f
 
     # ------------------------------------------------------------------ helpers
     R = property(lambda self: self.H)
@@ -147,6 +162,8 @@ class GossipBatch(_ReferenceSnapshots):
 
     # ------------------------------------------------------------------ phases
     def local_steps(self, ids):
+        if len(ids) <= SMALL_GROUP:
+            return self._small_local_steps(ids)
         g = self.groups.get(ids)
         X = _take(self.X, g)
         counts = np.zeros(g.ids.size, dtype=np.int64)
@@ -179,6 +196,8 @@ class GossipBatch(_ReferenceSnapshots):
         return g.unsort([Work(gradients=k) for k in counts.tolist()])
 
     def outgoing(self, ids):
+        if len(ids) <= SMALL_GROUP:
+            return self._small_outgoing(ids)
         g = self.groups.get(ids)
         if self.kind == "DgdAgent":            # C(x_i) itself, no reference
             V = _take(self.X, g)
@@ -208,6 +227,8 @@ class GossipBatch(_ReferenceSnapshots):
         return Qr
 
     def incoming(self, ids, boxes):
+        if len(ids) <= SMALL_GROUP:
+            return self._small_incoming(ids, boxes)
         g = self.groups.get(ids)
         ids_, E = g.ids, g.edges
         q = _take(self.Q, g)

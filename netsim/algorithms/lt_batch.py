@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from netsim.algorithms.batch import _Groups, _ReferenceSnapshots, _StackedEstimators, _take
+from netsim.algorithms.batch import (SMALL_GROUP, _Delegation, _Groups, _ReferenceSnapshots,
+                                     _StackedEstimators, _take)
 from netsim.compute import Work
 
 __all__ = ["LtBatch", "LtCcBatch"]
 
 
-class _LocalTrainingBatch:
+class _LocalTrainingBatch(_Delegation):
     """Eq. (1)-(3) of LT-ADMM for a group: c = beta (rho d_i x_i - sum_j z_ij), then tau
     steps phi <- phi - gamma g(phi) - c (:func:`netsim.algorithms.lt_admm.local_training`)."""
 
@@ -39,8 +40,6 @@ class _LocalTrainingBatch:
         self.est = _StackedEstimators([a.estimator for a in agents])
         self.compressor = a0.compressor
         self.crng = [a._crng for a in agents]
-        for i, a in enumerate(agents):
-            a.x, a.z = self.X[i], self.Z[self.off[i]:self.off[i] + self.deg[i]]
 
     def x(self, i):
         return self.X[i]
@@ -48,7 +47,12 @@ class _LocalTrainingBatch:
     def xs(self, ids):
         return self.X[ids]
 
+    def _fields(self):
+        return [("x", self.X, "node"), ("z", self.Z, "edge"), ("_first", self.first, "flag")]
+
     def local_steps(self, ids):
+        if len(ids) <= SMALL_GROUP:
+            return self._small_local_steps(ids)
         g = self.groups.get(ids)
         X = _take(self.X, g)
         grads = self.est.start(g, X, self.first[g.ids])
@@ -72,8 +76,11 @@ class LtBatch(_LocalTrainingBatch):
 
     def __init__(self, agents):
         self._setup(agents)
+        self._bind_views()
 
     def outgoing(self, ids):
+        if len(ids) <= SMALL_GROUP:
+            return self._small_outgoing(ids)
         g = self.groups.get(ids)
         M = self.Z[g.edges] - (2.0 * self.rho) * self.X[self.src[g.edges]]
         vals, bits = self.compressor.rows(M, [self.crng[i] for i in g.ids[g.owner]])
@@ -81,6 +88,8 @@ class LtBatch(_LocalTrainingBatch):
         return g.unsort([[(nbr[e], vals[e], bits) for e in range(s, t)] for s, t in g.spans])
 
     def incoming(self, ids, boxes):
+        if len(ids) <= SMALL_GROUP:
+            return self._small_incoming(ids, boxes)
         g = self.groups.get(ids)
         msgs, rows = g.gather(boxes)
         if not msgs:
@@ -103,11 +112,15 @@ class LtCcBatch(_ReferenceSnapshots, _LocalTrainingBatch):
         self.ZM = np.concatenate([a.z_mirror for a in agents])
         self.nbr = np.concatenate([a.neighbors for a in agents]).astype(np.intp)
         self._snaps: dict = {}
-        for i, a in enumerate(agents):
-            s = slice(self.off[i], self.off[i] + self.deg[i])
-            a.u, a.u_hat, a.z_mirror = self.U[i], self.UH[s], self.ZM[s]
+        self._bind_views()
+
+    def _fields(self):
+        return super()._fields() + [("u", self.U, "node"), ("u_hat", self.UH, "edge"),
+                                    ("z_mirror", self.ZM, "edge"), ("_q", self.Q, "node")]
 
     def outgoing(self, ids):
+        if len(ids) <= SMALL_GROUP:
+            return self._small_outgoing(ids)
         g = self.groups.get(ids)
         V = _take(self.X, g) - _take(self.U, g) if self.ef else _take(self.X, g)
         vals, bits = self.compressor.rows(V, [self.crng[i] for i in g.ids])
@@ -115,6 +128,8 @@ class LtCcBatch(_ReferenceSnapshots, _LocalTrainingBatch):
         return g.unsort([[(None, vals[r], bits)] for r in range(g.ids.size)])
 
     def incoming(self, ids, boxes):
+        if len(ids) <= SMALL_GROUP:
+            return self._small_incoming(ids, boxes)
         g = self.groups.get(ids)
         self.U[g.ids] = (_take(self.U, g) + self.eta * _take(self.Q, g) if self.ef
                          else _take(self.Q, g))

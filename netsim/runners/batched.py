@@ -170,6 +170,15 @@ class BatchedPeerRunner:
         kernel, mon, now = self.kernel, self.monitor, self.env.now
         kernel.incoming(ids, boxes)
         refs = self._refs and not self._snap
+        if len(ids) == 1 and not refs:          # one agent: the per-agent report is cheaper
+            i = ids[0]
+            if self._snap:
+                kernel.snapshot_references(self._round[i] - 1, ids)
+            k = self._round[i] - 1
+            mon.agent_done(i, k, now, kernel.x(i), self._grads[i])
+            if k < self.rounds and not mon.stopped:
+                self._start(ids)
+            return
         if self._snap:                      # references of every round, in finishing order
             rounds = {}
             for i in ids:
