@@ -60,8 +60,7 @@ class AgentLoop:
 
     def incoming(self, ids, boxes):
         for i, box in zip(ids, boxes):
-            a = self.agents[i]
-            a.incoming({j: box.get(j) for j in a.neighbors})
+            _deliver_box(self.agents[i], box)
 
     def x(self, i):
         return self.agents[i].x
@@ -71,6 +70,18 @@ class AgentLoop:
 
     def references(self, i):
         return self.agents[i].references()
+
+
+def _deliver_box(agent, box):
+    """A per-agent ``incoming`` with this round's box: None for a neighbour without a value."""
+    agent.incoming({j: box.get(j) for j in agent.neighbors})
+
+
+def _edge_rows(off, deg):
+    """The CSR edge rows of agents with these offsets and degrees, agent after agent."""
+    deg = np.asarray(deg)
+    ends = np.cumsum(deg)
+    return np.repeat(np.asarray(off) - (ends - deg), deg) + np.arange(ends[-1] if deg.size else 0)
 
 
 def make_batch(agents):
@@ -91,8 +102,7 @@ def make_batch(agents):
     return gossip_batch(agents) or AgentLoop(agents)
 
 
-def _stackable(agents, params, compressor=lambda a: a.compressor,
-               degree=lambda a: a.degree) -> bool:
+def _stackable(agents, params, compressor=lambda a: a.compressor) -> bool:
     """Same parameters, estimator type and batch; smooth logistic / least-squares problems
     with equal sample counts; one stateless compressor with a row-wise form; no isolated
     agent."""
@@ -111,7 +121,7 @@ def _stackable(agents, params, compressor=lambda a: a.compressor,
         p = a.estimator.problem
         if (type(p) is not LocalProblem or p.kind not in ("logistic", "least_squares")
                 or p.l1 != 0.0 or p.m != p0.m or p.dim != p0.dim
-                or degree(a) == 0 or compressor(a) is not comp
+                or not a.neighbors or compressor(a) is not comp
                 or type(a.estimator) is not type(est0) or a.estimator.batch != est0.batch
                 or a.estimator.full != est0.full
                 or any(getattr(a, k) != getattr(a0, k) for k in params)):
@@ -155,7 +165,7 @@ class _Group:
         deg = groups.deg[ids]
         off = groups.off[ids]
         self.deg = deg
-        self.edges = np.concatenate([np.arange(o, o + k) for o, k in zip(off, deg)])
+        self.edges = _edge_rows(off, deg)
         self.owner = np.repeat(np.arange(ids.size), deg)
         self.slots = [(np.flatnonzero(deg > r), off[deg > r] + r) for r in range(deg.max())]
         ends = np.concatenate([[0], np.cumsum(deg)])
@@ -266,24 +276,57 @@ class _Delegation:
             views[k] = arr[s]
             _set(a, path, views[k])
 
-    def _each(self, ids, call):
+    def _each(self, ids, call, args=None):
+        """``call(agent)`` (or ``call(agent, arg)``) for each agent, between _enter/_leave."""
         out = []
-        for i in ids:
+        for r, i in enumerate(ids):
             self._enter(i)
-            out.append(call(self.agents[i]))
+            a = self.agents[i]
+            out.append(call(a) if args is None else call(a, args[r]))
             self._leave(i)
         return out
 
-    def _small_local_steps(self, ids):
-        return self._each(ids, lambda a: a.local_step())
 
-    def _small_outgoing(self, ids):
-        return self._each(ids, lambda a: a.outgoing())
+class _StackedKernel(_Delegation):
+    """What the vectorized kernels share: the agents, the CSR layout of the edge rows (deg,
+    off, nbr: neighbour per row, src: owner per row), the group cache, the models X, and the
+    dispatch of each phase: small groups through the agents' own methods
+    (:class:`_Delegation`), larger ones through the subclass's ``_batch_*`` methods."""
 
-    def _small_incoming(self, ids, boxes):
-        it = iter(boxes)
-        self._each(ids, lambda a: a.incoming({j: b.get(j) for b in (next(it),)
-                                              for j in a.neighbors}))
+    def _init_stack(self, agents, X):
+        self.agents, self.n = agents, len(agents)
+        self.deg = np.array([len(a.neighbors) for a in agents])
+        self.off = np.concatenate([[0], np.cumsum(self.deg)[:-1]])
+        self.nbr = np.concatenate([a.neighbors for a in agents]).astype(np.intp)
+        self.src = np.repeat(np.arange(self.n), self.deg)
+        self.groups = _Groups(self.off, self.deg, self.nbr)
+        self.X = X
+        self._snaps: dict = {}
+
+    def x(self, i):
+        return self.X[i]
+
+    def xs(self, ids):
+        return self.X[ids]
+
+    def neighbors_of(self, i):
+        return self.agents[i].neighbors
+
+    def local_steps(self, ids):
+        if len(ids) <= SMALL_GROUP:
+            return self._each(ids, lambda a: a.local_step())
+        return self._batch_local_steps(ids)
+
+    def outgoing(self, ids):
+        if len(ids) <= SMALL_GROUP:
+            return self._each(ids, lambda a: a.outgoing())
+        return self._batch_outgoing(ids)
+
+    def incoming(self, ids, boxes):
+        if len(ids) <= SMALL_GROUP:
+            self._each(ids, _deliver_box, boxes)
+        else:
+            self._batch_incoming(ids, boxes)
 
 
 class _StackedEstimators:
@@ -385,7 +428,7 @@ class _StackedEstimators:
 class _ReferenceSnapshots:
     """``ref_drift`` for kernels with one shared reference per agent: own references
     ``self.R`` (N, d) and the copies held of the neighbours' ones ``self.RC`` (E, d, CSR);
-    needs ``deg``, ``off``, ``nbr`` (neighbour per edge row), ``groups``, ``neighbors_of``."""
+    for a :class:`_StackedKernel`."""
 
     has_references = True
 
@@ -408,11 +451,9 @@ class _ReferenceSnapshots:
         wins, later NaNs are skipped)."""
         U, UH, order = self._snaps.pop(k)
         order = np.asarray(order, dtype=np.intp)
-        deg, off = self.deg[order], self.off[order]
-        if deg.sum() == 0:
+        e = _edge_rows(self.off[order], self.deg[order])   # agents in finishing order
+        if e.size == 0:
             return 0.0
-        starts = np.repeat(off - (np.cumsum(deg) - deg), deg)
-        e = starts + np.arange(deg.sum())           # edge rows, agents in finishing order
         D = UH[e] - U[self.nbr[e]]
         vals = np.sqrt(np.vecdot(D, D))
         if np.isnan(vals[0]):

@@ -13,11 +13,23 @@ from __future__ import annotations
 
 import numpy as np
 
-from netsim.algorithms.batch import (SMALL_GROUP, _Delegation, _ReferenceSnapshots,
-                                     _stackable, _StackedEstimators, _take)
+from netsim.algorithms.batch import (_ReferenceSnapshots, _stackable,
+                                     _StackedEstimators, _StackedKernel, _take)
 from netsim.compute import Work
 
 __all__ = ["GossipBatch", "gossip_batch"]
+
+#: per method: its own state beyond x, h, the copies and q: (agent attribute, kernel array,
+#: kind as in batch._Delegation); an attribute the agent does not have yet starts at zero
+_STATE = {
+    "LeadAgent": [("d", "D", "node"), ("_g", "G", "node"), ("_y", "Y", "node"),
+                  ("_first", "first", "flag")],
+    "CedasAgent": [("psi", "PSI", "node"), ("_phi", "PHI", "node")],
+    "ChocoAgent": [("_half", "HALF", "node")],
+    "ColdAgent": [("_g", "G", "node"), ("lam", "LAM", "node")],
+    "DpdcAgent": [("_g", "G", "node"), ("v", "V", "node")],
+    "DgdAgent": [("_g", "G", "node"), ("_seen", "seen", "edge")],
+}
 
 #: per method: its scalar parameters (attribute names of the agent)
 _PARAMS = {"LeadAgent": ("eta", "gamma"), "CedasAgent": ("eta", "gamma"),
@@ -35,8 +47,7 @@ def gossip_batch(agents):
         return None
     if type(agents[0]) is not getattr(gossip, kind):
         return None
-    if not _stackable(agents, _PARAMS[kind], compressor=lambda a: a.ref.compressor,
-                      degree=lambda a: len(a.neighbors)):
+    if not _stackable(agents, _PARAMS[kind], compressor=lambda a: a.ref.compressor):
         return None
     if any(a.ref.step != agents[0].ref.step for a in agents):
         return None
@@ -44,116 +55,81 @@ def gossip_batch(agents):
 
 
 class _MixGroup:
-    """For a group (sorted ids): the agents of each degree and their edge rows, to compute
-    w_i @ rows_i (rows: edge-row array) as one stacked matmul per degree."""
+    """For a group (sorted ids): the agents of each degree with their edge rows, global and
+    within the group, to compute w_i @ rows_i as one stacked matmul per degree."""
 
     def __init__(self, g, deg, off, W):
         self.classes = []
         degs = deg[g.ids]
+        first = np.array([s for s, _ in g.spans], dtype=np.intp)   # agent's first group edge
         for k in np.unique(degs):
             pos = np.flatnonzero(degs == k)
             edges = off[g.ids[pos]][:, None] + np.arange(k)
-            self.classes.append((pos, edges, W[edges][:, None, :]))
+            local = first[pos][:, None] + np.arange(k)
+            self.classes.append((pos, edges, local, W[edges][:, None, :]))
 
-    def wsum(self, rows, n, dim, edge_of=None):
+    def wsum(self, rows, n, dim, local=False):
         """sum_j w_ij rows_j per agent of the group; ``rows`` indexed by edge row, or (with
-        ``edge_of``) a per-group edge array."""
+        ``local``) by the group's own edge order (``g.edges``)."""
         out = np.empty((n, dim))
-        for pos, edges, w in self.classes:
-            R = rows[edges] if edge_of is None else rows[edge_of[edges]]
-            out[pos] = np.matmul(w, R)[:, 0, :]
+        for pos, edges, loc, w in self.classes:
+            out[pos] = np.matmul(w, rows[loc if local else edges])[:, 0, :]
         return out
 
 
-class GossipBatch(_ReferenceSnapshots, _Delegation):
+class GossipBatch(_ReferenceSnapshots, _StackedKernel):
     """The gossip baselines on stacked state; ``kind`` is the agent class name."""
 
     def __init__(self, agents, kind):
         a0 = agents[0]
-        self.agents, self.kind, self.n = agents, kind, len(agents)
+        self.kind = kind
+        self._init_stack(agents, np.stack([a.x for a in agents]))
         for p in _PARAMS[kind]:
             setattr(self, p, getattr(a0, p))
         self.step = a0.ref.step
-        from netsim.algorithms.batch import _Groups
-
-        self.deg = np.array([len(a.neighbors) for a in agents])
-        self.off = np.concatenate([[0], np.cumsum(self.deg)[:-1]])
-        self.nbr = np.concatenate([a.neighbors for a in agents]).astype(np.intp)
-        self.groups = _Groups(self.off, self.deg, self.nbr)
         self.w_self = np.array([a.w_self for a in agents])
         self.W = np.concatenate([a.w for a in agents])
-        self.X = np.stack([a.x for a in agents])
         self.H = np.stack([a.ref.h for a in agents])
         self.HC = np.concatenate([a.ref.copies for a in agents])
         self.Q = np.zeros_like(self.X)
-        self.G = np.zeros_like(self.X)            # this round's gradient (_g)
         self.est = _StackedEstimators([a.estimator for a in agents])
         self.compressor = a0.ref.compressor
         self.crng = [a.ref._rng for a in agents]
-        self._snaps: dict = {}
-        self._mix_cache: dict = {}
-        if kind == "LeadAgent":
-            self.D = np.stack([a.d for a in agents])
-            self.Y = np.zeros_like(self.X)
-            self.first = np.array([a._first for a in agents])
-        elif kind == "CedasAgent":
-            self.PSI = np.stack([a.psi for a in agents])
-            self.PHI = np.zeros_like(self.X)
-        elif kind == "ChocoAgent":
-            self.HALF = np.zeros_like(self.X)
-        elif kind == "ColdAgent":
-            self.LAM = np.stack([a.lam for a in agents])
-        elif kind == "DpdcAgent":
-            self.V = np.stack([a.v for a in agents])
-        elif kind == "DgdAgent":
-            self.seen = np.concatenate([a._seen for a in agents])
+        for path, name, kind_ in _STATE[kind]:
+            setattr(self, name, self._gather(path, kind_))
         self.has_references = kind != "DgdAgent"
         self._bind_views()
 
+    def _gather(self, path, kind):
+        """The agents' ``path`` stacked (rows, CSR edge rows or flags); zeros where an agent
+        has none yet (a value its first local step creates)."""
+        vals = [getattr(a, path, None) for a in self.agents]
+        if kind == "flag":
+            return np.array(vals)
+        if kind == "edge":
+            return np.concatenate(vals)
+        return np.zeros_like(self.X) if vals[0] is None else np.stack(vals)
+
     def _fields(self):
-        f = [("x", self.X, "node"), ("ref.h", self.H, "node"), ("ref.copies", self.HC, "edge"),
-             ("_q", self.Q, "node")]
-        k = self.kind
-        if k == "LeadAgent":
-            f += [("d", self.D, "node"), ("_g", self.G, "node"), ("_y", self.Y, "node"),
-                  ("_first", self.first, "flag")]
-        elif k == "CedasAgent":
-            f += [("psi", self.PSI, "node"), ("_phi", self.PHI, "node")]
-        elif k == "ChocoAgent":
-            f += [("_half", self.HALF, "node")]
-        elif k == "ColdAgent":
-            f += [("_g", self.G, "node"), ("lam", self.LAM, "node")]
-        elif k == "DpdcAgent":
-            f += [("_g", self.G, "node"), ("v", self.V, "node")]
-        else:
-            f += [("_g", self.G, "node"), ("_seen", self.seen, "edge")]
-        return f
+        return ([("x", self.X, "node"), ("ref.h", self.H, "node"),
+                 ("ref.copies", self.HC, "edge"), ("_q", self.Q, "node")]
+                + [(path, getattr(self, name), kind) for path, name, kind in _STATE[self.kind]])
 
     # ------------------------------------------------------------------ helpers
     R = property(lambda self: self.H)
     RC = property(lambda self: self.HC)
 
-    def neighbors_of(self, i):
-        return self.agents[i].neighbors
-
-    def x(self, i):
-        return self.X[i]
-
-    def xs(self, ids):
-        return self.X[ids]
-
     def _mixer(self, g):
-        m = self._mix_cache.get(id(g))
-        if m is None or m[0] is not g:
-            if len(self._mix_cache) > 256:
-                self._mix_cache.clear()
-            m = self._mix_cache[id(g)] = (g, _MixGroup(g, self.deg, self.off, self.W))
-        return m[1]
+        """The group's :class:`_MixGroup`, kept on the (cached) group."""
+        m = getattr(g, "mixer", None)
+        if m is None:
+            m = g.mixer = _MixGroup(g, self.deg, self.off, self.W)
+        return m
 
-    def _mix(self, g, own, rows, edge_of=None):
+    def _mix(self, g, own, rows, local=False):
         """w_ii own + sum_j w_ij rows_j (GossipAgent._mix) for the group."""
         ws = _take(self.w_self, g)[:, None]
-        return ws * own + self._mixer(g).wsum(rows, g.ids.size, own.shape[1], edge_of)
+        return ws * own + self._mixer(g).wsum(rows, g.ids.size, own.shape[1], local)
 
     def _grad(self, g, X):
         draws = self.est.draws(g, 1)
@@ -161,9 +137,7 @@ class GossipBatch(_ReferenceSnapshots, _Delegation):
         return grad, count
 
     # ------------------------------------------------------------------ phases
-    def local_steps(self, ids):
-        if len(ids) <= SMALL_GROUP:
-            return self._small_local_steps(ids)
+    def _batch_local_steps(self, ids):
         g = self.groups.get(ids)
         X = _take(self.X, g)
         counts = np.zeros(g.ids.size, dtype=np.int64)
@@ -195,9 +169,7 @@ class GossipBatch(_ReferenceSnapshots, _Delegation):
         counts += n
         return g.unsort([Work(gradients=k) for k in counts.tolist()])
 
-    def outgoing(self, ids):
-        if len(ids) <= SMALL_GROUP:
-            return self._small_outgoing(ids)
+    def _batch_outgoing(self, ids):
         g = self.groups.get(ids)
         if self.kind == "DgdAgent":            # C(x_i) itself, no reference
             V = _take(self.X, g)
@@ -226,21 +198,17 @@ class GossipBatch(_ReferenceSnapshots, _Delegation):
                 self.HC[e] = self.HC[e] + self.step * M
         return Qr
 
-    def incoming(self, ids, boxes):
-        if len(ids) <= SMALL_GROUP:
-            return self._small_incoming(ids, boxes)
+    def _batch_incoming(self, ids, boxes):
         g = self.groups.get(ids)
         ids_, E = g.ids, g.edges
         q = _take(self.Q, g)
-        local = np.empty(self.HC.shape[0], dtype=np.intp)     # edge row -> row of Qr
-        local[E] = np.arange(E.size)
         k = self.kind
         if k in ("LeadAgent", "CedasAgent"):
             h = _take(self.H, g)
             h_w = self._mix(g, h, self.HC)
             v_hat = h + q
             Qr = self._received(g, boxes)
-            v_hat_w = h_w + self._mix(g, q, Qr, edge_of=local)
+            v_hat_w = h_w + self._mix(g, q, Qr, local=True)
             self.H[ids_] = h + self.step * q
             if k == "LeadAgent":
                 D = _take(self.D, g) + (self.gamma / (2.0 * self.eta)) * (v_hat - v_hat_w)
@@ -257,7 +225,7 @@ class GossipBatch(_ReferenceSnapshots, _Delegation):
                 self.seen[e] = True
             X = _take(self.X, g)
             rowsx = np.where(self.seen[E][:, None], self.HC[E], X[g.owner])
-            self.X[ids_] = self._mix(g, X, rowsx, edge_of=local) - self.eta * _take(self.G, g)
+            self.X[ids_] = self._mix(g, X, rowsx, local=True) - self.eta * _take(self.G, g)
             return
         self.H[ids_] = _take(self.H, g) + self.step * q           # Reference.own
         self._received(g, boxes)

@@ -12,47 +12,32 @@ from __future__ import annotations
 
 import numpy as np
 
-from netsim.algorithms.batch import (SMALL_GROUP, _Delegation, _Groups, _ReferenceSnapshots,
-                                     _StackedEstimators, _take)
+from netsim.algorithms.batch import (_ReferenceSnapshots, _StackedEstimators, _StackedKernel,
+                                     _take)
 from netsim.compute import Work
 
 __all__ = ["LtBatch", "LtCcBatch"]
 
 
-class _LocalTrainingBatch(_Delegation):
+class _LocalTrainingBatch(_StackedKernel):
     """Eq. (1)-(3) of LT-ADMM for a group: c = beta (rho d_i x_i - sum_j z_ij), then tau
     steps phi <- phi - gamma g(phi) - c (:func:`netsim.algorithms.lt_admm.local_training`)."""
 
     def _setup(self, agents):
         a0 = agents[0]
-        self.agents = agents
-        self.n = len(agents)
+        self._init_stack(agents, np.stack([a.x for a in agents]))
         self.rho, self.alpha, self.beta = a0.rho, a0.alpha, a0.beta
         self.gamma, self.tau = a0.gamma, a0.tau
-        self.deg = np.array([a.degree for a in agents])
-        self.off = np.concatenate([[0], np.cumsum(self.deg)[:-1]])
-        nbr = np.concatenate([a.neighbors for a in agents])
-        self.groups = _Groups(self.off, self.deg, nbr)
-        self.src = np.repeat(np.arange(self.n), self.deg)       # owner of every edge row
-        self.X = np.stack([a.x for a in agents])
         self.Z = np.concatenate([a.z for a in agents])
         self.first = np.array([a._first for a in agents])
         self.est = _StackedEstimators([a.estimator for a in agents])
         self.compressor = a0.compressor
         self.crng = [a._crng for a in agents]
 
-    def x(self, i):
-        return self.X[i]
-
-    def xs(self, ids):
-        return self.X[ids]
-
     def _fields(self):
         return [("x", self.X, "node"), ("z", self.Z, "edge"), ("_first", self.first, "flag")]
 
-    def local_steps(self, ids):
-        if len(ids) <= SMALL_GROUP:
-            return self._small_local_steps(ids)
+    def _batch_local_steps(self, ids):
         g = self.groups.get(ids)
         X = _take(self.X, g)
         grads = self.est.start(g, X, self.first[g.ids])
@@ -78,18 +63,14 @@ class LtBatch(_LocalTrainingBatch):
         self._setup(agents)
         self._bind_views()
 
-    def outgoing(self, ids):
-        if len(ids) <= SMALL_GROUP:
-            return self._small_outgoing(ids)
+    def _batch_outgoing(self, ids):
         g = self.groups.get(ids)
         M = self.Z[g.edges] - (2.0 * self.rho) * self.X[self.src[g.edges]]
         vals, bits = self.compressor.rows(M, [self.crng[i] for i in g.ids[g.owner]])
         nbr = g.nbr
         return g.unsort([[(nbr[e], vals[e], bits) for e in range(s, t)] for s, t in g.spans])
 
-    def incoming(self, ids, boxes):
-        if len(ids) <= SMALL_GROUP:
-            return self._small_incoming(ids, boxes)
+    def _batch_incoming(self, ids, boxes):
         g = self.groups.get(ids)
         msgs, rows = g.gather(boxes)
         if not msgs:
@@ -110,26 +91,20 @@ class LtCcBatch(_ReferenceSnapshots, _LocalTrainingBatch):
         self.Q = np.zeros_like(self.U)
         self.UH = np.concatenate([a.u_hat for a in agents])
         self.ZM = np.concatenate([a.z_mirror for a in agents])
-        self.nbr = np.concatenate([a.neighbors for a in agents]).astype(np.intp)
-        self._snaps: dict = {}
         self._bind_views()
 
     def _fields(self):
         return super()._fields() + [("u", self.U, "node"), ("u_hat", self.UH, "edge"),
                                     ("z_mirror", self.ZM, "edge"), ("_q", self.Q, "node")]
 
-    def outgoing(self, ids):
-        if len(ids) <= SMALL_GROUP:
-            return self._small_outgoing(ids)
+    def _batch_outgoing(self, ids):
         g = self.groups.get(ids)
         V = _take(self.X, g) - _take(self.U, g) if self.ef else _take(self.X, g)
         vals, bits = self.compressor.rows(V, [self.crng[i] for i in g.ids])
         self.Q[g.ids] = vals
         return g.unsort([[(None, vals[r], bits)] for r in range(g.ids.size)])
 
-    def incoming(self, ids, boxes):
-        if len(ids) <= SMALL_GROUP:
-            return self._small_incoming(ids, boxes)
+    def _batch_incoming(self, ids, boxes):
         g = self.groups.get(ids)
         self.U[g.ids] = (_take(self.U, g) + self.eta * _take(self.Q, g) if self.ef
                          else _take(self.Q, g))
@@ -151,6 +126,3 @@ class LtCcBatch(_ReferenceSnapshots, _LocalTrainingBatch):
     @property
     def RC(self):
         return self.UH
-
-    def neighbors_of(self, i):
-        return self.agents[i].neighbors

@@ -170,15 +170,6 @@ class BatchedPeerRunner:
         kernel, mon, now = self.kernel, self.monitor, self.env.now
         kernel.incoming(ids, boxes)
         refs = self._refs and not self._snap
-        if len(ids) == 1 and not refs:          # one agent: the per-agent report is cheaper
-            i = ids[0]
-            if self._snap:
-                kernel.snapshot_references(self._round[i] - 1, ids)
-            k = self._round[i] - 1
-            mon.agent_done(i, k, now, kernel.x(i), self._grads[i])
-            if k < self.rounds and not mon.stopped:
-                self._start(ids)
-            return
         if self._snap:                      # references of every round, in finishing order
             rounds = {}
             for i in ids:
@@ -204,7 +195,10 @@ class BatchedPeerRunner:
                     end += 1
                 run = ids[pos:end]
                 before = mon.stopped
-                mon.agents_done(run, k, now, kernel.xs(run), sum(grads[i] for i in run))
+                if len(run) == 1:           # one agent: the per-agent report is cheaper
+                    mon.agent_done(run[0], k, now, kernel.x(run[0]), grads[run[0]])
+                else:
+                    mon.agents_done(run, k, now, kernel.xs(run), sum(grads[i] for i in run))
                 if k < self.rounds:
                     if not before:
                         nxt.extend(run[:-1])
