@@ -89,8 +89,7 @@ class Network:
         self._coalesce = all(s.loss == 0.0 and s.segment_loss == 0.0 and s.burst is None
                              and s.on_down != "drop" for s in self.links.values())
         self._due: dict = {}                     # event time -> messages (coalesced delivery)
-        self._bulk = (type(self) is Network and self._coalesce and not self.uplink
-                      and all(self._simple.values()))
+        self._bulk = type(self) is Network and all(self._simple.values())
 
     def _is_simple(self, spec) -> bool:
         return (spec.jitter is None and spec.loss == 0.0 and spec.segment_loss == 0.0
@@ -121,40 +120,51 @@ class Network:
         if (src, dst) in self.down:
             return self._send_while_down(src, dst, payload, int(bits), tag)
         if self._simple.get((src, dst)) and type(self) is Network:
-            return self._transmit_simple(src, dst, payload, int(bits), tag)
+            return self._transmit_simple(src, ((dst, payload, bits),), tag)
         return self._transmit(src, dst, payload, int(bits), tag)
 
     def send_many(self, src: int, msgs, tag: int = 0) -> None:
         """:meth:`send` for every ``(dst, payload, bits)`` of ``msgs``, in order (same
-        results; on a network of simple, coalescing links without uplinks, one loop with the
-        arithmetic of :meth:`_transmit_simple` inlined)."""
+        results; on a network of simple links, one pass of :meth:`_transmit_simple`)."""
         if not msgs:
             return
         if not self._bulk or self.down:
             for dst, payload, bits in msgs:
                 self.send(src, dst, payload, bits, tag)
             return
+        self._transmit_simple(src, msgs, tag)
+
+    def _transmit_simple(self, src, msgs, tag):
+        """:meth:`_transmit` for ``(dst, payload, bits)`` messages of ``src`` on links without
+        loss, jitter or ordering (same arithmetic, same counters, fewer branches); with
+        ``_coalesce`` one delivery event per arrival instant. Returns the last arrival."""
         env = self.env
         now = env.now
         links, free, due = self.links, self._link_free, self._due
         link_bits, link_messages = self.link_bits, self.link_messages
-        inf = math.inf
-        total = 0
+        cap = self.uplink.get(src) if self.uplink else None
+        total = arrive = 0
         for dst, payload, bits in msgs:
             link = (src, dst)
             spec = links[link]
             size = int(bits) + spec.header_bits
-            start = free[link]
-            if now > start:
-                start = now
-            end = start if spec.bandwidth == inf else start + size / spec.bandwidth
+            t = now
+            if cap is not None:
+                t = max(t, self._uplink_free[src]) + size / cap
+                self._uplink_free[src] = t
+            start = max(t, free[link])
+            end = start if spec.bandwidth == math.inf else start + size / spec.bandwidth
             free[link] = end
             link_bits[link] += size
             link_messages[link] += 1
             total += size
-            delay = (end + spec.latency) - now
-            when = now + delay
+            arrive = end + spec.latency
+            delay = arrive - now
             msg = (src, dst, tag, payload, size)
+            if not self._coalesce:
+                env.timeout(delay).callbacks.append(lambda _e, m=msg: self._deliver(*m))
+                continue
+            when = now + delay              # the event's own time (as env.timeout computes it)
             lst = due.get(when)
             if lst is None:
                 due[when] = [msg]
@@ -167,44 +177,6 @@ class Network:
         self.tag_messages[tag] += count
         self.total_bits += total
         self.total_messages += count
-
-    def _transmit_simple(self, src, dst, payload, bits, tag):
-        """:meth:`_transmit` for a link without loss, jitter or ordering (same arithmetic,
-        same counters, fewer branches); with ``_coalesce`` one event per arrival instant."""
-        env = self.env
-        now = env.now
-        link = (src, dst)
-        spec = self.links[link]
-        size = bits + spec.header_bits
-        t = now
-        if self.uplink:
-            cap = self.uplink.get(src)
-            if cap is not None:
-                t = max(t, self._uplink_free[src]) + size / cap
-                self._uplink_free[src] = t
-        start = max(t, self._link_free[link])
-        end = start if spec.bandwidth == math.inf else start + size / spec.bandwidth
-        self._link_free[link] = end
-        self.link_bits[link] += size
-        self.link_messages[link] += 1
-        self.sent_bits[src] += size
-        self.tag_bits[tag] += size
-        self.tag_messages[tag] += 1
-        self.total_bits += size
-        self.total_messages += 1
-        arrive = end + spec.latency
-        delay = arrive - now
-        msg = (src, dst, tag, payload, size)
-        if not self._coalesce:
-            env.timeout(delay).callbacks.append(lambda _e: self._deliver(*msg))
-            return arrive
-        when = now + delay                  # the event's own time (as env.timeout computes it)
-        due = self._due.get(when)
-        if due is None:
-            due = self._due[when] = [msg]
-            env.timeout(delay).callbacks.append(lambda _e: self._deliver_due(when))
-        else:
-            due.append(msg)
         return arrive
 
     def _deliver_due(self, when):
