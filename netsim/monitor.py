@@ -148,14 +148,7 @@ class Monitor:
         """Agent ``i`` finished round ``k`` at time ``t`` with model ``x`` and ``gradients``
         component gradients in that round; ``refs`` = (own references, copies held of the
         neighbours' references), as returned by the agent's ``references()``, snapshotted."""
-        self._progress(t)
-        slot = self._pending.get(k)
-        if slot is None:
-            slot = self._pending[k] = [np.empty((self.n, x.size)), 0, 0.0, 0, {}, []]
-        slot[0][i] = x
-        slot[1] += 1
-        slot[2] = max(slot[2], t)
-        slot[3] += gradients
+        slot = self._register(i, 1, k, t, x, gradients)
         if refs is not None:
             own, copies = refs
             slot[4].update({key: v.copy() for key, v in own.items()})
@@ -167,16 +160,21 @@ class Monitor:
         """:meth:`agent_done` for agents ``ids`` that all finished round ``k`` at time ``t``
         (rows of ``X``; ``gradients`` in total), without references. Same records: a round
         completes only with its last reporter, which is the last of ``ids`` if any."""
+        if self._register(ids, len(ids), k, t, X, gradients)[1] == self.n:
+            self._complete(k)
+
+    def _register(self, rows, count, k, t, values, gradients) -> list:
+        """Record ``count`` agents' round-k results (models ``values`` at ``rows``); returns
+        the round's slot [X, reported, latest time, gradients, own refs, copies]."""
         self._progress(t)
         slot = self._pending.get(k)
         if slot is None:
-            slot = self._pending[k] = [np.empty((self.n, X.shape[1])), 0, 0.0, 0, {}, []]
-        slot[0][ids] = X
-        slot[1] += len(ids)
+            slot = self._pending[k] = [np.empty((self.n, values.shape[-1])), 0, 0.0, 0, {}, []]
+        slot[0][rows] = values
+        slot[1] += count
         slot[2] = max(slot[2], t)
         slot[3] += gradients
-        if slot[1] == self.n:
-            self._complete(k)
+        return slot
 
     def _complete(self, k: int) -> None:
         X, _, t, grads, own, copies = self._pending.pop(k)
