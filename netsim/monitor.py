@@ -1,6 +1,8 @@
 """Monitor: metrics from a god's-eye view, stop rules, the columnar trace.
 
-The monitor costs no simulated time. For round-based algorithms a record k is emitted when
+The monitor costs no simulated time. It receives times in integer ticks
+(:mod:`netsim.simtime`) and records seconds; stop rules compare ticks (``stop.time`` is
+rounded to ticks once). For round-based algorithms a record k is emitted when
 every agent has finished round k; its ``time`` is the latest of those finishing times, its
 ``bits`` / ``messages`` count every transmission tagged with a round <= k (retransmissions
 included), its ``gradients`` every component gradient evaluated in rounds <= k.
@@ -21,6 +23,8 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+
+from netsim.simtime import seconds, ticks
 
 __all__ = ["StopSpec", "Monitor", "metrics", "TRACE_COLUMNS", "END_REASONS"]
 
@@ -110,6 +114,7 @@ class Monitor:
         self.problem = problem
         self.n = X0.shape[0]
         self.stop = stop
+        self._stop_time = ticks(stop.time)        # ticks (or inf)
         self.net = network
         self.on_stop = on_stop
         self.every = int(every)
@@ -134,9 +139,11 @@ class Monitor:
         #: optional ``round -> ref_drift`` supplied by a batched kernel that snapshots the
         #: references itself (same value, computed for all agents at once)
         self.drift_of = None
-        self.last_progress = 0.0        # simulated time of the latest agent / server step
-        self.max_gap = 0.0              # longest time between two such steps so far
-        self._record(0, 0.0, np.array(X0, dtype=float), 0, 0, 0)
+        self.last_progress = 0          # ticks of the latest agent / server step
+        self.max_gap = 0                # longest time (ticks) between two such steps so far
+        #: the time of every record in ticks (exact; the trace's ``time`` is in seconds)
+        self.time_ticks: list[int] = []
+        self._record(0, 0, np.array(X0, dtype=float), 0, 0, 0)
 
     @property
     def stopped(self) -> bool:
@@ -145,7 +152,7 @@ class Monitor:
 
     def agent_done(self, i: int, k: int, t: float, x: np.ndarray, gradients: int,
                    refs=None) -> None:
-        """Agent ``i`` finished round ``k`` at time ``t`` with model ``x`` and ``gradients``
+        """Agent ``i`` finished round ``k`` at time ``t`` (ticks) with model ``x`` and ``gradients``
         component gradients in that round; ``refs`` = (own references, copies held of the
         neighbours' references), as returned by the agent's ``references()``, snapshotted."""
         slot = self._register(i, 1, k, t, x, gradients)
@@ -169,7 +176,7 @@ class Monitor:
         self._progress(t)
         slot = self._pending.get(k)
         if slot is None:
-            slot = self._pending[k] = [np.empty((self.n, values.shape[-1])), 0, 0.0, 0, {}, []]
+            slot = self._pending[k] = [np.empty((self.n, values.shape[-1])), 0, 0, 0, {}, []]
         slot[0][rows] = values
         slot[1] += count
         slot[2] = max(slot[2], t)
@@ -190,11 +197,11 @@ class Monitor:
             m for tag, m in self.net.tag_messages.items() if tag > k)
         if self.progress is not None:
             self.progress.update(1)
-        last = (k >= self.stop.rounds or t >= self.stop.time or bits >= self.stop.bits)
+        last = (k >= self.stop.rounds or t >= self._stop_time or bits >= self.stop.bits)
         bad = not np.all(np.isfinite(X))
         if bad or last or self.stop.target is not None or k % self.every == 0:
             row = self._record(k, t, X, bits, msgs, self._grads_total, drift)
-            reason = self._check(k, row, bad)
+            reason = self._check(k, t, row, bad)
             if reason is not None:
                 self.end, self.end_round = reason, k
                 self.on_stop(reason)
@@ -209,7 +216,7 @@ class Monitor:
 
     def server_update(self, r: int, t: float, z: np.ndarray, X: np.ndarray,
                       extra: dict) -> None:
-        """Server round ``r`` finished at ``t`` with consensus variable ``z`` and workers'
+        """Server round ``r`` finished at ``t`` (ticks) with consensus variable ``z`` and workers'
         models ``X``. Errors and the objective are those of z (every row of the metric
         matrix is z); ``consensus`` = sqrt(mean_i ||x_i - z||^2), the primal residual;
         ``bits`` = every transmission handed to the network so far; ``extra`` fills the
@@ -223,20 +230,21 @@ class Monitor:
         D = X - z
         cons = float(np.sqrt(np.einsum("ij,ij->i", D, D).mean()))
         bad = not np.all(np.isfinite(z))
-        last = r >= self.stop.rounds or t >= self.stop.time
+        last = r >= self.stop.rounds or t >= self._stop_time
         if not (bad or last or self.stop.target is not None or r % self.every == 0
                 or self.net.total_bits >= self.stop.bits):
             return
         row = self._record(r, t, Z, self.net.total_bits, self.net.total_messages,
                            self._grads_total, models=X,
                            extra={"consensus": cons, **extra})
-        reason = self._check(r, row, bad)
+        reason = self._check(r, t, row, bad)
         if reason is not None:
             self.end, self.end_round = reason, r
             self.on_stop(reason)
 
     def _record(self, k, t, X, bits, msgs, grads, drift=0.0, models=None, extra=None) -> dict:
-        row = {"round": k, "time": float(t), "bits": int(bits), "messages": int(msgs),
+        self.time_ticks.append(t)
+        row = {"round": k, "time": seconds(t), "bits": int(bits), "messages": int(msgs),
                "gradients": int(grads)}
         if self.references:
             row["ref_drift"] = drift
@@ -254,7 +262,7 @@ class Monitor:
             self.iterates.append(np.array(X if models is None else models, dtype=float))
         return row
 
-    def _check(self, k, row, bad) -> str | None:
+    def _check(self, k, t, row, bad) -> str | None:
         st = self.stop
         blowup = row["rel_err"] if getattr(self.problem, "has_optimum", True) \
             else row["objective_gap"]
@@ -267,7 +275,7 @@ class Monitor:
             return "target"
         if row["bits"] >= st.bits:
             return "bits"
-        if row["time"] >= st.time:
+        if t >= self._stop_time:
             return "time"
         if k >= st.rounds:
             return "rounds"

@@ -18,6 +18,7 @@ import simpy
 from netsim.errors import ScenarioError, must
 from netsim.rng import Streams
 from netsim.scenario import Scenario, load
+from netsim.simtime import END, Alarm, call_at_phase, seconds, ticks
 
 __all__ = ["Result", "Simulation", "build", "run"]
 
@@ -320,13 +321,12 @@ def run(scenario, *, progress: bool = False, **overrides) -> Result:
         blas = _single_threaded_blas()
         sim = build(scenario, progress=bar if progress else None)
         sim.runner.start()
-        stop_time = sim.monitor.stop.time
-        if stop_time != math.inf:
-            t_ev = sim.env.timeout(stop_time)
-            t_ev.callbacks.append(lambda _e: _time_up(sim))
+        stop_time = ticks(sim.monitor.stop.time)
+        if stop_time != math.inf:          # at the end of its instant: what happens then counts
+            call_at_phase(sim.env, stop_time, END, lambda _e: _time_up(sim))
         stall = scenario.data["stop"]["stall"]
         sim.env.process(_watchdog(sim, None if stall == "auto" else
-                                  parse_quantity(stall, "time", "stop.stall")))
+                                  ticks(parse_quantity(stall, "time", "stop.stall"))))
         try:
             sim.env.run(until=sim.stop_event)
         except RuntimeError as e:
@@ -364,11 +364,12 @@ def _watchdog(sim, limit):
     simulated seconds (auto: see :data:`STALL_FLOOR`). Guarantees termination when events
     keep coming (a looping profile, retransmissions on a dead link) but nothing progresses."""
     env, mon = sim.env, sim.monitor
+    floor = ticks(STALL_FLOOR)
     while not mon.stopped:
-        lim = limit if limit is not None else max(STALL_FLOOR, 100.0 * mon.max_gap)
+        lim = limit if limit is not None else max(floor, 100 * mon.max_gap)
         wait = mon.last_progress + lim - env.now
         if wait > 0:
-            yield env.timeout(wait)
+            yield Alarm(env, wait, END)
             continue
         if mon.end is None:
             mon.end, mon.end_round = "stalled", mon.trace["round"][-1]
@@ -452,6 +453,19 @@ def _result(scenario, sim, runtime) -> Result:
         "netsim_version": __version__,
     }
     iterates = np.stack(mon.iterates) if mon.iterates else None
+    updates = getattr(sim.runner, "updates", None)
+    if updates is not None:                       # ticks -> seconds at the edge
+        updates = [(r, seconds(t), i, st) for r, t, i, st in updates]
     return Result(scenario, trace, summary, iterates,
-                  list(net.log) if net.record_messages else None, net.per_link_table(),
-                  getattr(sim.runner, "updates", None))
+                  _messages_in_seconds(net.log) if net.record_messages else None,
+                  net.per_link_table(), updates)
+
+
+def _messages_in_seconds(log) -> list:
+    """messages.csv rows, sorted by send time, then sender, then the sender's own sending
+    order (a stable sort: the order of same-instant sends of different agents is not part of
+    the model), with ``t_send`` / ``t_arrive`` in seconds (NaN stays NaN)."""
+    from netsim.network.transport import MessageRecord
+
+    return [MessageRecord((s, d, b, seconds(ts), ta if ta != ta else seconds(ta), lost, tag))
+            for s, d, b, ts, ta, lost, tag in sorted(log, key=lambda r: (r[3], r[0]))]

@@ -15,6 +15,7 @@ from netsim.network.transport import Network
 from netsim.rng import Streams
 from netsim.scenario import from_dict
 from netsim.errors import ScenarioError
+from netsim.simtime import STEP, Alarm, seconds, ticks
 
 
 def _run(net_cls, sends, links=None, **kw):
@@ -24,9 +25,9 @@ def _run(net_cls, sends, links=None, **kw):
     net = net_cls(env, links, Streams(3), **kw)
     got = {}
     for node in (0, 1, 2, 3):
-        net.attach(node, lambda src, tag, k: got.__setitem__(k, env.now))
+        net.attach(node, lambda src, tag, k: got.__setitem__(k, seconds(env.now)))
     for k, (src, dst, bits, t) in enumerate(sends):
-        env.timeout(t).callbacks.append(lambda _e, a=(src, dst, k, bits): net.send(*a))
+        Alarm(env, ticks(t), STEP).callbacks.append(lambda _e, a=(src, dst, k, bits): net.send(*a))
     env.run()
     return [got.get(k, math.nan) for k in range(len(sends))], net
 
@@ -54,8 +55,8 @@ def test_n_equal_flows_closed_forms(n):
     S, B, L = 1e5, 1e6, 0.01
     fair, _ = _run(FairNetwork, [(0, 1, S, 0.0)] * n)
     fifo, _ = _run(Network, [(0, 1, S, 0.0)] * n)
-    assert fair == pytest.approx([L + n * S / B] * n, rel=1e-12)
-    assert fifo == pytest.approx([L + k * S / B for k in range(1, n + 1)], rel=1e-12)
+    assert fair == pytest.approx([L + n * S / B] * n, abs=2e-12)
+    assert fifo == pytest.approx([L + k * S / B for k in range(1, n + 1)], abs=2e-12)
 
 
 def test_latency_is_paid_before_the_transfer_and_causes_no_contention():
@@ -65,8 +66,8 @@ def test_latency_is_paid_before_the_transfer_and_causes_no_contention():
              (2, 1): LinkSpec(bandwidth=1e6, latency=0.1)}
     t, _ = _run(FairNetwork, [(0, 1, 5e4, 0.0), (2, 1, 5e4, 0.0)], links=links,
                 downlink={1: 1e6})
-    assert t[0] == pytest.approx(0.001 + 0.05, rel=1e-12)       # done before the other starts
-    assert t[1] == pytest.approx(0.1 + 0.05, rel=1e-12)
+    assert t[0] == pytest.approx(0.001 + 0.05, abs=2e-12)       # done before the other starts
+    assert t[1] == pytest.approx(0.1 + 0.05, abs=2e-12)
 
 
 def test_tcp_single_flow_and_window_cap():
@@ -74,12 +75,12 @@ def test_tcp_single_flow_and_window_cap():
     caps the rate on a long fat link."""
     S, B, L = 8e5, 1e6, 0.01
     t, _ = _run(FairNetwork, [(0, 1, S, 0.0)], tcp=TcpParams())
-    assert t[0] == pytest.approx(13.01 * L + S / (0.97 * B), rel=1e-12)
+    assert t[0] == pytest.approx(13.01 * L + S / (0.97 * B), abs=2e-12)
     links = {(0, 1): LinkSpec(bandwidth=1e12, latency=0.05),
              (1, 0): LinkSpec(bandwidth=1e12, latency=0.05)}
     gamma = 4194304 * 8
     t, _ = _run(FairNetwork, [(0, 1, 1e9, 0.0)], links=links, tcp=TcpParams())
-    assert t[0] == pytest.approx(13.01 * 0.05 + 1e9 / (gamma / 0.1), rel=1e-12)
+    assert t[0] == pytest.approx(13.01 * 0.05 + 1e9 / (gamma / 0.1), abs=2e-12)
 
 
 def test_cross_traffic_slows_the_reverse_direction():
@@ -178,4 +179,4 @@ def test_the_ladder_reduces():
     b, _ = _run(FairNetwork, sends, links=links, downlink={1: 2e6}, tcp=neutral)
     assert a == b
     spaced = [(0, 1, 1e5, 1.0 * k) for k in range(4)]
-    assert _run(FairNetwork, spaced)[0] == pytest.approx(_run(Network, spaced)[0], rel=1e-12)
+    assert _run(FairNetwork, spaced)[0] == pytest.approx(_run(Network, spaced)[0], abs=2e-12)

@@ -1,4 +1,6 @@
-"""Transport closed forms: serialization, FIFO queueing, latency, loss, retransmission."""
+"""Transport closed forms: serialization, FIFO queueing, latency, loss, retransmission.
+
+Times are integer ticks of 1 ps (netsim.simtime): the closed forms hold exactly."""
 
 import math
 
@@ -10,6 +12,9 @@ from netsim.distributions import make_distribution
 from netsim.network.links import LinkSpec, auto_timeout
 from netsim.network.transport import Network
 from netsim.rng import Streams
+from netsim.simtime import STEP, Alarm
+
+MS = 10 ** 9           # ticks per millisecond
 
 
 def _net(spec, uplink=None, record=False, pairs=((0, 1),)):
@@ -31,7 +36,7 @@ def test_one_message_takes_latency_plus_serialization():
     env, net, arr = _net(LinkSpec(bandwidth=1e6, latency=5e-3))
     net.send(0, 1, "m", 8000)
     env.run()
-    assert arr == [(pytest.approx(5e-3 + 8000 / 1e6, rel=1e-15), 0, 1, 0, "m")]
+    assert arr == [(5 * MS + 8 * MS, 0, 1, 0, "m")]
 
 
 def test_back_to_back_messages_queue_fifo():
@@ -41,8 +46,7 @@ def test_back_to_back_messages_queue_fifo():
         net.send(0, 1, k, 4000, tag=k)
     env.run()
     times = [t for t, *_ in arr]
-    expect = [(k + 1) * 4000 / 2e6 + 1e-3 for k in range(5)]
-    assert times == pytest.approx(expect, rel=1e-14)
+    assert times == [(k + 1) * 2 * MS + MS for k in range(5)]
     assert [p for *_, p in arr] == list(range(5))
 
 
@@ -50,10 +54,10 @@ def test_queue_drains_before_late_message():
     """A message sent after the link went idle does not wait for earlier traffic."""
     env, net, arr = _net(LinkSpec(bandwidth=1e6, latency=0.0))
     net.send(0, 1, "a", 1000)                       # busy until 1 ms
-    ev = env.timeout(0.01)
+    ev = Alarm(env, 10 * MS, STEP)
     ev.callbacks.append(lambda _e: net.send(0, 1, "b", 1000))
     env.run()
-    assert [t for t, *_ in arr] == pytest.approx([1e-3, 0.01 + 1e-3])
+    assert [t for t, *_ in arr] == [MS, 10 * MS + MS]
 
 
 def test_directions_are_independent_links():
@@ -62,7 +66,7 @@ def test_directions_are_independent_links():
     net.send(0, 1, "a", 1000)
     net.send(1, 0, "b", 1000)
     env.run()
-    assert [t for t, *_ in arr] == pytest.approx([1e-3, 1e-3])
+    assert [t for t, *_ in arr] == [MS, MS]
 
 
 def test_uplink_is_shared_by_outgoing_links():
@@ -72,7 +76,7 @@ def test_uplink_is_shared_by_outgoing_links():
     net.send(0, 1, "a", 1000)
     net.send(0, 2, "b", 1000)
     env.run()
-    assert sorted(t for t, *_ in arr) == pytest.approx([1e-3, 2e-3])
+    assert sorted(t for t, *_ in arr) == [MS, 2 * MS]
 
 
 def test_uplink_then_link_store_and_forward():
@@ -80,7 +84,7 @@ def test_uplink_then_link_store_and_forward():
     env, net, arr = _net(LinkSpec(bandwidth=2e6, latency=1e-3), uplink={0: 1e6})
     net.send(0, 1, "a", 2000)
     env.run()
-    assert arr[0][0] == pytest.approx(2000 / 1e6 + 2000 / 2e6 + 1e-3)
+    assert arr[0][0] == 2 * MS + MS + MS
 
 
 def test_header_bits_are_counted_and_serialized():
@@ -88,7 +92,7 @@ def test_header_bits_are_counted_and_serialized():
     env, net, arr = _net(LinkSpec(bandwidth=1e6, latency=0.0, header_bits=200))
     net.send(0, 1, "a", 800)
     env.run()
-    assert arr[0][0] == pytest.approx(1e-3)
+    assert arr[0][0] == MS
     assert net.total_bits == 1000 and net.link_bits[(0, 1)] == 1000
 
 
@@ -129,8 +133,8 @@ def test_retransmission_timing():
     env.run()
     log = net.log
     for a, b in zip(log, log[1:]):
-        assert a[5] and b[3] == pytest.approx(a[3] + 1e-3 + 0.05)
-    assert not log[-1][5] and arr[0][0] == pytest.approx(log[-1][3] + 1e-3 + 1e-3)
+        assert a[5] and b[3] == a[3] + MS + 50 * MS
+    assert not log[-1][5] and arr[0][0] == log[-1][3] + MS + MS
 
 
 def test_jitter_is_drawn_from_the_link_stream_and_reproducible():
@@ -147,8 +151,8 @@ def test_jitter_is_drawn_from_the_link_stream_and_reproducible():
 
     a, b = times(), times()
     assert a == b
-    assert min(a) >= 1e-3
-    assert np.mean(a) == pytest.approx(2e-3, rel=0.25)
+    assert min(a) >= MS and all(isinstance(t, int) for t in a)
+    assert np.mean(a) == pytest.approx(2 * MS, rel=0.25)
 
 
 def test_tag_ledger_counts_per_round():

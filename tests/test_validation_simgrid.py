@@ -6,6 +6,7 @@ See docs/validation.md."""
 import pytest
 
 from netsim.validation.platforms import PLATFORMS, run_netsim, run_simgrid, simgrid_available
+from netsim.simtime import STEP, Alarm, seconds, ticks
 
 OK, WHY = simgrid_available()
 pytestmark = pytest.mark.skipif(not OK, reason=f"SimGrid's Python bindings unavailable: {WHY}")
@@ -35,7 +36,7 @@ def test_fifo_is_not_fair():
     net = Network(env, {e: LinkSpec(bandwidth=bw, latency=lat) for e, (bw, lat) in
                         p.links.items()}, Streams(0))
     done = {}
-    net.attach(1, lambda src, tag, k: done.__setitem__(k, env.now))
+    net.attach(1, lambda src, tag, k: done.__setitem__(k, seconds(env.now)))
     for k, (s, d, bits, _) in enumerate(p.flows):
         net.send(s, d, k, bits)
     env.run()

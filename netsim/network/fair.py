@@ -20,7 +20,11 @@ A transmission of ``bits`` bits from ``src`` to ``dst`` handed over at time t:
 
 Rates are recomputed only when a flow starts or ends, over the flows connected to it through
 shared resources; every affected flow's completion event is rescheduled (stale events are
-ignored by a version number). Loss, retransmission and the counters are those of
+ignored by a version number). Times are integer ticks (:mod:`netsim.simtime`): the latency
+phase is ``ticks(latency x factor) + ticks(jitter)``, a completion time
+``ticks(remaining bits / rate)`` from the instant of the recomputation; the bits a flow
+sends between two recomputations are ``rate x elapsed ticks / 10**12``. Ends of latency and
+completions are :data:`~netsim.simtime.ARRIVAL` events. Loss, retransmission and the counters are those of
 :class:`~netsim.network.transport.Network`.
 """
 
@@ -30,9 +34,9 @@ import math
 from collections import deque
 from dataclasses import dataclass
 
-from netsim.network.links import auto_timeout
 from netsim.network.maxmin import maxmin_rates
 from netsim.network.transport import MessageRecord, Network
+from netsim.simtime import ARRIVAL, STEP, TICKS_PER_S, Alarm, ticks
 
 __all__ = ["TcpParams", "FairNetwork"]
 
@@ -93,9 +97,10 @@ class FairNetwork(Network):
         size = bits + spec.header_bits
         rng = self._rng[(src, dst)]
         lost = self._draw_loss(spec, size, rng, (src, dst))
-        delay = spec.latency * (tcp.latency_factor if tcp else 1.0)
+        delay = (ticks(spec.latency * tcp.latency_factor) if tcp
+                 else self._latency[(src, dst)])
         if spec.jitter is not None and not lost:
-            delay += float(spec.jitter.sample(rng))
+            delay += ticks(float(spec.jitter.sample(rng)))
         self._count(src, dst, size, tag, lost)
         f = _Flow()
         f.src, f.dst, f.payload, f.size, f.tag, f.lost = src, dst, payload, size, tag, lost
@@ -135,7 +140,7 @@ class FairNetwork(Network):
             self._order.setdefault((src, dst), deque()).append(f)
         if delay > 0:
             self._latent.add(f)
-            env.timeout(delay).callbacks.append(lambda _e: self._activate(f))
+            Alarm(env, delay, ARRIVAL).callbacks.append(lambda _e: self._activate(f))
         else:
             self._activate(f)
         return None
@@ -191,15 +196,16 @@ class FairNetwork(Network):
         order = sorted(flows, key=lambda g: g.seq)      # deterministic summation order
         rates = maxmin_rates({g: (g.penalty, g.bound, g.res) for g in order}, self.capacity)
         for g in order:
-            g.remaining -= g.rate * (now - g.t_last)
+            if now != g.t_last:
+                g.remaining -= g.rate * (now - g.t_last) / TICKS_PER_S
             g.t_last = now
             g.rate = rates[g]
             g.version += 1
             left = max(g.remaining, 0.0)
-            dt = left / g.rate if g.rate > 0 else math.inf
+            dt = ticks(left / g.rate) if g.rate > 0 else math.inf
             if dt != math.inf:
                 v = g.version
-                self.env.timeout(dt).callbacks.append(
+                Alarm(self.env, dt, ARRIVAL).callbacks.append(
                     lambda _e, g=g, v=v: self._done(g, v))
 
     def _done(self, f, version):
@@ -229,9 +235,8 @@ class FairNetwork(Network):
                                            math.nan if f.lost else now, f.lost, f.tag)))
         if f.lost:
             if spec.on_loss == "retransmit":
-                rto = spec.timeout if spec.timeout is not None else auto_timeout(
-                    spec, f.size - spec.header_bits)
-                self.env.timeout(rto).callbacks.append(
+                rto = self.retransmission_timeout(spec, f.size - spec.header_bits)
+                Alarm(self.env, rto, STEP).callbacks.append(
                     lambda _e: self._retransmit(f.src, f.dst, f.payload,
                                                 f.size - spec.header_bits, f.tag))
             return

@@ -27,6 +27,7 @@ import pathlib
 from dataclasses import dataclass
 
 from netsim.errors import ScenarioError, must
+from netsim.simtime import PROFILE, TICK_S, Alarm, ticks
 
 __all__ = ["Profile", "read_profile", "drive", "start_profiles"]
 
@@ -119,17 +120,31 @@ def _number(text, where, what):
 
 
 def drive(env, profile: Profile, apply):
-    """SimPy process: ``apply(value)`` at every event of ``profile`` (repeating if it loops)."""
-    offset = 0.0
+    """SimPy process: ``apply(value)`` at every event of ``profile`` (repeating if it loops).
+
+    Dates are rounded to ticks once (:func:`netsim.simtime.ticks`); loop n fires event j at
+    ``ticks(t_j) + n * ticks(period)``, in the :data:`~netsim.simtime.PROFILE` phase of its
+    instant (before anything else that happens then). Events at date 0 apply when the run
+    starts.
+
+    Raises:
+        ScenarioError: a looping profile whose period is shorter than one tick.
+    """
+    dates = [(ticks(date), value) for date, value in profile.events]
+    period = None if profile.period is None else ticks(profile.period)
+    if period is not None and period <= 0 and profile.period > 0:
+        raise ScenarioError("profile", f"a LOOPAFTER period must be at least one tick "
+                                       f"({TICK_S:g} s); got {profile.period!r} s")
+    offset = 0
     while True:
-        for date, value in profile.events:
+        for date, value in dates:
             t = offset + date
             if t > env.now:
-                yield env.timeout(t - env.now)
+                yield Alarm(env, t - env.now, PROFILE)
             apply(value)
-        if profile.period is None or profile.period <= 0:
+        if period is None or period <= 0:
             return
-        offset += profile.period
+        offset += period
 
 
 def start_profiles(env, d, network, compute, n_agents, base_dir, server=None) -> None:

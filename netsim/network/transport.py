@@ -19,6 +19,11 @@ Because sends are issued in non-decreasing simulated time and every stage is FIF
 three stages are computed in closed form at send time: the transport schedules exactly one
 event per delivered message (and one per retransmission), never a process per link.
 Random draws (loss, jitter) come from the link's own stream ``("link", src, dst)``.
+
+Times are integer ticks (:mod:`netsim.simtime`): each of ``bits / U``, ``bits / B``,
+``latency`` and the jitter draw is rounded to ticks on its own, then added exactly. Arrivals
+happen in the :data:`~netsim.simtime.ARRIVAL` phase of their instant, retransmissions in the
+:data:`~netsim.simtime.STEP` phase.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from typing import Any, Callable
 
 
 from netsim.network.links import LinkSpec, auto_timeout
+from netsim.simtime import ARRIVAL, STEP, Alarm, ticks
 
 __all__ = ["Network", "MessageRecord"]
 
@@ -46,7 +52,7 @@ class Network:
     """Directed links between nodes, with FIFO serialization, latency, jitter and loss.
 
     Args:
-        env: the SimPy environment (its clock is the simulated time in seconds).
+        env: the SimPy environment (its clock is the simulated time in integer ticks).
         links: ``{(src, dst): LinkSpec}`` for every directed link that may carry traffic.
         streams: a :class:`netsim.rng.Streams`; link ``(u, v)`` draws from ``("link", u, v)``.
         uplink: optional ``{node: capacity in bit/s}`` (absent or inf: no uplink stage).
@@ -59,8 +65,9 @@ class Network:
         self.links: dict[tuple[int, int], LinkSpec] = dict(links)
         self.uplink = {n: c for n, c in (uplink or {}).items() if c != math.inf}
         self._rng = {e: streams.generator("link", int(e[0]), int(e[1])) for e in self.links}
-        self._link_free = dict.fromkeys(self.links, 0.0)
-        self._uplink_free = dict.fromkeys(self.uplink, 0.0)
+        self._link_free = dict.fromkeys(self.links, 0)      # ticks
+        self._uplink_free = dict.fromkeys(self.uplink, 0)
+        self._latency = {e: ticks(s.latency) for e, s in self.links.items()}   # ticks
         self._handlers: dict[int, Handler] = {}
         self._last_arrival: dict = {}            # in-order links: latest arrival scheduled
         self._in_order_q: dict = {}              # in-order links: messages in sending order
@@ -115,7 +122,7 @@ class Network:
             tag: accounting key (the round), for :attr:`tag_bits`.
 
         Returns:
-            The arrival time, or None if this transmission was lost.
+            The arrival time in ticks, or None if this transmission was lost.
         """
         if (src, dst) in self.down:
             return self._send_while_down(src, dst, payload, int(bits), tag)
@@ -140,7 +147,7 @@ class Network:
         ``_coalesce`` one delivery event per arrival instant. Returns the last arrival."""
         env = self.env
         now = env.now
-        links, free, due = self.links, self._link_free, self._due
+        links, free, due, latency = self.links, self._link_free, self._due, self._latency
         link_bits, link_messages = self.link_bits, self.link_messages
         cap = self.uplink.get(src) if self.uplink else None
         total = arrive = 0
@@ -150,25 +157,26 @@ class Network:
             size = int(bits) + spec.header_bits
             t = now
             if cap is not None:
-                t = max(t, self._uplink_free[src]) + size / cap
+                t = max(t, self._uplink_free[src]) + ticks(size / cap)
                 self._uplink_free[src] = t
             start = max(t, free[link])
-            end = start if spec.bandwidth == math.inf else start + size / spec.bandwidth
+            bw = spec.bandwidth
+            end = start if bw == math.inf else start + ticks(size / bw)
             free[link] = end
             link_bits[link] += size
             link_messages[link] += 1
             total += size
-            arrive = end + spec.latency
-            delay = arrive - now
+            arrive = end + latency[link]
             msg = (src, dst, tag, payload, size)
             if not self._coalesce:
-                env.timeout(delay).callbacks.append(lambda _e, m=msg: self._deliver(*m))
+                Alarm(env, arrive - now, ARRIVAL).callbacks.append(
+                    lambda _e, m=msg: self._deliver(*m))
                 continue
-            when = now + delay              # the event's own time (as env.timeout computes it)
-            lst = due.get(when)
+            lst = due.get(arrive)
             if lst is None:
-                due[when] = [msg]
-                env.timeout(delay).callbacks.append(lambda _e, w=when: self._deliver_due(w))
+                due[arrive] = [msg]
+                Alarm(env, arrive - now, ARRIVAL).callbacks.append(
+                    lambda _e, w=arrive: self._deliver_due(w))
             else:
                 lst.append(msg)
         count = len(msgs)
@@ -195,8 +203,9 @@ class Network:
         self.links[link] = replace(self.links[link], bandwidth=float(bandwidth))
 
     def set_latency(self, link, latency: float) -> None:
-        """Profile event: new latency for messages handed over from now on."""
+        """Profile event: new latency (s) for messages handed over from now on."""
         self.links[link] = replace(self.links[link], latency=float(latency))
+        self._latency[link] = ticks(float(latency))
 
     def set_state(self, link, up: bool) -> None:
         """Profile event: the link goes down (messages in flight still arrive) or up (held
@@ -220,10 +229,15 @@ class Network:
         if self.record_messages:
             self.log.append(MessageRecord((src, dst, size, self.env.now, math.nan, True, tag)))
         if spec.on_loss == "retransmit":
-            rto = spec.timeout if spec.timeout is not None else auto_timeout(spec, bits)
-            self.env.timeout(rto).callbacks.append(
+            Alarm(self.env, self.retransmission_timeout(spec, bits), STEP).callbacks.append(
                 lambda _e: self._retransmit(src, dst, payload, bits, tag))
         return None
+
+    @staticmethod
+    def retransmission_timeout(spec: LinkSpec, bits: int) -> int:
+        """Ticks from the end of a lost transmission of ``bits`` payload bits to its
+        retransmission: the link's ``timeout``, or :func:`~netsim.network.links.auto_timeout`."""
+        return ticks(spec.timeout if spec.timeout is not None else auto_timeout(spec, bits))
 
     def _transmit(self, src, dst, payload, bits, tag):
         env = self.env
@@ -233,33 +247,32 @@ class Network:
         t = now
         cap = self.uplink.get(src)
         if cap is not None:
-            t = max(t, self._uplink_free[src]) + size / cap
+            t = max(t, self._uplink_free[src]) + ticks(size / cap)
             self._uplink_free[src] = t
         start = max(t, self._link_free[(src, dst)])
-        end = start if spec.bandwidth == math.inf else start + size / spec.bandwidth
+        end = start if spec.bandwidth == math.inf else start + ticks(size / spec.bandwidth)
         self._link_free[(src, dst)] = end
         rng = self._rng[(src, dst)]
         lost = self._draw_loss(spec, size, rng, (src, dst))
-        delay = spec.latency
+        delay = self._latency[(src, dst)]
         if spec.jitter is not None and not lost:
-            delay += float(spec.jitter.sample(rng))
+            delay += ticks(float(spec.jitter.sample(rng)))
         self._count(src, dst, size, tag, lost)
         if lost:
             if self.record_messages:
                 self.log.append(MessageRecord((src, dst, size, now, math.nan, True, tag)))
             if spec.on_loss == "retransmit":
-                rto = spec.timeout if spec.timeout is not None else auto_timeout(spec, bits)
-                ev = env.timeout(end - now + rto)
+                ev = Alarm(env, end - now + self.retransmission_timeout(spec, bits), STEP)
                 ev.callbacks.append(lambda _e: self._retransmit(src, dst, payload, bits, tag))
             return None
         arrive = end + delay
         if spec.in_order:
-            arrive = max(arrive, self._last_arrival.get((src, dst), 0.0))
+            arrive = max(arrive, self._last_arrival.get((src, dst), 0))
             self._last_arrival[(src, dst)] = arrive
         if self.record_messages:
             self.log.append(MessageRecord((src, dst, size, now, arrive, False, tag)))
-        ev = env.timeout(arrive - now)
-        if spec.in_order:      # a queue per link: rounding can never reorder equal arrivals
+        ev = Alarm(env, arrive - now, ARRIVAL)
+        if spec.in_order:      # a queue per link: equal arrivals keep their sending order
             item = [False, (src, dst, tag, payload, size)]
             q = self._in_order_q.setdefault((src, dst), deque())
             q.append(item)

@@ -12,7 +12,8 @@ per agent), with the same timing and the same per-agent operations:
 What changes is how the work is scheduled. No process per agent: every phase is a callback.
 Agents whose compute ends at the same instant send in one callback; agents whose last
 message arrives at the same instant finish together in one callback at the end of that
-instant (a zero-delay event), and then start their next round together. Each such group goes
+instant (a zero-delay :data:`~netsim.simtime.FINISH` event, after the arrivals and compute
+ends of the instant), and then start their next round together. Each such group goes
 through the batch kernel (:mod:`netsim.algorithms.batch`) in one call, so in lockstep (ideal
 or homogeneous links) a whole round of N agents costs a few numpy operations on (N, d)
 arrays. Asynchrony still emerges from timing: when agents drift apart the groups shrink, down
@@ -30,6 +31,7 @@ from __future__ import annotations
 import math
 
 from netsim.runners.peer import lossy_in_neighbors, receive_timeout
+from netsim.simtime import DEADLINE, FINISH, STEP, Alarm, ticks
 
 __all__ = ["BatchedPeerRunner"]
 
@@ -80,7 +82,7 @@ class BatchedPeerRunner:
         self._snap = self._refs and hasattr(self.kernel, "snapshot_references")
         if self._snap:
             self.monitor.drift_of = self.kernel.drift
-        ev = self.env.timeout(0)
+        ev = Alarm(self.env, 0, STEP)
         ev.callbacks.append(lambda _e: self._start(list(range(len(self.agents)))))
 
     # ------------------------------------------------------------------ phases
@@ -91,6 +93,7 @@ class BatchedPeerRunner:
         grads = self._grads
         for i, w, dt in zip(ids, works, self.compute.durations(ids, works)):
             grads[i] = w.gradients
+            dt = ticks(dt)
             if dt > 0:
                 later.setdefault(dt, []).append(i)
             else:
@@ -98,7 +101,7 @@ class BatchedPeerRunner:
         if now_group:
             self._send(now_group)
         for dt, group in later.items():
-            ev = self.env.timeout(dt)
+            ev = Alarm(self.env, dt, STEP)
             ev.callbacks.append(lambda _e, g=group: self._send(g))
 
     def _send(self, ids) -> None:
@@ -124,7 +127,7 @@ class BatchedPeerRunner:
             self._waiting[i] = k
             limit = self._timeout(i, bits)
             if limit is not None and limit != math.inf:
-                ev = env.timeout(limit)
+                ev = Alarm(env, limit, DEADLINE)
                 ev.callbacks.append(lambda _e, i=i, k=k: self._expire(i, k))
 
     def _handler(self, i):
@@ -149,7 +152,7 @@ class BatchedPeerRunner:
     def _finish_later(self, i, timed_out=False) -> None:
         self._finishing.append((i, timed_out))
         if self._flush is None:
-            self._flush = self.env.timeout(0)
+            self._flush = Alarm(self.env, 0, FINISH)
             self._flush.callbacks.append(self._finish)
 
     def _finish(self, _event) -> None:

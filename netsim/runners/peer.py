@@ -11,6 +11,9 @@ Round k of agent i (DESIGN.md "One peer round"):
 4. ``agent.incoming({j: value or None})``; report to the monitor.
 
 Sender and receiver keep their own state; nothing here reads another agent's variables.
+Times are integer ticks; the end of a computation is a :data:`~netsim.simtime.STEP` event and
+the receive timeout a :data:`~netsim.simtime.DEADLINE` event, so a message that arrives at the
+deadline's instant is in time (:mod:`netsim.simtime`).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 import math
 
 from netsim.network.links import auto_timeout
+from netsim.simtime import DEADLINE, STEP, Alarm, ticks
 
 __all__ = ["PeerRunner", "lossy_in_neighbors", "receive_timeout"]
 
@@ -30,14 +34,15 @@ def lossy_in_neighbors(network, neighbors) -> list[list[int]]:
             for i, nbrs in enumerate(neighbors)]
 
 
-def receive_timeout(network, lossy, i, bits) -> float | None:
-    """How long agent i waits for its round's messages after sending ``bits``-bit ones: the
-    largest timeout (given, or :func:`~netsim.network.links.auto_timeout`) of its dropping
-    in-links ``lossy``; None if it has none (it waits for everything)."""
+def receive_timeout(network, lossy, i, bits) -> int | float | None:
+    """How long (ticks) agent i waits for its round's messages after sending ``bits``-bit
+    ones: the largest timeout (given, or :func:`~netsim.network.links.auto_timeout`) of its
+    dropping in-links ``lossy``, rounded to ticks; None if it has none (it waits for
+    everything)."""
     if not lossy:
         return None
-    return max(network.spec(j, i).timeout if network.spec(j, i).timeout is not None
-               else auto_timeout(network.spec(j, i), bits) for j in lossy)
+    return ticks(max(network.spec(j, i).timeout if network.spec(j, i).timeout is not None
+                     else auto_timeout(network.spec(j, i), bits) for j in lossy))
 
 
 class PeerRunner:
@@ -103,9 +108,9 @@ class PeerRunner:
             if not self.compute.on[i]:            # host off (state profile): wait
                 yield self.compute.wait_until_on(i, env)
             work = agent.local_step()
-            dt = self.compute.duration(i, work)
+            dt = ticks(self.compute.duration(i, work))
             if dt > 0:
-                yield env.timeout(dt)
+                yield Alarm(env, dt, STEP)
             bits = 0
             for out in agent.outgoing():
                 bits = max(bits, out.bits)
@@ -119,7 +124,7 @@ class PeerRunner:
                 if limit is None or limit == math.inf:
                     yield ev
                 else:
-                    yield ev | env.timeout(limit)
+                    yield ev | Alarm(env, limit, DEADLINE)
                     if not ev.triggered:
                         self.timeouts += 1
                 self._waiting[i] = None

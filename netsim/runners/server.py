@@ -8,10 +8,13 @@ kernel's work into seconds); send its uplink message; go idle.
 
 Server round r = 1, 2, ...: wait until the inbox holds a set A_r with
 (a) |A_r| >= P and (b) every worker whose delay counter d_j reached tau - 1 in it
-(force-wait); A_r = everything in the inbox at that moment (later arrivals wait for the next
-round). Absorb A_r, d_i <- 0 for i in A_r, d_j <- d_j + 1 otherwise, spend ``server_time``,
-update z over all N (stale estimates included), record, answer the workers in A_r (or
-broadcast the z-delta to all N, the active ones being told to start).
+(force-wait); the round starts in the :data:`~netsim.simtime.STEP` phase of that instant, so
+results arriving at the same instant are in A_r (:mod:`netsim.simtime`); A_r = everything in
+the inbox then. Absorb A_r, d_i <- 0 for i in A_r, d_j <- d_j + 1 otherwise, spend
+``server_time``, update z over all N (stale estimates included), record, answer the workers
+in A_r (or broadcast the z-delta to all N, the active ones being told to start). A result that
+arrives while the server computes round r (during ``server_time``) is absorbed after round r's
+update: it belongs to round r + 1.
 
 Staleness of a result absorbed in round r = (r - 1) - (the round whose z it was computed
 from); z^0 counts as round 0. Every absorbed result is kept in :attr:`ServerRunner.updates`
@@ -30,6 +33,8 @@ from collections import Counter
 
 import numpy as np
 
+from netsim.simtime import STEP, Alarm, ticks
+
 __all__ = ["ServerRunner"]
 
 
@@ -46,7 +51,7 @@ class ServerRunner:
         rounds: last server round.
         P: minimum arrivals per round (1..N).
         tau: delay bound (>= 1, or math.inf).
-        server_time: seconds per z-update.
+        server_time: seconds per z-update (rounded to ticks).
         check_estimates: compare estimates at both ends after every message.
     """
 
@@ -63,11 +68,14 @@ class ServerRunner:
         self.S = self.n
         self.P = int(P)
         self.tau = tau
-        self.server_time = float(server_time)
+        self.server_time = ticks(float(server_time))    # ticks
         self.check = check_estimates
         self.d = np.zeros(self.n, dtype=int)          # delay counters
         self.inbox: dict[int, tuple] = {}             # worker -> (message, z round used)
         self._wake = None                             # event the server waits on
+        self._waking = False                          # its STEP-phase trigger is scheduled
+        self._busy = False                            # computing a round (server_time)
+        self._arriving: list = []                     # results that came in meanwhile
         self._go = [env.event() for _ in range(self.n)]
         self._used = [0] * self.n                     # z round each worker computes from
         self._next_bcast = [1] * self.n               # broadcast mode: next round to apply
@@ -104,9 +112,9 @@ class ServerRunner:
             if not self.compute.on[i]:            # host off (state profile): wait
                 yield self.compute.wait_until_on(i, env)
             work = w.compute()
-            dt = self.compute.duration(i, work)
+            dt = ticks(self.compute.duration(i, work))
             if dt > 0:
-                yield env.timeout(dt)
+                yield Alarm(env, dt, STEP)
             self.monitor.add_gradients(work.gradients)
             msg, bits, headers = w.uplink()
             self.scale_headers += headers
@@ -114,13 +122,25 @@ class ServerRunner:
 
     def _server_handler(self, src, tag, payload):
         msg, used = payload
+        if self._busy:                            # computing round r: this is for round r + 1
+            self._arriving.append((src, msg, used))
+            return
+        self._absorb(src, msg, used)
+        if self._wake is not None and not self._waking and self._ready():
+            # start the round in the STEP phase of this instant: every result arriving at
+            # this instant is still absorbed into it
+            self._waking = True
+            Alarm(self.env, 0, STEP).callbacks.append(self._start_round)
+
+    def _absorb(self, src, msg, used) -> None:
         self.server.absorb(src, msg)
         self._compare(self.server.x_t[src], self.workers[src].x_t)
         self._compare(self.server.u_t[src], self.workers[src].u_t)
         self.inbox[src] = used
-        if self._wake is not None and self._ready():
-            ev, self._wake = self._wake, None
-            ev.succeed()
+
+    def _start_round(self, _event) -> None:
+        ev, self._wake, self._waking = self._wake, None, False
+        ev.succeed()
 
     def _ready(self) -> bool:
         if len(self.inbox) < self.P:
@@ -149,8 +169,9 @@ class ServerRunner:
             mask[active] = True
             self.d[mask] = 0
             self.d[~mask] += 1
+            self._busy = True
             if self.server_time > 0:
-                yield env.timeout(self.server_time)
+                yield Alarm(env, self.server_time, STEP)
             z = srv.update()
             if srv.broadcast:
                 dz, bits = srv.downlink()
@@ -171,6 +192,10 @@ class ServerRunner:
                 extra["est_drift"], self._drift = self._drift, 0.0
             X = np.stack([w.x for w in self.workers])
             mon.server_update(r, env.now, z, X, extra)
+            self._busy = False
+            arrived, self._arriving = self._arriving, []
+            for src, msg, used in arrived:        # in arrival order, for round r + 1
+                self._absorb(src, msg, used)
 
     def _worker_handler(self, i):
         def deliver(src, tag, payload):

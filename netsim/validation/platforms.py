@@ -78,15 +78,17 @@ def run_netsim(p: Platform, model: str) -> list[float]:
     links = {e: LinkSpec(bandwidth=bw, latency=lat) for e, (bw, lat) in p.links.items()}
     net = FairNetwork(env, links, Streams(0), uplink=p.uplink, downlink=p.downlink,
                       tcp=TcpParams() if model == "tcp" else None)
+    from netsim.simtime import STEP, Alarm, seconds, ticks
+
     done = [math.nan] * len(p.flows)
     for node in {n for e in p.links for n in e}:
-        net.attach(node, lambda src, tag, k: done.__setitem__(k, env.now))
+        net.attach(node, lambda src, tag, k: done.__setitem__(k, seconds(env.now)))
     from netsim.network.profiles import Profile, drive
     for link, events in p.profiles.items():
         env.process(drive(env, Profile(tuple(events)),
                           lambda v, ln=link: net.set_bandwidth(ln, v)))
     for k, (src, dst, bits, start) in enumerate(p.flows):
-        ev = env.timeout(start)
+        ev = Alarm(env, ticks(start), STEP)
         ev.callbacks.append(lambda _e, a=(src, dst, k, bits): net.send(a[0], a[1], a[2], a[3]))
     env.run()
     return done
