@@ -59,6 +59,7 @@ TICK_S = 1e-12
 #: Ticks per second (an int).
 TICKS_PER_S = 10 ** 12
 _TPS = float(TICKS_PER_S)
+_INF = math.inf
 
 #: Same-instant phases (SimPy event priorities; SimPy uses 0 and 1 itself).
 PROFILE, ARRIVAL, STEP, FINISH, DEADLINE, END = 2, 3, 4, 5, 6, 7
@@ -76,13 +77,15 @@ def ticks(d: float) -> int | float:
     Raises:
         ValueError: ``d`` is NaN or -inf.
     """
-    y = d * _TPS
-    if y - y == 0.0:                        # finite
-        return round(y)
-    if d == math.inf:
-        return math.inf
-    if d - d == 0.0:                        # finite, but d * 1e12 overflows a double
-        return int(d) * TICKS_PER_S
+    try:
+        return round(d * _TPS)
+    except OverflowError:                   # inf, or a finite d whose d * 1e12 overflows
+        if d == _INF:
+            return _INF
+        if d - d == 0.0:
+            return int(d) * TICKS_PER_S
+    except ValueError:                      # NaN
+        pass
     raise ValueError(f"a simulated duration must be a number of seconds or inf; got {d!r}")
 
 
@@ -116,7 +119,7 @@ class Alarm(Event):
         self.callbacks = []
         self._value = None
         self._ok = True
-        if delay != math.inf:               # never: not scheduled (the clock never jumps to inf)
+        if delay != _INF:                   # never: not scheduled (the clock never jumps to inf)
             env.schedule(self, phase, delay)
 
 

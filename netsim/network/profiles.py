@@ -135,6 +135,10 @@ def drive(env, profile: Profile, apply):
     if period is not None and period <= 0 and profile.period > 0:
         raise ScenarioError("profile", f"a LOOPAFTER period must be at least one tick "
                                        f"({TICK_S:g} s); got {profile.period!r} s")
+    return _drive(env, dates, period, apply)
+
+
+def _drive(env, dates, period, apply):
     offset = 0
     while True:
         for date, value in dates:
