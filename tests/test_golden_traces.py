@@ -15,9 +15,20 @@ import math
 
 import numpy as np
 import pytest
+from golden import (
+    ATOL,
+    CASES,
+    EXACT,
+    GOLDEN_DIR,
+    ROOT,
+    case_file,
+    compare,
+    read_golden,
+    run_case,
+    to_csv,
+)
 
-from golden import ATOL, CASES, EXACT, GOLDEN_DIR, case_file, compare, read_golden, run_case, \
-    to_csv
+import netsim
 
 
 @pytest.mark.parametrize("name", list(CASES))
@@ -38,9 +49,6 @@ def test_runs_match_the_recorded_values(name):
 
 def test_every_golden_file_belongs_to_a_case():
     """No stale golden files: each one is a run of CASES (names are checked, nothing is run)."""
-    import netsim
-    from golden import ROOT
-
     expected = {case_file(f"{name} [{v.label}]")
                 for name, (path, over) in CASES.items()
                 for v in netsim.load(ROOT / path, over).variants()}
@@ -73,8 +81,8 @@ def test_comparison_is_exact_for_counts_and_time_and_tolerant_for_metrics():
     t["rel_err"][1] *= 1 + 1e-11                    # well within rtol 1e-9
     t["rel_err"][2] += 0.5 * ATOL["rel_err"]        # near 0: within the absolute floor
     assert compare("c", rec, t) == [
-        "c: column 'time' row 1 (round 1): recorded 0.30000000000000004, now 0.3 "
-        "(compared exactly)",
+        ("c: column 'time' row 1 (round 1): recorded 0.30000000000000004, now 0.3 "
+         "(compared exactly)"),
         "c: column 'bits' row 2 (round 2): recorded 1280, now 1281 (compared exactly)"]
 
     t = _trace()
