@@ -13,7 +13,7 @@ import platform
 import sys
 from importlib import metadata
 
-__all__ = ["TIME_RESOLUTION", "provenance"]
+__all__ = ["TIME_RESOLUTION", "blas", "provenance"]
 
 #: simulated-time resolution in seconds; mirrors the engine's tick (1 ps)
 TIME_RESOLUTION = 1e-12
