@@ -20,6 +20,7 @@ import tempfile
 import numpy as np
 
 from netsim.errors import ScenarioError
+from netsim.provenance import provenance
 from netsim.scenario import dump_toml
 
 __all__ = ["run_id", "write_result", "format_number", "write_csv"]
@@ -73,7 +74,7 @@ def write_result(result, out_dir=None) -> pathlib.Path:
         (tmp / "scenario.toml").write_text(dump_toml(sc.data), encoding="utf-8")
         cols = list(result.trace)
         write_csv(tmp / "trace.csv", cols, zip(*(result.trace[c] for c in cols)))
-        summary = dict(result.summary, run_id=final.name)
+        summary = dict(result.summary, run_id=final.name, provenance=provenance())
         (tmp / "summary.json").write_text(json.dumps(summary, indent=2, allow_nan=True) + "\n",
                                           encoding="utf-8")
         write_csv(tmp / "links.csv", ["src", "dst", "bits", "messages", "drops"], result.links)

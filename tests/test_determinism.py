@@ -1,6 +1,7 @@
 """Determinism matrix: same scenario + seed => byte-identical outputs across repeated runs,
-executors, worker counts and PYTHONHASHSEED values. The one exception is summary.json's
-``runtime_s`` (wall-clock seconds, by nature not reproducible), removed before comparing."""
+executors, worker counts and PYTHONHASHSEED values. The exceptions are summary.json's
+``runtime_s`` (wall-clock seconds, by nature not reproducible) and ``provenance`` (the process
+that ran the run: command line, BLAS threads; netsim/provenance.py), removed before comparing."""
 
 import json
 import os
@@ -27,6 +28,7 @@ def _outputs(folder: pathlib.Path) -> dict:
             if f.name == "summary.json":
                 s = json.loads(data)
                 s.pop("runtime_s")
+                s.pop("provenance")
                 data = json.dumps(s, sort_keys=True).encode()
             out[str(f.relative_to(folder))] = data
     return out
