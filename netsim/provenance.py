@@ -15,8 +15,10 @@ from importlib import metadata
 
 __all__ = ["TIME_RESOLUTION", "blas", "provenance"]
 
-#: simulated-time resolution in seconds; mirrors the engine's tick (1 ps)
-TIME_RESOLUTION = 1e-12
+from netsim.simtime import TICK_S
+
+#: simulated-time resolution in seconds: the engine's tick (:mod:`netsim.simtime`)
+TIME_RESOLUTION = TICK_S
 
 #: distributions whose versions are recorded (their arithmetic or event order shapes results)
 PACKAGES = ("numpy", "scipy", "simpy", "networkx")
