@@ -23,6 +23,7 @@ except ModuleNotFoundError:  # pragma: no cover - Python < 3.11
     import tomli as tomllib
 
 from netsim.errors import ScenarioError, must
+from netsim.simtime import ticks
 
 __all__ = ["Scenario", "load", "from_dict", "dump_toml", "apply_overrides", "parse_override",
            "DEFAULTS"]
@@ -471,8 +472,9 @@ def _links(links: dict, where: str = "network.links") -> dict:
     _int(r["header_bits"], f"{where}.header_bits", 0)
     if r["timeout"] != "auto":
         t = parse_quantity(r["timeout"], "time", f"{where}.timeout")
-        if not t > 0:
-            raise must(f"{where}.timeout", "'auto' or a time > 0", r["timeout"])
+        if not (t > 0 and ticks(t) >= 1):
+            raise must(f"{where}.timeout", "'auto' or a time >= 1 ps (the time resolution)",
+                       r["timeout"])
     if r["on_loss"] == "retransmit" and not isinstance(r["loss"], dict) and r["loss"] > 0.999:
         raise must(f"{where}.loss", "< 0.999 with on_loss = 'retransmit'", r["loss"])
     return r
@@ -561,8 +563,8 @@ def _stop(s: dict) -> dict:
         _real(r["target"], "stop.target")
     _str(r["metric"], "stop.metric", (*TRACE_COLUMNS[1:], "accuracy"))
     parse_quantity(r["bits"], "size", "stop.bits", allow_inf=True)
-    if r["stall"] != "auto" and not parse_quantity(r["stall"], "time", "stop.stall") > 0:
-        raise must("stop.stall", "'auto' or a time > 0", r["stall"])
+    if r["stall"] != "auto" and not ticks(parse_quantity(r["stall"], "time", "stop.stall")) >= 1:
+        raise must("stop.stall", "'auto' or a time >= 1 ps (the time resolution)", r["stall"])
     return r
 
 

@@ -52,7 +52,7 @@ import math
 from simpy.events import Event
 
 __all__ = ["TICK_S", "TICKS_PER_S", "ticks", "seconds", "PROFILE", "ARRIVAL", "STEP",
-           "FINISH", "DEADLINE", "END", "Alarm", "call_at_phase"]
+           "FINISH", "DEADLINE", "END", "Alarm", "Pending", "call_at_phase", "next_pending"]
 
 #: One tick in seconds.
 TICK_S = 1e-12
@@ -121,6 +121,24 @@ class Alarm(Event):
         self._ok = True
         if delay != _INF:                   # never: not scheduled (the clock never jumps to inf)
             env.schedule(self, phase, delay)
+
+
+class Pending(Alarm):
+    """An :class:`Alarm` that can lead to progress (an agent or server step): the delivery of
+    a message that will arrive, the end of a computation, a receive deadline, a retransmission
+    on a link that is up, the first pass of a profile. The stall watchdog
+    (:func:`netsim.simulate._watchdog`) calls a run *stalled* only when none is scheduled.
+    Looping profile events, and retransmission timers of messages lost on a link that is down,
+    are plain :class:`Alarm` s: they can repeat forever without progress."""
+
+    __slots__ = ()
+
+
+def next_pending(env) -> int | None:
+    """The earliest time (ticks) of a scheduled :class:`Pending` event, or None (a scan of
+    SimPy's event queue; the watchdog calls it at most once per quiet interval)."""
+    times = [t for t, _, _, ev in env._queue if type(ev) is Pending]
+    return min(times) if times else None
 
 
 def call_at_phase(env, delay, phase: int, fn) -> Alarm:

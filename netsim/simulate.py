@@ -18,7 +18,7 @@ import simpy
 from netsim.errors import ScenarioError, must
 from netsim.rng import Streams
 from netsim.scenario import Scenario, load
-from netsim.simtime import END, Alarm, call_at_phase, seconds, ticks
+from netsim.simtime import END, Alarm, call_at_phase, next_pending, seconds, ticks
 
 __all__ = ["Result", "Simulation", "build", "run"]
 
@@ -360,16 +360,28 @@ STALL_FLOOR = 60.0
 
 
 def _watchdog(sim, limit):
-    """End the run as ``stalled`` when no agent or server step happened for ``limit``
-    simulated seconds (auto: see :data:`STALL_FLOOR`). Guarantees termination when events
-    keep coming (a looping profile, retransmissions on a dead link) but nothing progresses."""
+    """End the run as ``stalled`` when no progress is possible any more.
+
+    Progress is an agent or server step. After ``limit`` ticks without one (auto: see
+    :data:`STALL_FLOOR`), the run is stalled unless an event that can still lead to a step is
+    scheduled (a :class:`~netsim.simtime.Pending` event: a message that will arrive, a
+    computation or a receive deadline in progress, a retransmission on a link that is up, a
+    profile's first pass); then the quiet interval counts again from that event's time. So a
+    128 s message on a slow link is not a stall, while a looping profile or retransmissions
+    on a link that is down for good end the run (deterministically: only simulated time and
+    the event queue decide)."""
     env, mon = sim.env, sim.monitor
     floor = ticks(STALL_FLOOR)
+    hold = 0                        # the latest pending event seen at a quiet check
     while not mon.stopped:
         lim = limit if limit is not None else max(floor, 100 * mon.max_gap)
-        wait = mon.last_progress + lim - env.now
+        wait = max(mon.last_progress, hold) + lim - env.now
         if wait > 0:
             yield Alarm(env, wait, END)
+            continue
+        nxt = next_pending(env)
+        if nxt is not None:
+            hold = nxt
             continue
         if mon.end is None:
             mon.end, mon.end_round = "stalled", mon.trace["round"][-1]

@@ -100,3 +100,33 @@ def test_server_crash(tmp_path, profile, end):
     assert res.summary["end"] == end
     if end == "target":
         assert res.summary["target"]["time"] > 0.6
+
+
+def test_a_slow_link_is_not_a_stall():
+    """1 kbit/s links and 2000-dimensional models: every message takes 128 s, longer than the
+    watchdog's 60 s floor; messages in flight are progress to come, so the run ends by its
+    rounds with the true times (it used to end 'stalled after 0 rounds')."""
+    data = {"seed": 1, "network": {"topology": "ring", "agents": 4,
+                                   "links": {"bandwidth": "1 kbit/s"}},
+            "problem": {"kind": "least_squares", "samples_per_agent": 5, "features": 2000},
+            "algorithm": {"name": "admm"}, "stop": {"rounds": 3}}
+    res = netsim.run(from_dict(data))
+    assert res.summary["end"] == "rounds" and res.summary["rounds"] == 3
+    per_round = 2000 * 64 / 1000                          # 128 s: one message per link
+    assert res.trace["time"][1] >= per_round
+
+
+def test_retransmissions_on_a_link_down_for_good_end_stalled(tmp_path):
+    """A link that goes down for good with on_down = drop and on_loss = retransmit: its
+    sender retransmits forever and nothing can progress; the run ends 'stalled' one quiet
+    interval (stop.stall) after the last step, deterministically."""
+    down = _w(tmp_path, "down.txt", "0 1\n0.05 0\n")
+    data = {**PEER, "network": {**PEER["network"], "links": {
+        "latency": "1 ms", "loss": 1e-9, "on_loss": "retransmit", "on_down": "drop"},
+        "profile": [{"links": [[0, 1]], "state": down}]}, "stop": {"rounds": 60, "stall": "3 s"}}
+    res = _run(data, tmp_path)
+    assert res.summary["end"] == "stalled"
+    assert res.summary["network"]["retransmissions"] > 100
+    assert res.trace["time"][-1] <= 0.05 + 0.01
+    again = _run(data, tmp_path)
+    assert again.summary == {**res.summary, "runtime_s": again.summary["runtime_s"]}

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 
 from netsim.network.maxmin import maxmin_rates
 from netsim.network.transport import MessageRecord, Network
-from netsim.simtime import ARRIVAL, STEP, TICKS_PER_S, Alarm, ticks
+from netsim.simtime import ARRIVAL, STEP, TICKS_PER_S, Alarm, Pending, ticks
 
 __all__ = ["TcpParams", "FairNetwork"]
 
@@ -140,7 +140,8 @@ class FairNetwork(Network):
             self._order.setdefault((src, dst), deque()).append(f)
         if delay > 0:
             self._latent.add(f)
-            Alarm(env, delay, ARRIVAL).callbacks.append(lambda _e: self._activate(f))
+            (Alarm if lost and spec.on_loss == "drop" else Pending)(env, delay, ARRIVAL) \
+                .callbacks.append(lambda _e: self._activate(f))
         else:
             self._activate(f)
         return None
@@ -205,7 +206,8 @@ class FairNetwork(Network):
             dt = ticks(left / g.rate) if g.rate > 0 else math.inf
             if dt != math.inf:
                 v = g.version
-                Alarm(self.env, dt, ARRIVAL).callbacks.append(
+                (Alarm if g.lost and self.links[(g.src, g.dst)].on_loss == "drop"
+                 else Pending)(self.env, dt, ARRIVAL).callbacks.append(
                     lambda _e, g=g, v=v: self._done(g, v))
 
     def _done(self, f, version):
@@ -236,7 +238,7 @@ class FairNetwork(Network):
         if f.lost:
             if spec.on_loss == "retransmit":
                 rto = self.retransmission_timeout(spec, f.size - spec.header_bits)
-                Alarm(self.env, rto, STEP).callbacks.append(
+                Pending(self.env, rto, STEP).callbacks.append(
                     lambda _e: self._retransmit(f.src, f.dst, f.payload,
                                                 f.size - spec.header_bits, f.tag))
             return

@@ -27,7 +27,7 @@ import pathlib
 from dataclasses import dataclass
 
 from netsim.errors import ScenarioError, must
-from netsim.simtime import PROFILE, TICK_S, Alarm, ticks
+from netsim.simtime import PROFILE, TICK_S, Alarm, Pending, ticks
 
 __all__ = ["Profile", "read_profile", "drive", "start_profiles"]
 
@@ -139,13 +139,14 @@ def drive(env, profile: Profile, apply):
 
 
 def _drive(env, dates, period, apply):
-    offset = 0
+    offset, first = 0, True
     while True:
         for date, value in dates:
             t = offset + date
-            if t > env.now:
-                yield Alarm(env, t - env.now, PROFILE)
+            if t > env.now:      # the first pass may bring progress; a loop's repeats may not
+                yield (Pending if first else Alarm)(env, t - env.now, PROFILE)
             apply(value)
+        first = False
         if period is None or period <= 0:
             return
         offset += period

@@ -35,7 +35,7 @@ from typing import Any, Callable
 
 
 from netsim.network.links import LinkSpec, auto_timeout
-from netsim.simtime import ARRIVAL, STEP, Alarm, ticks
+from netsim.simtime import ARRIVAL, STEP, Alarm, Pending, ticks
 
 __all__ = ["Network", "MessageRecord"]
 
@@ -169,13 +169,13 @@ class Network:
             arrive = end + latency[link]
             msg = (src, dst, tag, payload, size)
             if not self._coalesce:
-                Alarm(env, arrive - now, ARRIVAL).callbacks.append(
+                Pending(env, arrive - now, ARRIVAL).callbacks.append(
                     lambda _e, m=msg: self._deliver(*m))
                 continue
             lst = due.get(arrive)
             if lst is None:
                 due[arrive] = [msg]
-                Alarm(env, arrive - now, ARRIVAL).callbacks.append(
+                Pending(env, arrive - now, ARRIVAL).callbacks.append(
                     lambda _e, w=arrive: self._deliver_due(w))
             else:
                 lst.append(msg)
@@ -262,7 +262,7 @@ class Network:
             if self.record_messages:
                 self.log.append(MessageRecord((src, dst, size, now, math.nan, True, tag)))
             if spec.on_loss == "retransmit":
-                ev = Alarm(env, end - now + self.retransmission_timeout(spec, bits), STEP)
+                ev = Pending(env, end - now + self.retransmission_timeout(spec, bits), STEP)
                 ev.callbacks.append(lambda _e: self._retransmit(src, dst, payload, bits, tag))
             return None
         arrive = end + delay
@@ -271,7 +271,7 @@ class Network:
             self._last_arrival[(src, dst)] = arrive
         if self.record_messages:
             self.log.append(MessageRecord((src, dst, size, now, arrive, False, tag)))
-        ev = Alarm(env, arrive - now, ARRIVAL)
+        ev = Pending(env, arrive - now, ARRIVAL)
         if spec.in_order:      # a queue per link: equal arrivals keep their sending order
             item = [False, (src, dst, tag, payload, size)]
             q = self._in_order_q.setdefault((src, dst), deque())

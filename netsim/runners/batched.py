@@ -31,7 +31,7 @@ from __future__ import annotations
 import math
 
 from netsim.runners.peer import lossy_in_neighbors, receive_timeout
-from netsim.simtime import DEADLINE, FINISH, STEP, Alarm, ticks
+from netsim.simtime import DEADLINE, FINISH, STEP, Alarm, Pending, ticks
 
 __all__ = ["BatchedPeerRunner"]
 
@@ -101,7 +101,7 @@ class BatchedPeerRunner:
         if now_group:
             self._send(now_group)
         for dt, group in later.items():
-            ev = Alarm(self.env, dt, STEP)
+            ev = Pending(self.env, dt, STEP)
             ev.callbacks.append(lambda _e, g=group: self._send(g))
 
     def _send(self, ids) -> None:
@@ -127,7 +127,7 @@ class BatchedPeerRunner:
             self._waiting[i] = k
             limit = self._timeout(i, bits)
             if limit is not None and limit != math.inf:
-                ev = Alarm(env, limit, DEADLINE)
+                ev = Pending(env, limit, DEADLINE)
                 ev.callbacks.append(lambda _e, i=i, k=k: self._expire(i, k))
 
     def _handler(self, i):

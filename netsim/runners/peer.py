@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 
 from netsim.network.links import auto_timeout
-from netsim.simtime import DEADLINE, STEP, Alarm, ticks
+from netsim.simtime import DEADLINE, STEP, Pending, ticks
 
 __all__ = ["PeerRunner", "lossy_in_neighbors", "receive_timeout"]
 
@@ -110,7 +110,7 @@ class PeerRunner:
             work = agent.local_step()
             dt = ticks(self.compute.duration(i, work))
             if dt > 0:
-                yield Alarm(env, dt, STEP)
+                yield Pending(env, dt, STEP)
             bits = 0
             for out in agent.outgoing():
                 bits = max(bits, out.bits)
@@ -124,7 +124,7 @@ class PeerRunner:
                 if limit is None or limit == math.inf:
                     yield ev
                 else:
-                    yield ev | Alarm(env, limit, DEADLINE)
+                    yield ev | Pending(env, limit, DEADLINE)
                     if not ev.triggered:
                         self.timeouts += 1
                 self._waiting[i] = None

@@ -33,7 +33,7 @@ from collections import Counter
 
 import numpy as np
 
-from netsim.simtime import STEP, Alarm, ticks
+from netsim.simtime import STEP, Alarm, Pending, ticks
 
 __all__ = ["ServerRunner"]
 
@@ -114,7 +114,7 @@ class ServerRunner:
             work = w.compute()
             dt = ticks(self.compute.duration(i, work))
             if dt > 0:
-                yield Alarm(env, dt, STEP)
+                yield Pending(env, dt, STEP)
             self.monitor.add_gradients(work.gradients)
             msg, bits, headers = w.uplink()
             self.scale_headers += headers
@@ -171,7 +171,7 @@ class ServerRunner:
             self.d[~mask] += 1
             self._busy = True
             if self.server_time > 0:
-                yield Alarm(env, self.server_time, STEP)
+                yield Pending(env, self.server_time, STEP)
             z = srv.update()
             if srv.broadcast:
                 dz, bits = srv.downlink()
