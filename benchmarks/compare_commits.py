@@ -65,6 +65,17 @@ WORKLOADS = {
                                    "links": {"bandwidth": "10 Mbit/s", "latency": "1 ms",
                                              "sharing": "fair", "model": "tcp"}},
         algorithm={"name": "lt-admm", "tau": 5}, stop={"rounds": 60}), "auto"),
+    "tcp + uplink ring N=100": (dict(
+        _BASE, name="b9", network={"agents": 100, "topology": "ring",
+                                   "links": {"bandwidth": "10 Mbit/s", "latency": "1 ms",
+                                             "uplink": "10 Mbit/s",
+                                             "sharing": "fair", "model": "tcp"}},
+        algorithm={"name": "lt-admm", "tau": 5}, stop={"rounds": 30}), "auto"),
+    "fair ring N=1000": (dict(
+        _BASE, name="b10", network={"agents": 1000, "topology": "ring",
+                                    "links": {"bandwidth": "10 Mbit/s", "latency": "1 ms",
+                                              "sharing": "fair"}},
+        algorithm={"name": "lt-admm", "tau": 5}, stop={"rounds": 20}), "auto"),
     "qadmm lasso N=64": (dict(
         _BASE, name="b8", network={"agents": 64},
         problem={"kind": "lasso", "samples_per_agent": 40, "features": 50,

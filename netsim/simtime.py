@@ -34,7 +34,11 @@ this documented order, never decided by float rounding:
    those of zero-latency messages sent at that instant: **a message that arrives exactly at
    its receiver's deadline is in time**;
 6. :data:`END` - the end of the instant: ``stop.time`` (what happens at that instant still
-   counts), the stall watchdog.
+   counts), the stall watchdog;
+7. :data:`RATES` - fair sharing recomputes, once, the rates of the flows whose sharing
+   changed at this instant (flows started or ended, capacities changed). No bit moves within
+   an instant, so one solve after everything else is exact; lockstep rounds that start and
+   end many flows at one instant cost one solve instead of one per flow.
 
 SimPy's own priorities (0, 1: process starts, a process resuming after the event it waited
 for) come before all of them, so a process resumes within the phase of the event that woke
@@ -52,7 +56,7 @@ import math
 from simpy.events import Event
 
 __all__ = ["TICK_S", "TICKS_PER_S", "ticks", "seconds", "PROFILE", "ARRIVAL", "STEP",
-           "FINISH", "DEADLINE", "END", "Alarm", "Pending", "call_at_phase", "next_pending"]
+           "FINISH", "DEADLINE", "END", "RATES", "Alarm", "Pending", "call_at_phase", "next_pending"]
 
 #: One tick in seconds.
 TICK_S = 1e-12
@@ -62,7 +66,7 @@ _TPS = float(TICKS_PER_S)
 _INF = math.inf
 
 #: Same-instant phases (SimPy event priorities; SimPy uses 0 and 1 itself).
-PROFILE, ARRIVAL, STEP, FINISH, DEADLINE, END = 2, 3, 4, 5, 6, 7
+PROFILE, ARRIVAL, STEP, FINISH, DEADLINE, END, RATES = 2, 3, 4, 5, 6, 7, 8
 
 
 def ticks(d: float) -> int | float:

@@ -476,8 +476,10 @@ def _result(scenario, sim, runtime) -> Result:
 def _messages_in_seconds(log) -> list:
     """messages.csv rows, sorted by send time, then sender, then the sender's own sending
     order (a stable sort: the order of same-instant sends of different agents is not part of
-    the model), with ``t_send`` / ``t_arrive`` in seconds (NaN stays NaN)."""
+    the model), with ``t_send`` / ``t_arrive`` in seconds (NaN stays NaN). Fair sharing
+    leaves an empty slot (None) for a transfer still in progress at the end: not listed."""
     from netsim.network.transport import MessageRecord
 
+    rows = sorted((r for r in log if r is not None), key=lambda r: (r[3], r[0]))
     return [MessageRecord((s, d, b, seconds(ts), ta if ta != ta else seconds(ta), lost, tag))
-            for s, d, b, ts, ta, lost, tag in sorted(log, key=lambda r: (r[3], r[0]))]
+            for s, d, b, ts, ta, lost, tag in rows]

@@ -180,3 +180,24 @@ def test_the_ladder_reduces():
     assert a == b
     spaced = [(0, 1, 1e5, 1.0 * k) for k in range(4)]
     assert _run(FairNetwork, spaced)[0] == pytest.approx(_run(Network, spaced)[0], abs=2e-12)
+
+
+@pytest.mark.parametrize("n", [20, 40])
+def test_lockstep_rounds_solve_max_min_once_per_instant(n):
+    """TCP with a finite uplink on a lockstep ring: reverse cross-traffic joins every flow into
+    one sharing component, and all 2N flows of a round start at one instant and end at
+    another. Rates are solved once per instant that changes them (one solve per round, each
+    flow solved once), so a round costs O(N), not O(N^2) (one solve per flow start and end)."""
+    from netsim.simulate import build
+
+    sc = from_dict({"name": "x", "network": {"agents": n, "topology": "ring", "links": {
+        "bandwidth": "10 Mbit/s", "latency": "1 ms", "uplink": "10 Mbit/s", "sharing": "fair",
+        "model": "tcp"}}, "algorithm": {"name": "lt-admm", "tau": 5}, "stop": {"rounds": 10},
+        "output": {"plots": False}})
+    sim = build(sc)
+    sim.runner.start()
+    sim.env.run(until=sim.stop_event)
+    net = sim.network
+    assert net.total_messages == 10 * 2 * n
+    assert net.recomputations == 10
+    assert net.reshared_flows == net.total_messages

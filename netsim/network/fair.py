@@ -18,25 +18,30 @@ A transmission of ``bits`` bits from ``src`` to ``dst`` handed over at time t:
 3. it arrives when its last bit is through (with ``in_order``, not before every earlier
    message of the same link has arrived).
 
-Rates are recomputed only when a flow starts or ends, over the flows connected to it through
-shared resources; every affected flow's completion event is rescheduled (stale events are
-ignored by a version number). Times are integer ticks (:mod:`netsim.simtime`): the latency
-phase is ``ticks(latency x factor) + ticks(jitter)``, a completion time
-``ticks(remaining bits / rate)`` from the instant of the recomputation; the bits a flow
+Rates are recomputed when flows start or end or a capacity changes, over the flows connected
+to them through shared resources, **once per simulated instant** (a
+:data:`~netsim.simtime.RATES` event after everything else of the instant: no bit moves within
+an instant, so this equals one solve per change). Completion dates live in one heap (stale
+entries are skipped by a version number, as in SimGrid's lazy update) behind a single timer
+event at the earliest date, instead of one timer per flow. Times are integer ticks
+(:mod:`netsim.simtime`): the latency phase is ``ticks(latency x factor) + ticks(jitter)``, a
+completion date ``now + ticks(remaining bits / rate)`` at the recomputation; the bits a flow
 sends between two recomputations are ``rate x elapsed ticks / 10**12``. Ends of latency and
-completions are :data:`~netsim.simtime.ARRIVAL` events. Loss, retransmission and the counters are those of
+completions are :data:`~netsim.simtime.ARRIVAL` events; flows completing at the same tick
+complete in sending order. Loss, retransmission and the counters are those of
 :class:`~netsim.network.transport.Network`.
 """
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import deque
 from dataclasses import dataclass
 
 from netsim.network.maxmin import maxmin_rates
 from netsim.network.transport import MessageRecord, Network
-from netsim.simtime import ARRIVAL, STEP, TICKS_PER_S, Alarm, Pending, ticks
+from netsim.simtime import ARRIVAL, RATES, STEP, TICKS_PER_S, Alarm, Pending, ticks
 
 __all__ = ["TcpParams", "FairNetwork"]
 
@@ -63,7 +68,8 @@ class TcpParams:
 
 class _Flow:
     __slots__ = ("src", "dst", "payload", "size", "tag", "lost", "t_send", "penalty", "bound",
-                 "res", "remaining", "rate", "t_last", "version", "complete", "spen", "seq")
+                 "res", "remaining", "rate", "t_last", "version", "complete", "spen", "seq",
+                 "log_at")
 
 
 class FairNetwork(Network):
@@ -90,6 +96,10 @@ class FairNetwork(Network):
         self._order: dict = {}                 # in-order links: flows in sending order
         self._latent: set = set()              # flows still paying their latency
         self._seq = 0
+        self._dirty: set = set()               # resources whose sharing changed this instant
+        self._solve = None                     # the pending RATES event, if any
+        self._dates: list = []                 # heap of (completion tick, seq, version, flow)
+        self._timer_at = None                  # tick of the pending completion timer
 
     # ------------------------------------------------------------------ one transmission
     def _transmit(self, src, dst, payload, bits, tag):
@@ -107,6 +117,9 @@ class FairNetwork(Network):
         f.t_send, f.version, f.rate, f.remaining = env.now, 0, 0.0, float(size)
         self._seq += 1
         f.seq = self._seq
+        if self.record_messages:            # a row in sending order, filled in when complete
+            f.log_at = len(self.log)
+            self.log.append(None)
         route = [("link", src, dst)]
         if src in self.uplink:
             route.append(("up", src))
@@ -163,7 +176,7 @@ class FairNetwork(Network):
                     x == r for x, _ in g.res)}, key=lambda g: g.seq):
                 f.spen += delta
                 f.penalty = f.spen
-        self._reshare({r})
+        self._touch((r,))
 
     # ------------------------------------------------------------------ sharing
     def _activate(self, f):
@@ -172,7 +185,19 @@ class FairNetwork(Network):
         self.active.add(f)
         for r, _ in f.res:
             self._users.setdefault(r, set()).add(f)
-        self._reshare({r for r, _ in f.res})
+        self._touch(r for r, _ in f.res)
+
+    def _touch(self, resources) -> None:
+        """Mark resources whose sharing changed; their component is re-solved once, in the
+        RATES phase of this instant."""
+        self._dirty.update(resources)
+        if self._solve is None:
+            self._solve = Pending(self.env, 0, RATES)
+            self._solve.callbacks.append(self._reshare_now)
+
+    def _reshare_now(self, _event) -> None:
+        dirty, self._dirty, self._solve = self._dirty, set(), None
+        self._reshare(dirty)
 
     def _component(self, resources):
         seen_r, seen_f, todo = set(), set(), list(resources)
@@ -196,6 +221,7 @@ class FairNetwork(Network):
         now = self.env.now
         order = sorted(flows, key=lambda g: g.seq)      # deterministic summation order
         rates = maxmin_rates({g: (g.penalty, g.bound, g.res) for g in order}, self.capacity)
+        dates = self._dates
         for g in order:
             if now != g.t_last:
                 g.remaining -= g.rate * (now - g.t_last) / TICKS_PER_S
@@ -205,18 +231,47 @@ class FairNetwork(Network):
             left = max(g.remaining, 0.0)
             dt = ticks(left / g.rate) if g.rate > 0 else math.inf
             if dt != math.inf:
-                v = g.version
-                (Alarm if g.lost and self.links[(g.src, g.dst)].on_loss == "drop"
-                 else Pending)(self.env, dt, ARRIVAL).callbacks.append(
-                    lambda _e, g=g, v=v: self._done(g, v))
+                heapq.heappush(dates, (now + dt, g.seq, g.version, g))
+        if len(dates) > 64 and len(dates) > 4 * len(self.active):     # drop stale entries
+            self._dates = dates = [e for e in dates
+                                   if e[3].version == e[2] and e[3] in self.active]
+            heapq.heapify(dates)
+        self._arm()
 
-    def _done(self, f, version):
-        if f.version != version or f not in self.active:
+    def _arm(self) -> None:
+        """Keep one timer at the earliest valid completion date. It is a Pending event unless
+        every flow due then is a lost message that nobody retransmits (no progress)."""
+        dates = self._dates
+        while dates and (dates[0][3].version != dates[0][2] or dates[0][3] not in self.active):
+            heapq.heappop(dates)
+        if not dates or dates[0][0] == self._timer_at:
             return
+        at = dates[0][0]
+        self._timer_at = at
+        links = self.links
+        cls = Pending if any(not (g.lost and links[(g.src, g.dst)].on_loss == "drop")
+                             for g in self.active) else Alarm
+        cls(self.env, at - self.env.now, ARRIVAL).callbacks.append(
+            lambda _e, at=at: self._on_timer(at))
+
+    def _on_timer(self, at) -> None:
+        if self._timer_at != at:               # superseded by an earlier date
+            return
+        self._timer_at = None
+        dates, due = self._dates, []
+        while dates and dates[0][0] <= at:
+            t, _, version, f = heapq.heappop(dates)
+            if f.version == version and f in self.active:
+                due.append(f)
+        for f in due:                          # in (date, sending) order
+            self._done(f)
+        self._arm()
+
+    def _done(self, f):
         self.active.discard(f)
         for r, _ in f.res:
             self._users[r].discard(f)
-        self._reshare({r for r, _ in f.res})
+        self._touch(r for r, _ in f.res)
         self._finish(f)
 
     def _finish(self, f):
@@ -233,7 +288,7 @@ class FairNetwork(Network):
         now = self.env.now
         spec = self.links[(f.src, f.dst)]
         if self.record_messages:
-            self.log.append(MessageRecord((f.src, f.dst, f.size, f.t_send,
+            self.log[f.log_at] = (MessageRecord((f.src, f.dst, f.size, f.t_send,
                                            math.nan if f.lost else now, f.lost, f.tag)))
         if f.lost:
             if spec.on_loss == "retransmit":
