@@ -125,18 +125,13 @@ ENGINES = ("auto", "batched", "reference")
 
 
 def _reference_engine(d, network, engine) -> bool:
-    """Use the process-per-agent engine? Always for ``engine = "reference"``; with "auto" also
-    for what the batched engine does not model: flow-level sharing (its rate recomputations
-    depend on the order of same-instant sends) and profiles (a profile event at the instant
-    of a step would be ordered differently)."""
-    from netsim.network.fair import FairNetwork
-
+    """Use the process-per-agent engine? Only for ``engine = "reference"``: the batched engine
+    runs every link model (FIFO, fair, TCP, loss) and profile with the same results bit for bit
+    (fair sharing orders flows by send time, sender and the sender's count; profile events run
+    first at their instant; tests/test_batched_engine.py)."""
     if engine not in ENGINES:
         raise must("NETSIM_ENGINE (or engine=)", "one of " + ", ".join(ENGINES), engine)
-    if engine != "auto":
-        return engine == "reference"
-    return (isinstance(network, FairNetwork) or bool(d["network"].get("profile"))
-            or bool(d["compute"].get("profile")))
+    return engine == "reference"
 
 
 def build(scenario: Scenario, progress=None, engine: str = "auto") -> Simulation:

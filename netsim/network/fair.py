@@ -27,8 +27,10 @@ event at the earliest date, instead of one timer per flow. Times are integer tic
 (:mod:`netsim.simtime`): the latency phase is ``ticks(latency x factor) + ticks(jitter)``, a
 completion date ``now + ticks(remaining bits / rate)`` at the recomputation; the bits a flow
 sends between two recomputations are ``rate x elapsed ticks / 10**12``. Ends of latency and
-completions are :data:`~netsim.simtime.ARRIVAL` events; flows completing at the same tick
-complete in sending order. Loss, retransmission and the counters are those of
+completions are :data:`~netsim.simtime.ARRIVAL` events. Every sum over flows and every tie
+between flows follows one key, (send time, sender, the sender's own count of transmissions),
+which does not depend on the order in which different senders act at one instant: the batched
+and the process-per-agent engines give the same rates bit for bit. Loss, retransmission and the counters are those of
 :class:`~netsim.network.transport.Network`.
 """
 
@@ -95,7 +97,7 @@ class FairNetwork(Network):
         self.reshared_flows = 0                # flows whose rate they recomputed, in total
         self._order: dict = {}                 # in-order links: flows in sending order
         self._latent: set = set()              # flows still paying their latency
-        self._seq = 0
+        self._sent: dict = {}                  # sender -> transmissions handed over so far
         self._dirty: set = set()               # resources whose sharing changed this instant
         self._solve = None                     # the pending RATES event, if any
         self._dates: list = []                 # heap of (completion tick, seq, version, flow)
@@ -115,8 +117,10 @@ class FairNetwork(Network):
         f = _Flow()
         f.src, f.dst, f.payload, f.size, f.tag, f.lost = src, dst, payload, size, tag, lost
         f.t_send, f.version, f.rate, f.remaining = env.now, 0, 0.0, float(size)
-        self._seq += 1
-        f.seq = self._seq
+        # the flow's place in every sum and tie: (send time, sender, the sender's own count),
+        # which does not depend on the order in which different senders act at one instant
+        k = self._sent[src] = self._sent.get(src, 0) + 1
+        f.seq = (env.now, src, k)
         if self.record_messages:            # a row in sending order, filled in when complete
             f.log_at = len(self.log)
             self.log.append(None)

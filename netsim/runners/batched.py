@@ -21,9 +21,10 @@ to one agent per callback.
 
 Deferring a finish to the end of its instant changes nothing an agent computes: an agent's
 kernels read and write only its own state, messages land in its inbox in any case, and its
-next local step happens at the same simulated time. The reference engine stays for what
-this one does not model (host and link profiles, flow-level sharing); ``netsim.simulate``
-picks. tests/test_batched_engine.py compares the two engines' output files byte for byte.
+next local step happens at the same simulated time. This engine runs every link model (FIFO,
+fair, TCP, loss) and profile; the process-per-agent reference engine runs only when forced
+(``NETSIM_ENGINE=reference``), and tests/test_batched_engine.py compares the two engines'
+output files byte for byte.
 """
 
 from __future__ import annotations
@@ -87,7 +88,17 @@ class BatchedPeerRunner:
 
     # ------------------------------------------------------------------ phases
     def _start(self, ids) -> None:
-        """Local steps of ``ids`` (all in the same round phase at this instant)."""
+        """Local steps of ``ids`` (all in the same round phase at this instant). An agent whose
+        host is off (state profile) starts when it is on again, as in the reference engine."""
+        on = self.compute.on
+        if False in on and not all(on[i] for i in ids):
+            for i in ids:
+                if not on[i]:
+                    self.compute.wait_until_on(i, self.env).callbacks.append(
+                        lambda _e, i=i: self._start([i]))
+            ids = [i for i in ids if on[i]]
+            if not ids:
+                return
         works = self.kernel.local_steps(ids)
         now_group, later = [], {}
         grads = self._grads
