@@ -71,6 +71,8 @@ EXECUTORS = ("processes", "serial", "dask")
 RUNS_COLUMNS = ("run_id", "label", "seed", "end", "end_round", "rounds", "time", "bits",
                 "messages", "gradients", "target_reached", "target_round", "target_time",
                 "target_bits", "target_gradients")
+#: runs.csv columns that are always text, written and read as they are ("" for no label)
+TEXT_COLUMNS = ("run_id", "label", "end", "error")
 #: seconds between two rewrites of runs.csv while a sweep runs (it is also written at the end)
 INDEX_EVERY = 1.0
 
@@ -543,16 +545,21 @@ def write_index(root: pathlib.Path, rows, keys) -> pathlib.Path:
     cols = list(RUNS_COLUMNS[:3]) + list(keys) + list(RUNS_COLUMNS[3:])
     extra = sorted({k for r in rows for k in r} - set(cols) - {"error"})
     cols += extra + (["error"] if any("error" in r for r in rows) else [])
+    def cell(c, v):
+        return ("" if v is None else str(v)) if c in TEXT_COLUMNS else encode_cell(v)
     with atomic_file(root / "runs.csv") as f:
-        write_csv(f, cols, ([r.get(c) for c in cols] for r in rows), cell=encode_cell)
+        write_csv(f, cols, ([cell(c, r.get(c)) for c in cols] for r in rows), cell=str)
     return root / "runs.csv"
 
 
 def read_runs(path) -> list[dict]:
-    """Rows of a runs.csv as dicts of the values that were written (numbers, bools, None
-    for empty cells, lists and tables, strings; :func:`netsim.results.decode_cell`)."""
+    """Rows of a runs.csv as dicts of the values that were written: the text columns
+    (:data:`TEXT_COLUMNS`) as strings, every other cell through
+    :func:`netsim.results.decode_cell` (numbers, bools, None for an empty cell, lists and
+    tables, strings)."""
     import csv
 
     from netsim.results import decode_cell
     with open(path, newline="", encoding="utf-8") as f:
-        return [{k: decode_cell(v) for k, v in r.items()} for r in csv.DictReader(f)]
+        return [{k: v if k in TEXT_COLUMNS else decode_cell(v) for k, v in r.items()}
+                for r in csv.DictReader(f)]
