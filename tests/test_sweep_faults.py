@@ -1,0 +1,168 @@
+"""Fault injection for sweeps (issue 13): Ctrl-C (SIGINT to the process group) and SIGKILL
+at moments drawn from a fixed seed, two sweeps at once on one folder, a different sweep with
+the same name refused; afterwards every finished run is listed once in runs.csv, every run
+folder is complete and no temporary file is left. (The full disk is in
+test_sweep_cases.py.)"""
+
+import json
+import os
+import pathlib
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+from netsim.results import is_complete
+from netsim.sweep import read_runs
+
+SCEN = """
+name = "flt"
+seed = 1
+[network]
+topology = "ring"
+agents = 6
+[problem]
+kind = "logistic"
+samples_per_agent = 30
+features = 10
+[algorithm]
+name = "lt-admm-vr"
+[stop]
+rounds = {rounds}
+[output]
+plots = false
+[sweep]
+"algorithm.rho" = {rhos}
+"""
+
+
+def _write(tmp_path, name="s.toml", rounds=300, n=10):
+    path = tmp_path / name
+    path.write_text(SCEN.format(rounds=rounds, rhos=[0.5 + 0.1 * i for i in range(n)]))
+    return path
+
+
+def _cmd(path, out, *extra):
+    return [sys.executable, "-m", "netsim", "sweep", str(path), "--out", str(out), *extra]
+
+
+def _children(pid):
+    """Pids of the direct children of ``pid`` (Linux /proc)."""
+    kids = []
+    for task in pathlib.Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            kids += [int(k) for k in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return kids
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:                                     # a zombie is dead
+        return (pathlib.Path(f"/proc/{pid}/stat").read_text().split(")")[1].split()[0]
+                != "Z")
+    except OSError:
+        return False
+
+
+def _check_consistent(root):
+    """Invariants after any fault: every run folder complete, runs.csv (if any) lists
+    complete folders only, each once."""
+    folders = [p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")]
+    for f in folders:
+        assert is_complete(f), f
+        lines = (f / "trace.csv").read_text().splitlines()
+        assert all(line.count(",") == lines[0].count(",") for line in lines)
+    listed = []
+    if (root / "runs.csv").exists():
+        listed = [r["run_id"] for r in read_runs(root / "runs.csv")]
+        assert len(listed) == len(set(listed))
+        assert all(is_complete(root / r) for r in listed)
+    return {f.name for f in folders}, listed
+
+
+def test_sigint_and_sigkill_at_random_moments_then_resume(tmp_path):
+    """Four interruptions of a processes sweep at seeded moments (Ctrl-C to the whole
+    process group: exit 130 within seconds with runs.csv written; SIGKILL of the parent:
+    its workers die too), then a re-run completes: 24 runs, each listed once."""
+    rng = np.random.default_rng(13)
+    faults = []
+    path = _write(tmp_path, n=24)
+    out = tmp_path / "o"
+    root = out / "flt"
+    for kind in ("SIGINT", "SIGKILL", "SIGINT", "SIGKILL"):
+        before = len(_check_consistent(root)[0]) if root.exists() else 0
+        proc = subprocess.Popen(_cmd(path, out, "--workers", "2", "-q"),
+                                start_new_session=True, stderr=subprocess.PIPE, text=True)
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < 60 and not (root.exists() and len(
+                [p for p in root.iterdir() if p.is_dir() and p.name.startswith("run-")])
+                > before):
+            time.sleep(0.02)                     # the pool is running: a run landed
+        time.sleep(rng.uniform(0.0, 0.6))
+        if proc.poll() is not None:
+            break                                # finished before the fault: fine
+        faults.append(kind)
+        workers = _children(proc.pid)
+        if kind == "SIGINT":
+            os.killpg(proc.pid, signal.SIGINT)
+            t = time.monotonic()
+            err = proc.communicate(timeout=20)[1]
+            assert time.monotonic() - t < 10 and proc.returncode == 130, err
+            assert "finished runs listed in" in err and "Traceback" not in err
+            done, listed = _check_consistent(root)
+            assert set(listed) == done                  # what finished, listed
+        else:
+            assert workers                               # the pool is running
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.communicate(timeout=20)
+            t = time.monotonic()
+            while time.monotonic() - t < 5 and any(_alive(w) for w in workers):
+                time.sleep(0.05)
+            assert not any(_alive(w) for w in workers)  # the workers died with the parent
+            _check_consistent(root)
+    res = subprocess.run(_cmd(path, out, "--workers", "2", "-q"), capture_output=True,
+                         text=True, timeout=120)
+    assert res.returncode == 0, res.stderr
+    done, listed = _check_consistent(root)
+    assert len(done) == 24 and sorted(listed) == sorted(done)
+    assert not list(root.glob(".tmp-*"))
+    assert faults[:2] == ["SIGINT", "SIGKILL"]
+
+
+def test_two_sweeps_on_one_folder_both_finish(tmp_path):
+    """concurrent_sweeps: the same sweep started twice at once on one folder (serial and
+    processes): both exit 0, every point is listed once, nothing temporary is left; a
+    different scenario with the same name is refused while one runs."""
+    path = _write(tmp_path, rounds=100, n=16)
+    out = tmp_path / "o"
+    a = subprocess.Popen(_cmd(path, out, "--executor", "serial", "-q"),
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    b = subprocess.Popen(_cmd(path, out, "--workers", "2", "-q"),
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    root = out / "flt"
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < 60 and not list(root.glob(".sweep-*.lock")):
+        time.sleep(0.02)
+    other = _write(tmp_path, name="other.toml", rounds=101, n=2)
+    c = subprocess.run(_cmd(other, out, "--executor", "serial", "-q"), capture_output=True,
+                       text=True, timeout=60)
+    for p in (a, b):
+        o, e = p.communicate(timeout=120)
+        assert p.returncode == 0, e
+    if c.returncode == 2:                            # refused while a sweep of flt ran
+        assert c.stderr.count("\n") == 1 and "name must differ" in c.stderr
+    done, listed = _check_consistent(root)
+    rows = read_runs(root / "runs.csv")
+    assert len(rows) == 16 and len(set(listed)) == 16 and set(listed) <= done
+    assert [r["algorithm.rho"] for r in rows] == [0.5 + 0.1 * i for i in range(16)]
+    assert not list(root.glob(".tmp-*"))
+    for r in rows:
+        s = json.loads((root / r["run_id"] / "summary.json").read_text())
+        assert s["run_id"] == r["run_id"] and s["rounds"] == r["rounds"] == 100
