@@ -337,12 +337,15 @@ def run_sweep(scenario: Scenario, out_dir, executor: str = "processes",
                     bar.update(1)
                     index.maybe_write()
                 else:
+                    inflight[p.index] = p
                     yield p, (p.scenario.raw, p.scenario.source, str(p.scenario.base_dir),
                               p.label, out, p.run_id)
 
         fatal = []
+        inflight = {}                            # index -> point handed to the executor
 
         def done(point, result):
+            inflight.pop(point.index, None)
             status, text = result
             if status == "fatal":
                 fatal.append(text)
@@ -369,6 +372,10 @@ def run_sweep(scenario: Scenario, out_dir, executor: str = "processes",
                 pass
             except KeyboardInterrupt:
                 bar.close()
+                for p in inflight.values():      # landed while the workers were stopped
+                    if is_complete(root / p.run_id):
+                        counts["ran"] += 1
+                        index.add(p, None)
                 index.write()
                 raise SweepInterrupted(root, counts) from None
             finally:
@@ -422,9 +429,13 @@ def _run_processes(todo, workers, done):
             for f in finished:
                 done(flight.pop(f), f.result())
     except BaseException:
-        for proc in list((getattr(ex, "_processes", None) or {}).values()):
+        procs = list((getattr(ex, "_processes", None) or {}).values())
+        for proc in procs:
             with contextlib.suppress(Exception):
                 proc.kill()                      # stop at once: temp folders are cleaned
+        for proc in procs:
+            with contextlib.suppress(Exception):
+                proc.join(2)                     # dead: no run lands after this
         ex.shutdown(wait=False, cancel_futures=True)
         raise
     ex.shutdown(wait=True)
@@ -442,9 +453,18 @@ def local_cluster(workers: int):
     import dask
     from dask.distributed import LocalCluster
 
-    with dask.config.set(DASK_CONFIG):
-        return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                            dashboard_address=None)
+    import threading
+    main = threading.current_thread() is threading.main_thread()
+    # worker processes start with SIGINT ignored (inherited through exec): a Ctrl-C on the
+    # terminal reaches the whole process group, and stopping the workers is the parent's job
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+    try:
+        with dask.config.set(DASK_CONFIG):
+            return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                dashboard_address=None)
+    finally:
+        if main:
+            signal.signal(signal.SIGINT, old)
 
 
 def _run_dask(todo, workers, scheduler, done):
