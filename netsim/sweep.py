@@ -279,6 +279,12 @@ def _sweep_lock(root: pathlib.Path, scenario: Scenario):
     try:
         yield
     finally:
+        with contextlib.suppress(OSError), folder_lock(root):
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                mine.unlink()                    # the last sweep of this scenario leaves
+            except BlockingIOError:
+                pass                             # another sweep of it still runs
         os.close(fd)
 
 

@@ -111,6 +111,30 @@ def test_ids_of_scenarios_reading_no_file_are_unchanged():
     assert inputs_read(sc) == []
 
 
+def test_old_folders_of_file_reading_runs_are_not_reused_nor_listed(tmp_path):
+    """The documented outcome for ids made before the file-content rule: a folder named by
+    the old id (scenario text only) of a run that reads a file is never taken as done and
+    runs.csv does not list it."""
+    import hashlib
+    r = np.random.default_rng(0)
+    np.savez(tmp_path / "d.npz", A=r.standard_normal((40, 4)), b=r.standard_normal(40))
+    sc = _sweep(tmp_path, {"algorithm.rho": [1.0]},
+                problem={"kind": "least_squares", "data": "d.npz"})
+    point = next(iter_points(sc))
+    data = dict(point.scenario.data)
+    data.pop("output")
+    legacy = "run-" + hashlib.sha256(dump_toml(data).encode()).hexdigest()[:10]
+    assert legacy != point.run_id
+    root = tmp_path / "o" / "tiny"
+    root.mkdir(parents=True)
+    (root / legacy).mkdir()
+    (root / legacy / "summary.json").write_text('{"end": "rounds"}')
+    _, counts = run_sweep(sc, tmp_path / "o", executor="serial", progress=False)
+    assert counts == {"points": 1, "skipped": 0, "ran": 1, "errors": 0}
+    assert [row["run_id"] for row in _listed(root)] == [point.run_id]
+    assert not list(root.glob(".sweep-*.lock"))       # the sweep's lock file is removed
+
+
 # --------------------------------------------------------------- sweep_seed_singular
 def test_sweep_seed_is_refused_pointing_to_seeds(tmp_path, capsys):
     with pytest.raises(ScenarioError, match=r"sweep.seed .*seeds = \[\.\.\.\]"):
