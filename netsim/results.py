@@ -25,7 +25,7 @@ never lists them; delete them at will.
 
 **Writing.** Everything is written into a hidden temporary folder
 ``.tmp-<host>-<pid>-<random>`` next to the run folder and renamed into place under a lock
-(``fcntl.flock`` on ``<name>/.lock``): a crash never leaves a half-written run, two writers
+(``fcntl.flock`` on the ``<name>`` folder): a crash never leaves a half-written run, two writers
 of one run id never fail, and temporary folders are never results
 (:func:`clean_stale_tmp` removes those whose writer is dead). Files and folders follow the
 umask. A full disk or another OS error while writing is a one-line :class:`ResultsError`
@@ -266,10 +266,10 @@ def _unlink(p) -> None:
 
 @contextlib.contextmanager
 def folder_lock(folder):
-    """Hold an exclusive ``fcntl.flock`` on ``folder/.lock`` (created if needed) for the
-    block: serializes the writers (processes, threads with their own open) of one results
-    folder."""
-    fd = os.open(pathlib.Path(folder) / ".lock", os.O_RDWR | os.O_CREAT, 0o666)
+    """Hold an exclusive ``fcntl.flock`` on the folder itself for the block: serializes the
+    writers (processes, threads with their own open) of one results folder, and leaves no
+    file behind."""
+    fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield
@@ -296,7 +296,8 @@ def clean_stale_tmp(folder) -> int:
     """
     host = socket.gethostname()
     removed = 0
-    for p in pathlib.Path(folder).glob(TMP_PREFIX + "*"):
+    legacy = list(pathlib.Path(folder).glob(".runs-*.csv"))     # mkstemp names of old versions
+    for p in legacy + list(pathlib.Path(folder).glob(TMP_PREFIX + "*")):
         m = re.match(re.escape(TMP_PREFIX) + r"(.*)-(\d+)-[0-9a-f]{8}(-|$)", p.name)
         if m and (m.group(1) != host or _pid_alive(int(m.group(2)))):
             continue                     # a live writer, or another host's: not ours to judge
@@ -322,8 +323,9 @@ def write_result(result, out_dir=None, rid: str | None = None) -> pathlib.Path:
     """Write ``result`` under ``out_dir`` (default: the scenario's ``output.dir``).
 
     The files go to a temporary folder, renamed to ``<out_dir>/<name>/<run id>`` under the
-    folder lock; an existing folder of that id is replaced (two writers of one id: the last
-    one wins, both succeed).
+    folder lock. An existing folder of that id is replaced (``netsim run``: the last writer
+    wins); with ``rid`` given (sweeps) a complete one is kept and the new copy dropped, so
+    a finished run folder never disappears under a concurrent sweep's reader.
 
     Args:
         result: a :class:`netsim.simulate.Result`.
@@ -359,6 +361,9 @@ def write_result(result, out_dir=None, rid: str | None = None) -> pathlib.Path:
             if final.is_symlink() or (final.exists() and not final.is_dir()):
                 raise ResultsError(f"cannot write {str(final)!r}: a file or link is where "
                                    "the run folder goes; remove it")
+            if rid is not None and is_complete(final):
+                shutil.rmtree(tmp, ignore_errors=True)   # a concurrent sweep wrote this
+                return final                             # run (same id, same results)
             if final.exists():
                 old = parent / _tmp_name()
                 os.rename(final, old)        # aside, then in: never a mix of two runs

@@ -551,7 +551,13 @@ def _row(point: Point, root: pathlib.Path, keys, error: str | None) -> dict:
         row["end"] = "error"
         row["error"] = error
         return row
-    s = json.loads((root / point.run_id / "summary.json").read_text(encoding="utf-8"))
+    from netsim.results import folder_lock
+    path = root / point.run_id / "summary.json"
+    try:
+        s = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):                # being replaced by a `netsim run` writer
+        with folder_lock(root):
+            s = json.loads(path.read_text(encoding="utf-8"))
     t = s.get("target") or {}
     row.update({"end": s["end"], "end_round": s.get("end_round"), "rounds": s.get("rounds"),
                 "time": s.get("time"), "bits": s.get("bits"), "messages": s.get("messages"),
