@@ -54,7 +54,11 @@ _XLABEL = {"time": "simulated time [s]", "bits": "bits sent (all links)", "round
 
 
 def _collect(paths):
-    """Run folders (with summary.json) from run folders, sweep folders or runs.csv files."""
+    """Run folders (with summary.json) from run folders, sweep folders or runs.csv files.
+
+    A runs.csv (or a sweep folder holding one) gives the runs it lists as finished; a folder
+    without one gives its complete, non-hidden run folders: temporary folders (``.tmp-*``)
+    and damaged runs are never read."""
     from netsim.errors import must
     from netsim.results import is_complete
     from netsim.sweep import read_runs
@@ -62,6 +66,8 @@ def _collect(paths):
     runs = []
     for raw in paths:
         p = pathlib.Path(raw)
+        if p.is_dir() and (p / "runs.csv").is_file():
+            p = p / "runs.csv"                   # a sweep folder: the runs of its index
         if p.name == "runs.csv" and p.is_file():
             # the runs the index lists as finished: never a temporary or unlisted folder
             listed = [p.parent / str(r.get("run_id")) for r in read_runs(p)

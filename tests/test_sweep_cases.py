@@ -274,6 +274,10 @@ def test_temporary_folders_are_never_results_and_are_cleaned(tmp_path):
             (t / f.name).write_bytes(f.read_bytes())
     assert sorted(_collect([root])) == real
     assert sorted(_collect([root / "runs.csv"])) == real
+    index = (root / "runs.csv").read_bytes()
+    (root / "runs.csv").unlink()
+    assert sorted(_collect([root])) == real          # a folder without index: no tmp either
+    (root / "runs.csv").write_bytes(index)
     assert main(["plot", str(root), "--x", "rounds", "--y", "rel_err"]) == 0
     run_sweep(sc, tmp_path / "o", executor="serial", progress=False)
     assert not killed.exists() and not legacy.exists() and live.exists()

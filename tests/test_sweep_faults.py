@@ -226,3 +226,25 @@ def test_a_different_sweep_with_the_same_name_is_refused_while_one_runs(tmp_path
     _, counts = run_sweep(second, tmp_path / "o", executor="serial", progress=False)
     assert counts["ran"] == 2
     assert [r["rounds"] for r in read_runs(root / "runs.csv")] == [6, 6]
+
+
+def test_ctrl_c_stops_a_dask_sweep(tmp_path):
+    """Ctrl-C (SIGINT to the process group) during a Dask LocalCluster sweep: exit 130
+    within seconds, no traceback from the workers, runs.csv lists what finished."""
+    import pytest
+    pytest.importorskip("dask.distributed")
+    path = _write(tmp_path, n=24)
+    out = tmp_path / "o"
+    root = out / "flt"
+    proc = subprocess.Popen(_cmd(path, out, "--executor", "dask", "--workers", "2", "-q"),
+                            start_new_session=True, stderr=subprocess.PIPE, text=True)
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < 60 and not (root.exists() and list(root.glob("run-*"))):
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGINT)
+    t = time.monotonic()
+    err = proc.communicate(timeout=30)[1]
+    assert proc.returncode == 130 and time.monotonic() - t < 10, err
+    assert "Traceback" not in err and "finished runs listed in" in err
+    done, listed = _check_consistent(root)
+    assert listed and set(listed) <= done
