@@ -221,6 +221,7 @@ def _worker_init() -> None:
     """Process-pool worker set-up: Ctrl-C is the parent's business (it stops the workers),
     and a worker dies with its parent (Linux ``PR_SET_PDEATHSIG``)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)   # not the parent's handler (forked)
     with contextlib.suppress(Exception):
         import ctypes
         libc = ctypes.CDLL(None, use_errno=True)

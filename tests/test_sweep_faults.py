@@ -89,14 +89,15 @@ def _check_consistent(root):
 
 def test_sigint_and_sigkill_at_random_moments_then_resume(tmp_path):
     """Four interruptions of a processes sweep at seeded moments (Ctrl-C to the whole
-    process group: exit 130 within seconds with runs.csv written; SIGKILL of the parent:
-    its workers die too), then a re-run completes: 24 runs, each listed once."""
+    process group, or SIGTERM to the parent: exit 130 within seconds with runs.csv written;
+    SIGKILL of the parent: its workers die too), then a re-run completes: 24 runs, each
+    listed once."""
     rng = np.random.default_rng(13)
     faults = []
     path = _write(tmp_path, n=24)
     out = tmp_path / "o"
     root = out / "flt"
-    for kind in ("SIGINT", "SIGKILL", "SIGINT", "SIGKILL"):
+    for kind in ("SIGINT", "SIGKILL", "SIGTERM", "SIGKILL"):
         before = len(_check_consistent(root)[0]) if root.exists() else 0
         proc = subprocess.Popen(_cmd(path, out, "--workers", "2", "-q"),
                                 start_new_session=True, stderr=subprocess.PIPE, text=True)
@@ -110,8 +111,11 @@ def test_sigint_and_sigkill_at_random_moments_then_resume(tmp_path):
             break                                # finished before the fault: fine
         faults.append(kind)
         workers = _children(proc.pid)
-        if kind == "SIGINT":
-            os.killpg(proc.pid, signal.SIGINT)
+        if kind in ("SIGINT", "SIGTERM"):
+            if kind == "SIGINT":
+                os.killpg(proc.pid, signal.SIGINT)       # Ctrl-C: the whole group
+            else:
+                os.kill(proc.pid, signal.SIGTERM)        # `kill PID`: the parent only
             t = time.monotonic()
             err = proc.communicate(timeout=20)[1]
             assert time.monotonic() - t < 10 and proc.returncode == 130, err
@@ -134,6 +138,8 @@ def test_sigint_and_sigkill_at_random_moments_then_resume(tmp_path):
     assert len(done) == 24 and sorted(listed) == sorted(done)
     assert not list(root.glob(".tmp-*"))
     assert faults[:2] == ["SIGINT", "SIGKILL"]
+    if len(faults) == 4:
+        assert faults[2] == "SIGTERM"
 
 
 def test_two_sweeps_on_one_folder_both_finish(tmp_path):
