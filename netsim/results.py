@@ -45,7 +45,6 @@ import errno
 import fcntl
 import hashlib
 import json
-import math
 import os
 import pathlib
 import re

@@ -57,8 +57,8 @@ import os
 import pathlib
 import signal
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from netsim.errors import NetsimError, ScenarioError, must
 from netsim.scenario import Scenario, apply_overrides, dump_toml, from_dict
@@ -457,10 +457,10 @@ DASK_CONFIG = {"distributed.worker.profile.enabled": False}
 def local_cluster(workers: int):
     """A Dask LocalCluster for sweeps: one single-threaded worker process per CPU asked for,
     no dashboard, :data:`DASK_CONFIG` (passed on to the workers by their nannies)."""
+    import threading
+
     import dask
     from dask.distributed import LocalCluster
-
-    import threading
     main = threading.current_thread() is threading.main_thread()
     # worker processes start with SIGINT ignored (inherited through exec): a Ctrl-C on the
     # terminal reaches the whole process group, and stopping the workers is the parent's job

@@ -4,18 +4,25 @@ every finished run listed once, never a stale, half-written or temporary result.
 import csv
 import json
 import os
-import pathlib
 import subprocess
 import sys
 
 import numpy as np
 import pytest
 
-import netsim.results as results
+from netsim import results
 from netsim.cli import main
 from netsim.errors import ScenarioError
-from netsim.results import (ResultsError, clean_stale_tmp, decode_cell, encode_cell,
-                            format_number, inputs_read, run_id, write_csv)
+from netsim.results import (
+    ResultsError,
+    clean_stale_tmp,
+    decode_cell,
+    encode_cell,
+    format_number,
+    inputs_read,
+    run_id,
+    write_csv,
+)
 from netsim.scenario import dump_toml, from_dict, load
 from netsim.sweep import count_points, iter_points, read_runs, run_sweep
 
@@ -263,7 +270,7 @@ def test_temporary_folders_are_never_results_and_are_cleaned(tmp_path):
     root, _ = run_sweep(sc, tmp_path / "o", executor="serial", progress=False)
     real = sorted(p for p in root.iterdir() if p.is_dir())
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True).stdout.strip()
+                          capture_output=True, text=True, check=True).stdout.strip()
     import socket
     killed = root / f".tmp-{socket.gethostname()}-{dead}-0123abcd"
     live = root / f".tmp-{socket.gethostname()}-{os.getpid()}-0123abcd"

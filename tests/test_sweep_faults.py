@@ -132,7 +132,7 @@ def test_sigint_and_sigkill_at_random_moments_then_resume(tmp_path):
             assert not any(_alive(w) for w in workers)  # the workers died with the parent
             _check_consistent(root)
     res = subprocess.run(_cmd(path, out, "--workers", "2", "-q"), capture_output=True,
-                         text=True, timeout=120)
+                         text=True, timeout=120, check=False)
     assert res.returncode == 0, res.stderr
     done, listed = _check_consistent(root)
     assert len(done) == 24 and sorted(listed) == sorted(done)
@@ -153,7 +153,7 @@ def test_two_sweeps_on_one_folder_both_finish(tmp_path):
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     root = out / "flt"
     for p in (a, b):
-        o, e = p.communicate(timeout=120)
+        _, e = p.communicate(timeout=120)
         assert p.returncode == 0, e
     done, listed = _check_consistent(root)
     rows = read_runs(root / "runs.csv")
@@ -202,7 +202,8 @@ seeds = {list(range(1000))}
         if shown is not None and root.exists() and sum(1 for _ in root.glob("run-*")) >= 20:
             break
         time.sleep(0.05)
-    rss_kb = int(next(line for line in open(f"/proc/{proc.pid}/status")
+    status = pathlib.Path(f"/proc/{proc.pid}/status").read_text()
+    rss_kb = int(next(line for line in status.splitlines()
                       if line.startswith("VmRSS")).split()[1])
     os.killpg(proc.pid, signal.SIGINT)
     proc.wait(timeout=20)
