@@ -199,13 +199,17 @@ def _run_point(payload):
     ``("error", one-line message)`` for a point that raised, or ``("fatal", message)`` when
     the results cannot be written (a full disk), which stops the sweep."""
     raw, source, base_dir, label, out, rid = payload
-    from netsim.results import ResultsError, write_result
+    from netsim.results import ResultsError, run_id, write_result
     from netsim.simulate import run
 
     try:
         sc = from_dict(raw, source, base_dir)
         sc = Scenario(sc.data, sc.source, sc.base_dir, label, sc.raw)
         res = run(sc)
+        now = run_id(sc)                # the files as read: never results under a stale id
+        if now != rid:
+            return "error", (f"an input file changed while the sweep ran (run id {rid} is "
+                             f"now {now}); run the sweep again")
         folder = write_result(res, out, rid=rid)
         return "ok", folder.name
     except ResultsError as e:

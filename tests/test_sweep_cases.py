@@ -74,6 +74,34 @@ def test_editing_a_data_file_gives_new_run_ids_and_fresh_results(tmp_path):
         assert 'data = "d.npz"' in sc_run
 
 
+def test_a_file_edited_during_a_sweep_never_lands_under_the_old_id(tmp_path, monkeypatch):
+    """The data file is edited while the first point runs: that point is an error (its
+    results would not match its id); the second point, expanded after the edit, runs; a
+    re-run runs the first with the new content."""
+    import netsim.simulate
+    real = netsim.simulate.run
+    r = np.random.default_rng(0)
+    np.savez(tmp_path / "d.npz", A=r.standard_normal((40, 4)), b=r.standard_normal(40))
+
+    def editing(sc, *a, **k):
+        res = real(sc, *a, **k)
+        if sc.data["algorithm"]["rho"] == 1.0:
+            np.savez(tmp_path / "d.npz", A=r.standard_normal((40, 4)),
+                     b=r.standard_normal(40))
+        return res
+    monkeypatch.setattr(netsim.simulate, "run", editing)
+    sc = _sweep(tmp_path, {"algorithm.rho": [1.0, 2.0]},
+                problem={"kind": "least_squares", "data": "d.npz"})
+    root, counts = run_sweep(sc, tmp_path / "o", executor="serial", progress=False)
+    assert counts == {"points": 2, "skipped": 0, "ran": 1, "errors": 1}
+    rows = _listed(root)
+    assert rows[0]["end"] == "error" and "input file changed" in rows[0]["error"]
+    assert not (root / rows[0]["run_id"]).exists()
+    monkeypatch.setattr(netsim.simulate, "run", real)
+    _, counts = run_sweep(sc, tmp_path / "o", executor="serial", progress=False)
+    assert counts == {"points": 2, "skipped": 1, "ran": 1, "errors": 0}
+
+
 def test_every_file_a_run_reads_is_in_its_id(tmp_path):
     """inputs_read finds data, edge list, network and compute profiles and x0; editing any
     one of them changes the run id; moving the folder does not."""
