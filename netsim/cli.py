@@ -20,6 +20,7 @@ def _overrides(items) -> dict:
 
 
 def _cmd_run(args) -> int:
+    from netsim.results import clean_stale_tmp
     from netsim.scenario import load
     from netsim.simulate import run
 
@@ -30,6 +31,7 @@ def _cmd_run(args) -> int:
     for variant in sc.variants():
         res = run(variant, progress=not args.quiet)
         folder = res.write(args.out)
+        clean_stale_tmp(folder.parent)      # temporary folders of killed writers
         s = res.summary
         tgt = s["target"]
         extra = ""

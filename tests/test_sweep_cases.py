@@ -317,6 +317,10 @@ def test_temporary_folders_are_never_results_and_are_cleaned(tmp_path):
     run_sweep(sc, tmp_path / "o", executor="serial", progress=False)
     assert not killed.exists() and not legacy.exists() and live.exists()
     assert clean_stale_tmp(root) == 0
+    killed.mkdir()                                   # `netsim run` cleans them too
+    path = tmp_path / "tiny.toml"
+    assert main(["run", str(path), "--out", str(tmp_path / "o"), "-q"]) == 0
+    assert not killed.exists() and live.exists()
 
 
 # --------------------------------------------------------------- grid_1e6
