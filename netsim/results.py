@@ -4,24 +4,32 @@
 ``summary.json``, ``links.csv`` and, when asked, ``iterates.npz``, ``messages.csv`` and the
 plots.
 
-**The run-id rule.** A run id is ``<label-slug>-<hash10>`` (``run-<hash10>`` without a variant
-label), where ``hash10`` is the first 10 hex digits of the SHA-256 of
+**The run-id rule** (version 2). A run id is ``<label-slug>-<hash10>`` (``run-<hash10>``
+without a variant label), where ``hash10`` is the first 10 hex digits of the SHA-256 of
 
-1. the canonical resolved scenario: the text netsim writes to ``scenario.toml``
-   (:func:`netsim.scenario.dump_toml` of the resolved scenario: every default filled in, keys
-   in netsim's order), without ``[output]`` (where results go does not change a run); then,
-   only if the run reads files,
-2. one line ``<key> sha256:<hex>`` per file the run reads, in the order of
+1. the line ``netsim run id v2``;
+2. the canonical resolved scenario: :func:`netsim.scenario.dump_toml` of the resolved
+   scenario (every default filled in) with the keys of every table sorted (lists keep their
+   order), without ``output.dir`` (where results go does not change a run; every other
+   ``output`` key does: ``every`` changes the trace, ``messages`` / ``iterates`` / ``plots``
+   the files);
+3. one line ``<key> sha256:<hex>`` per file the run reads, in the order of
    :func:`inputs_read` (``problem.data``, ``network.file``, ``network.profile[k].*``,
    ``compute.profile[k].*``, ``algorithm.x0``): the SHA-256 of the file's *content*, so
    editing a data file, an edge list, a profile or an x0 file gives a new id and never
    returns a stale result; moving the files along with the scenario keeps the id. A file
    that cannot be read hashes as ``missing`` (the run then fails with its own error).
 
-Scenarios that read no file keep the ids of netsim versions before this rule (part 2 is
-empty), so no migration is needed for them. Runs of scenarios that read files got new ids:
-their old folders are simply not reused (their input content is unknown) and ``runs.csv``
-never lists them; delete them at will.
+Numbers keep their type (``rho = 1`` and ``rho = 1.0`` are different ids).
+
+**Migration from version 1** (netsim before this rule: the hash of ``dump_toml`` of the
+resolved scenario without ``[output]``, no file content). ``netsim sweep`` migrates a
+version-1 folder once, when a point needs it (:func:`migrate_v1`): if the point reads no
+file and the folder's ``scenario.toml`` equals the point's resolved scenario (except
+``output.dir``), the folder is renamed to the version-2 id and its ``summary.json``
+``run_id`` updated; the point counts as already done. Version-1 folders of runs that read
+files (their input content is unknown) or whose output keys differ are not reused and
+``runs.csv`` never lists them; delete them at will.
 
 **Writing.** Everything is written into a hidden temporary folder
 ``.tmp-<host>-<pid>-<random>`` next to the run folder and renamed into place under a lock
@@ -57,7 +65,7 @@ import numpy as np
 from netsim.errors import NetsimError, ScenarioError
 from netsim.scenario import dump_toml
 
-__all__ = ["run_id", "inputs_read", "write_result", "format_number", "write_csv",
+__all__ = ["run_id", "run_id_v1", "migrate_v1", "inputs_read", "write_result", "format_number", "write_csv",
            "encode_cell", "decode_cell", "atomic_file", "folder_lock", "clean_stale_tmp",
            "is_complete", "ResultsError", "TMP_PREFIX"]
 
@@ -132,6 +140,27 @@ def _file_digest(path: pathlib.Path, cache: dict | None) -> str:
     return digest
 
 
+def _canonical(v):
+    if isinstance(v, dict):
+        return {k: _canonical(v[k]) for k in sorted(v)}
+    if isinstance(v, list):
+        return [_canonical(x) for x in v]
+    return v
+
+
+def _id_data(scenario) -> dict:
+    """The resolved scenario without ``output.dir``."""
+    data = dict(scenario.data)
+    out = dict(data.get("output") or {})
+    out.pop("dir", None)
+    data["output"] = out
+    return data
+
+
+def _slug(label: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "-", label).strip("-").lower() or "run"
+
+
 def run_id(scenario, cache: dict | None = None) -> str:
     """The run id of ``scenario`` (see the module docstring for the rule).
 
@@ -142,15 +171,53 @@ def run_id(scenario, cache: dict | None = None) -> str:
     Returns:
         ``<label-slug>-<hash10>`` or ``run-<hash10>``.
     """
+    text = "netsim run id v2\n" + dump_toml(_canonical(_id_data(scenario)))
+    text += "".join(f"\n{key} {_file_digest(path, cache)}"
+                    for key, path in inputs_read(scenario))
+    return f"{_slug(scenario.label)}-{hashlib.sha256(text.encode()).hexdigest()[:10]}"
+
+
+def run_id_v1(scenario) -> str | None:
+    """The version-1 id of ``scenario`` (netsim before the file-content rule), or None if
+    it reads files (a version-1 folder of such a run cannot be trusted)."""
+    if inputs_read(scenario):
+        return None
     data = dict(scenario.data)
-    data.pop("output", None)           # where results go does not change the run
-    text = dump_toml(data)
-    files = inputs_read(scenario)
-    if files:
-        text += "".join(f"\n{key} {_file_digest(path, cache)}" for key, path in files)
-    digest = hashlib.sha256(text.encode()).hexdigest()[:10]
-    slug = re.sub(r"[^A-Za-z0-9]+", "-", scenario.label).strip("-").lower() or "run"
-    return f"{slug}-{digest}"
+    data.pop("output", None)
+    return f"{_slug(scenario.label)}-{hashlib.sha256(dump_toml(data).encode()).hexdigest()[:10]}"
+
+
+def migrate_v1(parent, scenario, rid: str) -> bool:
+    """Rename a complete version-1 run folder of ``scenario`` in ``parent`` to ``rid``
+    (its version-2 id) if its ``scenario.toml`` is the same resolved scenario (except
+    ``output.dir``); update its ``summary.json`` ``run_id``. Under the folder lock.
+
+    Returns:
+        Whether a folder was migrated (the run is then done).
+    """
+    import tomllib
+
+    old_id = run_id_v1(scenario)
+    parent = pathlib.Path(parent)
+    if old_id is None or old_id == rid or not is_complete(parent / old_id):
+        return False
+    with folder_lock(parent):
+        old, new = parent / old_id, parent / rid
+        if not is_complete(old) or new.exists():
+            return False
+        try:
+            written = tomllib.loads((old / "scenario.toml").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+        written.get("output", {}).pop("dir", None)
+        if dump_toml(_canonical(written)) != dump_toml(_canonical(_id_data(scenario))):
+            return False
+        summary = json.loads((old / "summary.json").read_text(encoding="utf-8"))
+        summary["run_id"] = rid
+        with atomic_file(old / "summary.json") as f:
+            f.write(json.dumps(summary, indent=2, allow_nan=True) + "\n")
+        os.rename(old, new)
+    return True
 
 
 # --------------------------------------------------------------------------- CSV

@@ -314,7 +314,7 @@ def run_sweep(scenario: Scenario, out_dir, executor: str = "processes",
     """
     from tqdm.auto import tqdm
 
-    from netsim.results import ResultsError, clean_stale_tmp, is_complete
+    from netsim.results import ResultsError, clean_stale_tmp, is_complete, migrate_v1
 
     if executor not in EXECUTORS:
         raise must("--executor", "one of " + ", ".join(EXECUTORS), executor)
@@ -342,7 +342,7 @@ def run_sweep(scenario: Scenario, out_dir, executor: str = "processes",
                 counts["points"] += 1
                 if p.error is not None:
                     done(p, ("error", p.error))
-                elif is_complete(root / p.run_id):
+                elif is_complete(root / p.run_id) or migrate_v1(root, p.scenario, p.run_id):
                     counts["skipped"] += 1
                     index.add(p, None)
                     bar.update(1)

@@ -135,21 +135,57 @@ def test_every_file_a_run_reads_is_in_its_id(tmp_path):
     assert run_id(sc) not in ids                    # now missing: hashed as such
 
 
-def test_ids_of_scenarios_reading_no_file_are_unchanged():
-    """The documented migration: without input files the id is the hash of the resolved
-    scenario as before, so existing results of such sweeps stay reusable."""
-    import hashlib
-    sc = from_dict(TINY)
-    data = dict(sc.data)
-    data.pop("output")
-    assert run_id(sc) == "run-" + hashlib.sha256(dump_toml(data).encode()).hexdigest()[:10]
-    assert inputs_read(sc) == []
+def _write_v1(point, out):
+    """A run folder as netsim wrote it before the version-2 rule."""
+    import netsim
+    from netsim.results import run_id_v1, write_result
+    return write_result(netsim.run(point.scenario), out, rid=run_id_v1(point.scenario))
+
+
+def test_version_1_folders_are_migrated_once(tmp_path):
+    """The one-time migration: folders written under version-1 ids (hash of the scenario
+    text without [output], no file content) are renamed to their version-2 ids when their
+    scenario.toml is the point's resolved scenario, and count as done; a version-1 folder
+    made with other output keys (every = 2: another trace) is not reused."""
+    sc = _sweep(tmp_path, {"algorithm.rho": [1.0, 2.0]})
+    points = list(iter_points(sc))
+    v1 = [_write_v1(p, tmp_path / "o").name for p in points]
+    assert not set(v1) & {p.run_id for p in points}
+    root, counts = run_sweep(sc, tmp_path / "o", executor="serial", progress=False)
+    assert counts == {"points": 2, "skipped": 2, "ran": 0, "errors": 0}
+    assert sorted(q.name for q in root.iterdir() if q.is_dir()) == sorted(
+        p.run_id for p in points)
+    for row in _listed(root):
+        summary = json.loads((root / row["run_id"] / "summary.json").read_text())
+        assert summary["run_id"] == row["run_id"]
+    every2 = next(iter_points(_sweep(tmp_path, {"algorithm.rho": [3.0]}, name="e",
+                                     output={"plots": False, "every": 2})))
+    plain = next(iter_points(_sweep(tmp_path, {"algorithm.rho": [3.0]}, name="e")))
+    from netsim.results import run_id_v1
+    assert run_id_v1(every2.scenario) == run_id_v1(plain.scenario)
+    assert every2.run_id != plain.run_id
+    _write_v1(plain, tmp_path / "o")
+    sc2 = _sweep(tmp_path, {"algorithm.rho": [3.0]}, name="e",
+                 output={"plots": False, "every": 2})
+    _, counts = run_sweep(sc2, tmp_path / "o", executor="serial", progress=False)
+    assert counts == {"points": 1, "skipped": 0, "ran": 1, "errors": 0}
+
+
+def test_ids_ignore_key_order_and_output_dir_but_not_other_output_keys():
+    a = from_dict({**TINY, "algorithm": {"name": "admm", "compressor": {
+        "name": "top_k", "k": 2}}})
+    b = from_dict({**TINY, "algorithm": {"name": "admm", "compressor": {
+        "k": 2, "name": "top_k"}}})
+    assert run_id(a) == run_id(b)
+    assert run_id(from_dict({**TINY, "output": {"plots": False, "dir": "elsewhere"}})) == \
+        run_id(from_dict(TINY))
+    assert run_id(from_dict({**TINY, "output": {"plots": False, "every": 2}})) != \
+        run_id(from_dict(TINY))
 
 
 def test_old_folders_of_file_reading_runs_are_not_reused_nor_listed(tmp_path):
-    """The documented outcome for ids made before the file-content rule: a folder named by
-    the old id (scenario text only) of a run that reads a file is never taken as done and
-    runs.csv does not list it."""
+    """The documented outcome for version-1 ids of runs that read a file: such a folder is
+    never taken as done (its input content is unknown) and runs.csv does not list it."""
     import hashlib
     r = np.random.default_rng(0)
     np.savez(tmp_path / "d.npz", A=r.standard_normal((40, 4)), b=r.standard_normal(40))
