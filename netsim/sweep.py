@@ -199,7 +199,7 @@ def _run_point(payload):
     ``("error", one-line message)`` for a point that raised, or ``("fatal", message)`` when
     the results cannot be written (a full disk), which stops the sweep."""
     raw, source, base_dir, label, out, rid = payload
-    from netsim.results import ResultsError, run_id, write_result
+    from netsim.results import ResultsError, inputs_read, run_id, write_result
     from netsim.simulate import run
 
     try:
@@ -208,8 +208,11 @@ def _run_point(payload):
         res = run(sc)
         now = run_id(sc)                # the files as read: never results under a stale id
         if now != rid:
-            return "error", (f"an input file changed while the sweep ran (run id {rid} is "
-                             f"now {now}); run the sweep again")
+            why = ("an input file changed while the sweep ran; run the sweep again"
+                   if inputs_read(sc) else "")
+            return "error", (f"the run id is {now} where the sweep expected {rid}: "
+                             + (why or "the workers run another netsim version than the "
+                                "sweep (same version everywhere, please)"))
         folder = write_result(res, out, rid=rid)
         return "ok", folder.name
     except ResultsError as e:
