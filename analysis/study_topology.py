@@ -40,7 +40,7 @@ def main(argv=None):
     lines = ["| topology | spectral gap | edges | reached | rounds | bits | time |",
              "|---|---|---|---|---|---|---|"]
     for topo, runs in by_topo.items():
-        ok = [(s, r) for s, r in runs if r["target_reached"] == "true"]
+        ok = [(s, r) for s, r in runs if r["target_reached"] is True]
         for ax, col in zip(axes, ("target_round", "target_bits", "target_time")):
             ax.scatter([s["spectral_gap"] for s, _ in ok], [float(r[col]) for _, r in ok],
                        label=topo, s=30)

@@ -20,6 +20,7 @@ def _overrides(items) -> dict:
 
 
 def _cmd_run(args) -> int:
+    from netsim.results import clean_stale_tmp
     from netsim.scenario import load
     from netsim.simulate import run
 
@@ -30,6 +31,7 @@ def _cmd_run(args) -> int:
     for variant in sc.variants():
         res = run(variant, progress=not args.quiet)
         folder = res.write(args.out)
+        clean_stale_tmp(folder.parent)      # temporary folders of killed writers
         s = res.summary
         tgt = s["target"]
         extra = ""
@@ -68,16 +70,26 @@ def _cmd_validate(args) -> int:
 
 def _cmd_sweep(args) -> int:
     from netsim.scenario import load
-    from netsim.sweep import run_sweep
+    from netsim.sweep import SweepInterrupted, run_sweep
 
     sc = load(args.file, _overrides(args.set))
     if args.workers is not None and args.workers < 1:
         raise ScenarioError("--workers", f"must be an integer >= 1; got {args.workers}")
     out = args.out if args.out is not None else sc.data["output"]["dir"]
-    root, counts = run_sweep(sc, out, executor=args.executor, workers=args.workers,
-                             scheduler=args.scheduler, progress=not args.quiet)
+    try:
+        root, counts = run_sweep(sc, out, executor=args.executor, workers=args.workers,
+                                 scheduler=args.scheduler, progress=not args.quiet)
+    except SweepInterrupted as e:
+        c = e.counts
+        print(f"netsim: interrupted: {c['skipped'] + c['ran']} finished runs listed in "
+              f"{e.root / 'runs.csv'}; run the same command again to resume",
+              file=sys.stderr)
+        return 130
     print(f"{sc.name}: {counts['points']} runs ({counts['skipped']} already done, "
           f"{counts['ran']} run now, {counts['errors']} failed) -> {root / 'runs.csv'}")
+    if counts["errors"]:
+        print(f"netsim: {counts['errors']} runs failed: see the end and error columns of "
+              f"{root / 'runs.csv'}", file=sys.stderr)
     return 1 if counts["errors"] else 0
 
 

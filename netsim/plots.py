@@ -54,18 +54,36 @@ _XLABEL = {"time": "simulated time [s]", "bits": "bits sent (all links)", "round
 
 
 def _collect(paths):
-    """Run folders (with summary.json) from run folders, sweep folders or runs.csv files."""
+    """Run folders (with summary.json) from run folders, sweep folders or runs.csv files.
+
+    A runs.csv (or a sweep folder holding one) gives the runs it lists as finished; a folder
+    without one gives its complete, non-hidden run folders: temporary folders (``.tmp-*``)
+    and damaged runs are never read."""
     from netsim.errors import must
+    from netsim.results import is_complete
+    from netsim.sweep import read_runs
 
     runs = []
     for raw in paths:
         p = pathlib.Path(raw)
-        if p.name == "runs.csv":
-            p = p.parent
+        if p.is_dir() and (p / "runs.csv").is_file():
+            p = p / "runs.csv"                   # a sweep folder: the runs of its index
+        if p.name == "runs.csv" and p.is_file():
+            # the runs the index lists as finished: never a temporary or unlisted folder
+            listed = [p.parent / str(r.get("run_id")) for r in read_runs(p)
+                      if r.get("end") not in ("error", None)]
+            found = [q for q in listed if is_complete(q)]
+            if not found:
+                raise must("RESULTS", "a runs.csv listing finished runs", str(raw))
+            runs.extend(found)
+            continue
         if (p / "summary.json").is_file():
             runs.append(p)
         elif p.is_dir():
-            found = sorted(q.parent for q in p.glob("*/summary.json"))
+            # run folders only: hidden ones (.tmp-* of a killed or running writer) and
+            # damaged ones are not results
+            found = sorted(q.parent for q in p.glob("*/summary.json")
+                           if not q.parent.name.startswith(".") and is_complete(q.parent))
             if not found:
                 raise must("RESULTS", "run folders, sweep folders or runs.csv files", str(raw))
             runs.extend(found)

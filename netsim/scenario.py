@@ -380,6 +380,9 @@ def _resolve(data: dict, base: pathlib.Path) -> dict:
     out["output"] = _output(dict(_table(data.get("output", {}), "output")))
     if "sweep" in data:
         sw = _table(data["sweep"], "sweep")
+        if "seed" in sw:
+            raise ScenarioError("sweep.seed", "is not a sweep key: write seeds = [...] to run "
+                                f"one point per seed; got seed = {sw['seed']!r}")
         for k, v in sw.items():
             if not isinstance(v, list) or not v:
                 raise must(f"sweep.{k}", "a non-empty list of values", v)
