@@ -14,7 +14,8 @@ Supported (all values >= 0):
 * ``uniform``     ``low``, ``high``
 * ``exponential`` ``mean``
 * ``lognormal``   ``mean`` (of the distribution itself) and ``sigma`` (of the log), or
-                  ``mu`` and ``sigma`` (parameters of the log); mean = exp(mu + sigma^2/2)
+                  ``mu`` and ``sigma`` (parameters of the log); mean = exp(mu + sigma^2/2);
+                  sigma <= 20 and |mu| + sigma^2/2 <= 700 (finite floats)
 * ``pareto``      ``shape`` (alpha > 0) and ``scale`` (x_m > 0): P(X > x) = (x_m / x)^alpha,
                   x >= x_m; mean = alpha x_m / (alpha - 1) for alpha > 1, else inf
 
@@ -44,6 +45,10 @@ DISTRIBUTIONS = {
     "pareto": (("shape", "scale"), ()),
 }
 _DIMENSIONLESS = {"sigma", "mu", "shape"}
+#: lognormal bounds: |mu| + sigma^2 / 2 <= MAX_LOG keeps the mean finite (exp(709) is the
+#: largest float's order), sigma <= MAX_LOG_SPREAD keeps draws 10 sigma out finite
+MAX_LOG = 700.0
+MAX_LOG_SPREAD = 20.0
 
 
 @dataclass(frozen=True)
@@ -170,12 +175,18 @@ def make_distribution(spec, key: str, kind: str | None = None) -> Distribution:
         if ("mean" in p) == ("mu" in p):
             raise ScenarioError(key, f"the lognormal distribution needs exactly one of 'mean' "
                                      f"(of the values) or 'mu' (of the log); got {spec!r}")
+        if p["sigma"] > MAX_LOG_SPREAD:
+            raise must(f"{key}.sigma", f"a value in [0, {MAX_LOG_SPREAD:g}] (exp of a draw "
+                                       f"must stay a finite float)", spec["sigma"])
         if "mean" in p:
             if p["mean"] <= 0:
                 raise must(f"{key}.mean", "a value > 0", spec["mean"])
             mu = math.log(p["mean"]) - 0.5 * p["sigma"] ** 2
         else:
             mu = p["mu"]
+            if abs(mu) + 0.5 * p["sigma"] ** 2 > MAX_LOG:
+                raise must(f"{key}.mu", f"a value with |mu| + sigma^2/2 <= {MAX_LOG:g} (the mean "
+                                        f"exp(mu + sigma^2/2) must be a finite float)", spec["mu"])
         p = {"mu": mu, "sigma": p["sigma"]}
     if name == "pareto":
         for k in ("shape", "scale"):

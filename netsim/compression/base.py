@@ -26,7 +26,7 @@ from typing import Any, Callable, NamedTuple
 import numpy as np
 
 __all__ = ["Compressed", "Compressor", "identity", "quantizer", "dither", "qsgd", "rand_k",
-           "top_k", "float32_up"]
+           "top_k", "float32_up", "k_of_fraction"]
 
 
 class Compressed(NamedTuple):
@@ -233,10 +233,21 @@ def qsgd(bits: int = 4) -> Compressor:
     return quantizer(bits, norm="2")
 
 
+def k_of_fraction(fraction: float, dim: int) -> int:
+    """Entries a sparsifier keeps for ``fraction`` of ``dim``: fraction x dim rounded to the
+    nearest integer, halves up, computed exactly from the decimal value of ``fraction`` as
+    written (0.1 x 30 = 3, not the float product 3.0000000000000004 rounded up to 4).
+    May be 0; :func:`netsim.compression.registry.make_compressor` refuses that."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    exact = Decimal(repr(float(fraction))) * int(dim)
+    return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
 def _k_of(k, fraction, dim):
     if k is not None:
         return int(k)
-    return max(1, math.ceil(fraction * dim))
+    return max(1, k_of_fraction(fraction, dim))
 
 
 def _sparse_bits(k, dim):

@@ -7,6 +7,7 @@
     { name = "qsgd", bits = 2 }
     { name = "dither", bits = 3 }           # QADMM: sign + 2^(q-1) - 1 levels in q bits
     { name = "rand_k", k = 5 }              # or fraction = 0.25; scaled = true (unbiased)
+                                            # (k = fraction x dim rounded, halves up)
     { name = "top_k", fraction = 0.1 }
     { ..., error_feedback = true }          # wrap in classic error feedback
 """
@@ -17,7 +18,8 @@ import difflib
 import math
 import numbers
 
-from netsim.compression.base import Compressor, dither, identity, quantizer, rand_k, top_k
+from netsim.compression.base import (Compressor, dither, identity, k_of_fraction, quantizer,
+                                     rand_k, top_k)
 from netsim.compression.wrappers import error_feedback
 from netsim.errors import ScenarioError, must
 
@@ -56,6 +58,9 @@ def _k(spec, dim, key):
     if isinstance(frac, bool) or not isinstance(frac, numbers.Real) \
             or not (0 < frac <= 1) or math.isnan(frac):
         raise must(f"{key}.fraction", "a number in (0, 1]", frac)
+    if k_of_fraction(frac, dim) < 1:
+        raise must(f"{key}.fraction", f"a number giving k = round(fraction x dim) >= 1 for dim "
+                                      f"= {dim} (fraction >= {0.5 / dim:.3g}), or give k", frac)
     return {"fraction": float(frac)}
 
 
