@@ -3,6 +3,7 @@ overlays of runs with seed bands, sensitivity curves over a swept key, a Pareto 
 
 from __future__ import annotations
 
+import functools
 import pathlib
 import warnings
 
@@ -14,6 +15,18 @@ __all__ = ["plot_run", "plot_command", "AXES"]
 AXES = {"time": "simulated time [s]", "bits": "bits sent (all links)", "round": "round"}
 
 
+def _labels_as_text(fn):
+    """Draw with every label taken as plain text: no mathtext (``$...$`` in a variant label
+    is shown as written, never parsed, so it cannot fail), no LaTeX."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        import matplotlib
+        with matplotlib.rc_context({"text.parse_math": False, "text.usetex": False}):
+            return fn(*args, **kwargs)
+    return wrapper
+
+
+@_labels_as_text
 def plot_run(trace: dict, folder, title: str = "", metric: str = "rel_err") -> list[pathlib.Path]:
     """Write ``<metric>_vs_time.png``, ``_vs_bits.png`` and ``_vs_rounds.png`` into ``folder``.
 
@@ -107,6 +120,7 @@ def _group_key(sc, varying):
     return tuple((k, str(flat.get(k))) for k in varying)
 
 
+@_labels_as_text
 def plot_command(results, x="time", y=None, sensitivity=None, pareto=False, out=None):
     """``netsim plot``: overlay runs (median over seeds with a min-max band), or a
     sensitivity / Pareto view across runs. Returns the PNG path."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import pathlib
 import re
@@ -19,10 +20,10 @@ import tempfile
 
 import numpy as np
 
-from netsim.errors import ScenarioError
+from netsim.errors import NetsimError, ScenarioError
 from netsim.scenario import dump_toml
 
-__all__ = ["run_id", "write_result", "format_number", "write_csv"]
+__all__ = ["run_id", "write_result", "format_number", "write_csv", "strict_json", "PlotWarning"]
 
 
 def run_id(scenario) -> str:
@@ -30,8 +31,30 @@ def run_id(scenario) -> str:
     data = dict(scenario.data)
     data.pop("output", None)           # where results go does not change the run
     digest = hashlib.sha256(dump_toml(data).encode()).hexdigest()[:10]
-    slug = re.sub(r"[^A-Za-z0-9]+", "-", scenario.label).strip("-").lower() or "run"
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", scenario.label).lower()[:MAX_SLUG].strip("-") or "run"
     return f"{slug}-{digest}"
+
+
+#: longest label part of a run id (a 300-character label must not make a 300-character
+#: folder name: most file systems allow 255 bytes)
+MAX_SLUG = 48
+
+
+def strict_json(obj) -> str:
+    """``obj`` as strict JSON (RFC 8259: no NaN or Infinity tokens, which most JSON readers
+    refuse): a float that is not finite is written as the string ``"nan"``, ``"inf"`` or
+    ``"-inf"``, which Python's ``float()`` reads back."""
+    def clean(v):
+        if isinstance(v, dict):
+            return {k: clean(x) for k, x in v.items()}
+        if isinstance(v, (list, tuple)):
+            return [clean(x) for x in v]
+        if isinstance(v, (float, np.floating)) and not math.isfinite(v):
+            return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
+        if isinstance(v, np.generic):
+            return v.item()
+        return v
+    return json.dumps(clean(obj), indent=2, allow_nan=False) + "\n"
 
 
 def format_number(v) -> str:
@@ -51,11 +74,24 @@ def write_csv(path: pathlib.Path, header, rows) -> None:
             f.write(",".join(format_number(v) for v in row) + "\n")
 
 
+class PlotWarning(UserWarning):
+    """A run's figures could not be drawn (the run's files are written all the same)."""
+
+
 def write_result(result, out_dir=None) -> pathlib.Path:
     """Write ``result`` under ``out_dir`` (default: the scenario's ``output.dir``).
 
+    The data files are written into a hidden temporary folder renamed into place; the
+    figures (``output.plots``) are drawn afterwards, so a plotting failure never loses a run:
+    it is reported as a :class:`PlotWarning`.
+
     Returns:
         The run folder.
+
+    Raises:
+        ScenarioError: ``output.dir`` is not a writable folder, or a file or link stands
+            where the run folder goes.
+        NetsimError: writing failed (a full disk, ...); nothing half-written is left.
     """
     sc = result.scenario
     root = pathlib.Path(out_dir if out_dir is not None else sc.data["output"]["dir"])
@@ -74,8 +110,7 @@ def write_result(result, out_dir=None) -> pathlib.Path:
         cols = list(result.trace)
         write_csv(tmp / "trace.csv", cols, zip(*(result.trace[c] for c in cols)))
         summary = dict(result.summary, run_id=final.name)
-        (tmp / "summary.json").write_text(json.dumps(summary, indent=2, allow_nan=True) + "\n",
-                                          encoding="utf-8")
+        (tmp / "summary.json").write_text(strict_json(summary), encoding="utf-8")
         write_csv(tmp / "links.csv", ["src", "dst", "bits", "messages", "drops"], result.links)
         if result.iterates is not None:
             np.savez_compressed(tmp / "iterates.npz", x=result.iterates,
@@ -87,17 +122,47 @@ def write_result(result, out_dir=None) -> pathlib.Path:
         if result.updates is not None:
             write_csv(tmp / "updates.csv", ["round", "time", "worker", "staleness"],
                       result.updates)
-        if sc.data["output"]["plots"]:
-            from netsim.plots import plot_run
-            plot_run(result.trace, tmp, title=sc.name + (f" — {sc.label}" if sc.label else ""),
-                     metric=_plot_metric(result))
+        if final.is_symlink() or (final.exists() and not final.is_dir()):
+            raise ScenarioError("output.dir", f"must not hold a file or link where the run "
+                                              f"folder goes; got {str(final)!r} (move it away)")
         if final.exists():
             shutil.rmtree(final)
         os.replace(tmp, final)
+    except OSError as e:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise NetsimError(f"cannot write the run folder {str(final)!r}: "
+                          f"{e.strerror or e}; nothing was kept") from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    if sc.data["output"]["plots"]:
+        _write_plots(result, final)
     return final
+
+
+def _write_plots(result, final: pathlib.Path) -> None:
+    """Draw the run's figures into a temporary folder, then move each into ``final``; any
+    failure becomes a :class:`PlotWarning` (the run stays as written)."""
+    import warnings
+
+    from netsim.plots import plot_run
+
+    sc = result.scenario
+    tmp = None
+    try:
+        tmp = pathlib.Path(tempfile.mkdtemp(prefix=".tmp-plots-", dir=final.parent))
+        paths = plot_run(result.trace, tmp, title=sc.name + (f" — {sc.label}" if sc.label
+                                                               else ""),
+                         metric=_plot_metric(result))
+        for p in paths:
+            os.replace(p, final / p.name)
+    except Exception as e:      # noqa: BLE001 - a figure must never cost the run
+        warnings.warn(f"{final}: figures not written ({type(e).__name__}: "
+                      f"{str(e).splitlines()[0] if str(e) else ''}); the run's files are "
+                      f"complete", PlotWarning, stacklevel=3)
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _plot_metric(result) -> str:
