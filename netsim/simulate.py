@@ -83,6 +83,11 @@ def _x0(spec, problem, streams, base_dir) -> np.ndarray:
     if spec == "random":
         return np.stack([streams.generator("x0", i).standard_normal(d) for i in range(n)])
     path = (base_dir / spec).resolve()
+    if path.is_file():
+        from netsim.budget import check_bytes
+        from netsim.problems.data import npz_nbytes
+        check_bytes(npz_nbytes(path, "algorithm.x0"), "algorithm.x0", spec,
+                    "the arrays its headers declare")
     try:
         with np.load(path, allow_pickle=False) as f:
             x0 = np.asarray(f["x0"], dtype=float)
@@ -159,6 +164,7 @@ def build(scenario: Scenario, progress=None, engine: str = "auto") -> Simulation
     from netsim.runners.peer import PeerRunner
 
     d = scenario.data
+    _check_memory(d)
     streams = Streams(d["seed"])
     net = d["network"]
     n = net["agents"]
@@ -173,6 +179,7 @@ def build(scenario: Scenario, progress=None, engine: str = "auto") -> Simulation
     check_peer_graph(graph, key="network.topology")
 
     problem = make_problem(d["problem"], n, streams, scenario.base_dir, key="problem")
+    _check_memory(d, problem)
     if problem.kind == "mlp":
         raise ScenarioError("algorithm.name", f"must be a server algorithm (admm-server, "
                                               f"async-admm, qadmm) with solver = 'adam' for "
@@ -202,6 +209,28 @@ def build(scenario: Scenario, progress=None, engine: str = "auto") -> Simulation
     start_profiles(env, d, network, compute, n, scenario.base_dir)
     return Simulation(env, problem, graph, network, compute, agents, monitor, runner, x0,
                       stop_event, _warn(alg["name"], params, problem, graph, compressor))
+
+
+def _check_memory(d, problem=None) -> None:
+    """The memory budget (:mod:`netsim.budget`): before anything is built, with the sizes the
+    scenario states (synthetic data: samples_per_agent x features); once the problem exists,
+    with its real dimension and rows (data files, bundled sets, mlp)."""
+    from netsim import budget
+
+    n = d["network"]["agents"]
+    if problem is not None:
+        rows = max((getattr(a, "m", 1) for a in problem.agents), default=1)
+        key = None if d["problem"].get("data", "synthetic") == "synthetic" else "problem.data"
+        budget.check(d, n, problem.dim, rows, key)
+        return
+    p = d["problem"]
+    synthetic = p.get("data", "synthetic") == "synthetic" and p.get("kind") != "mlp"
+
+    def size(k):
+        v = p.get(k)
+        return v if synthetic and isinstance(v, int) and not isinstance(v, bool) and v > 0 \
+            else 1
+    budget.check(d, n, size("features"), size("samples_per_agent"))
 
 
 def _warn(name, params, problem, graph, compressor) -> list[str]:
@@ -256,6 +285,7 @@ def _build_server(scenario, streams, progress) -> Simulation:
     alg = d["algorithm"]
     info = ALGORITHMS[alg["name"]]
     problem = make_problem(d["problem"], n, streams, scenario.base_dir, key="problem")
+    _check_memory(d, problem)
     params = {p: par.check(alg[p], f"algorithm.{p}") for p, par in info.params.items()}
     params["batch"] = alg["batch"]
     if problem.kind == "mlp" and params["solver"] != "adam":
