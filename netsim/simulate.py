@@ -433,12 +433,13 @@ def _server_summary(sim) -> dict:
     r = sim.runner
     if not isinstance(r, ServerRunner):
         return {}
-    headers = r.scale_headers if r.scale_bits else 0
+    scale = r.scale_bits_sent()                 # every transmission, retransmissions too
+    headers = scale // r.scale_bits if r.scale_bits else 0
     return {"server": {
         "P": r.P, "tau": r.tau if r.tau != math.inf else "inf",
         "staleness": {str(k): int(v) for k, v in sorted(r.staleness.items())},
         "estimate_checks": r.checks, "estimate_mismatches": r.mismatches,
-        "bits_without_scale": int(sim.network.total_bits - 32 * headers),
+        "bits_without_scale": int(sim.network.total_bits - scale),
         "scale_headers": int(headers)}}
 
 

@@ -29,10 +29,12 @@ __all__ = ["make_compressor", "list_compressors", "COMPRESSORS"]
 COMPRESSORS = {
     "none": ({"float_bits": 64}, "no compression; dim x float_bits (64 or 32) bits"),
     "quantizer": ({"bits": 4, "norm": "inf"},
-                  "b-bit unbiased dithered quantizer, inf-norm scale (LEAD); dim x b + 32 bits"),
+                  "b-bit unbiased dithered quantizer, inf-norm scale (LEAD); dim x b + 32 bits "
+                  "(2^b + 1 levels billed b bits each, LEAD's convention)"),
     "dither": ({"bits": 3, "norm": "inf"},
                "q-bit random dithering, s = 2^(q-1) - 1 levels (QADMM Eq. 17); dim x q + 32 bits"),
-    "qsgd": ({"bits": 4}, "b-bit dithered quantizer with 2-norm scale (QSGD); dim x b + 32 bits"),
+    "qsgd": ({"bits": 4}, "b-bit dithered quantizer with 2-norm scale (QSGD); dim x b + 32 bits "
+                          "(2^b + 1 levels billed b bits each)"),
     "rand_k": ({"k": None, "fraction": None, "scaled": True},
                "scaled rand-k sparsifier (unbiased, omega = dim/k - 1); "
                "k x 32 + k x ceil(log2 dim) bits"),
