@@ -16,8 +16,9 @@ Supported (all values >= 0):
 * ``lognormal``   ``mean`` (of the distribution itself) and ``sigma`` (of the log), or
                   ``mu`` and ``sigma`` (parameters of the log); mean = exp(mu + sigma^2/2);
                   sigma <= 20 and |mu| + sigma^2/2 <= 700 (finite floats)
-* ``pareto``      ``shape`` (alpha > 0) and ``scale`` (x_m > 0): P(X > x) = (x_m / x)^alpha,
+* ``pareto``      ``shape`` (alpha >= 0.1) and ``scale`` (x_m > 0): P(X > x) = (x_m / x)^alpha,
                   x >= x_m; mean = alpha x_m / (alpha - 1) for alpha > 1, else inf
+                  (exponential means and pareto scales are at most 1e300: draws stay finite)
 
 plus optional ``min`` / ``max`` clipping of every draw. When ``kind`` is given ("time"),
 location parameters may carry units ("1 ms"). Sampling always uses the Generator passed in.
@@ -49,6 +50,11 @@ _DIMENSIONLESS = {"sigma", "mu", "shape"}
 #: largest float's order), sigma <= MAX_LOG_SPREAD keeps draws 10 sigma out finite
 MAX_LOG = 700.0
 MAX_LOG_SPREAD = 20.0
+#: pareto: draws are scale x exp(E / shape), E ~ Exp(1); with shape >= 0.1 a draw
+#: overflows with probability < exp(-70) = 4e-31
+MIN_PARETO_SHAPE = 0.1
+#: exponential mean and pareto scale: the largest draws are about 745 x this
+MAX_SCALE = 1e300
 
 
 @dataclass(frozen=True)
@@ -192,6 +198,13 @@ def make_distribution(spec, key: str, kind: str | None = None) -> Distribution:
         for k in ("shape", "scale"):
             if p[k] <= 0:
                 raise must(f"{key}.{k}", "a value > 0", spec[k])
+        if p["shape"] < MIN_PARETO_SHAPE:
+            raise must(f"{key}.shape", f"a value >= {MIN_PARETO_SHAPE:g} (a smaller shape "
+                                       f"draws values that overflow a float)", spec["shape"])
+    for k in ("mean", "scale"):             # exponential, pareto: draws reach ~700 x this
+        if name in ("exponential", "pareto") and k in p and p[k] > MAX_SCALE:
+            raise must(f"{key}.{k}", f"a value <= {MAX_SCALE:g} (draws must stay finite "
+                                     f"floats)", spec[k])
     low = _value(spec["min"], f"{key}.min", kind, False) if "min" in spec else 0.0
     high = _value(spec["max"], f"{key}.max", kind, False) if "max" in spec else math.inf
     if low < 0:

@@ -281,7 +281,7 @@ def test_iterates_too_large_refused_before_the_run(cases, monkeypatch, capsys):
     monkeypatch.setenv("NETSIM_MEMORY_GB", "2")
     line = _one_line_error(*_cli(monkeypatch, capsys, cases / "iterates_exhaust_memory", "run",
                                  "iterates_big.toml", "-q")[::2])
-    assert "output.iterates = true needs about 7.2 GB" in line
+    assert "output.iterates = true needs about 7.23 GB (iterates: 7.2 GB)" in line
     assert not (cases / "iterates_exhaust_memory" / "results").exists()
 
 
@@ -434,3 +434,14 @@ def test_bits_without_scale_under_retransmission(error_feedback):
     assert res.trace["bits_without_scale"][-1] <= payload
     assert sum(b for _, _, b, _, _ in res.links) - payload == \
         32 * res.summary["server"]["scale_headers"]
+
+
+@pytest.mark.parametrize("spec,key", [
+    ({"dist": "pareto", "shape": 1e-300, "scale": 1}, "noise.shape"),
+    ({"dist": "exponential", "mean": 1e308}, "noise.mean"),
+    ({"dist": "lognormal", "mu": -1000.0, "sigma": 1}, "noise.mu"),
+])
+def test_distributions_whose_draws_overflow_are_refused(spec, key):
+    """Every accepted distribution draws finite floats (no inf step times)."""
+    with pytest.raises(ScenarioError, match=f"compute.{key} must be"):
+        from_dict({"compute": {"noise": spec}})
