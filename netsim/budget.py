@@ -101,14 +101,16 @@ def _edges(net: dict, n: int, server: bool) -> float:
     return 2.0 * n          # ring, path, star, grid, torus; edges: bounded by its file's size
 
 
-def estimate(d: dict, n: int, dim: int, rows: int, data_key: str | None = None) -> list:
+def estimate(d: dict, n: int, dim: int, rows: int, data_key: str | None = None,
+             data_bytes: float | None = None) -> list:
     """The parts of a run's memory, largest first.
 
     Args:
         d: the resolved scenario data.
         n: agents; dim: model dimension; rows: data rows per agent (the largest).
-        data_key: the key to blame for the data part (default: samples_per_agent or
-            features, whichever is larger).
+        data_key: the key to blame for the data part (default: the largest of agents,
+            samples_per_agent and features).
+        data_bytes: the data's size when it is known (loaded); else estimated.
 
     Returns:
         ``[(bytes, part, key, value)]`` sorted by decreasing bytes.
@@ -121,11 +123,13 @@ def estimate(d: dict, n: int, dim: int, rows: int, data_key: str | None = None) 
     else:
         big_val, big_key = max((n, "network.agents"), (rows, "problem.samples_per_agent"),
                                (dim, "problem.features"))
-    parts = [(2.0 * n * rows * (dim + 1) * 8, "data", big_key, big_val),
+    data = 2.0 * n * rows * (dim + 1) * 8 if data_bytes is None else 2.0 * data_bytes
+    parts = [(data, "data", big_key, big_val),
              (n * (AGENT_BYTES + 24.0 * dim * 8), "agents' state", "network.agents", n)]
-    per_agent = n if (alg in _EXACT_SOLVE and kind in ("least_squares", "lasso")) else 0
-    parts.append(((per_agent + 2.0) * dim * dim * 8, "dim x dim matrices", "problem.features",
-                  d["problem"].get("features")))
+    if kind != "mlp":                        # an mlp has no exact solve, no reference x*
+        per_agent = n if (alg in _EXACT_SOLVE and kind in ("least_squares", "lasso")) else 0
+        parts.append(((per_agent + 2.0) * dim * dim * 8, "dim x dim matrices",
+                      "problem.features", d["problem"].get("features")))
     if alg in _GOSSIP:
         parts.append((8.0 * n * n, "mixing matrix", "network.agents", n))
     edges = _edges(d["network"], n, server)
@@ -150,14 +154,15 @@ def check_bytes(need: float, key: str, value, what: str) -> None:
                                  f"default {DEFAULT_SHARE:g} of this machine's memory)")
 
 
-def check(d: dict, n: int, dim: int, rows: int, data_key: str | None = None) -> None:
+def check(d: dict, n: int, dim: int, rows: int, data_key: str | None = None,
+          data_bytes: float | None = None) -> None:
     """Refuse a run whose :func:`estimate` exceeds :func:`budget_bytes`, naming the key of
     its largest part, that part's size and the total.
 
     Raises:
         ScenarioError: ``<key> = <value> needs about X GB (...) over the memory budget``.
     """
-    parts = estimate(d, n, dim, rows, data_key)
+    parts = estimate(d, n, dim, rows, data_key, data_bytes)
     total = sum(p[0] for p in parts)
     budget = budget_bytes()
     if total > budget:

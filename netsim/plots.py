@@ -94,13 +94,25 @@ def _load_run(folder):
         import tomllib
     except ModuleNotFoundError:  # pragma: no cover
         import tomli as tomllib
-    s = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
-    with open(folder / "trace.csv", newline="", encoding="utf-8") as f:
-        rows = list(csv.reader(f))
-    cols = rows[0]
-    data = np.array([[float(v) if v else np.nan for v in r] for r in rows[1:]], dtype=float)
-    trace = {c: data[:, k] for k, c in enumerate(cols)}
-    sc = tomllib.loads((folder / "scenario.toml").read_text(encoding="utf-8"))
+    from netsim.errors import ScenarioError
+    from netsim.textfiles import read_lines, read_text
+
+    try:
+        s = json.loads(read_text(folder / "summary.json", "RESULTS", "summary file"))
+        rows = list(csv.reader(read_lines(folder / "trace.csv", "RESULTS", "trace file")))
+        rows = [r for r in rows if r]
+        cols = rows[0]
+        data = np.array([[float(v) if v else np.nan for v in r] for r in rows[1:]],
+                        dtype=float).reshape(len(rows) - 1, len(cols))
+        trace = {c: data[:, k] for k, c in enumerate(cols)}
+        sc = tomllib.loads(read_text(folder / "scenario.toml", "RESULTS", "scenario file"))
+        if not isinstance(s, dict) or "target" not in s or "name" not in s:
+            raise ValueError("summary.json lacks 'name' or 'target'")
+    except ScenarioError:
+        raise
+    except (ValueError, IndexError, tomllib.TOMLDecodeError) as e:
+        raise ScenarioError("RESULTS", f"must be complete run folders; {str(folder)!r} is "
+                                       f"damaged ({type(e).__name__})") from None
     return s, trace, sc
 
 

@@ -221,7 +221,8 @@ def _check_memory(d, problem=None) -> None:
     if problem is not None:
         rows = max((getattr(a, "m", 1) for a in problem.agents), default=1)
         key = None if d["problem"].get("data", "synthetic") == "synthetic" else "problem.data"
-        budget.check(d, n, problem.dim, rows, key)
+        held = sum(getattr(getattr(a, "A", None), "nbytes", 0) for a in problem.agents)
+        budget.check(d, n, problem.dim, rows, key, held or None)
         return
     p = d["problem"]
     synthetic = p.get("data", "synthetic") == "synthetic" and p.get("kind") != "mlp"

@@ -445,3 +445,11 @@ def test_distributions_whose_draws_overflow_are_refused(spec, key):
     """Every accepted distribution draws finite floats (no inf step times)."""
     with pytest.raises(ScenarioError, match=f"compute.{key} must be"):
         from_dict({"compute": {"noise": spec}})
+
+
+def test_plot_of_a_damaged_run_folder_is_one_line(cases, monkeypatch, capsys):
+    res = run(load(cases / "bom_scenario.toml"))
+    folder = res.write(cases / "out")
+    (folder / "summary.json").write_text('{"name": ')
+    line = _one_line_error(*_cli(monkeypatch, capsys, cases, "plot", str(folder))[::2])
+    assert "is damaged (JSONDecodeError)" in line
