@@ -110,9 +110,9 @@ def _cmd_sweep(args) -> int:
     except OSError as e:
         if args.scheduler is None:
             raise
+        why = str(e).splitlines()[0] if str(e) else repr(e)
         raise ScenarioError("--scheduler", f"must be the address of a running Dask scheduler; "
-                                           f"got {args.scheduler!r} "
-                                           f"({str(e).splitlines()[0] if str(e) else e!r})") from None
+                                           f"got {args.scheduler!r} ({why})") from None
     print(f"{sc.name}: {counts['points']} runs ({counts['skipped']} already done, "
           f"{counts['ran']} run now, {counts['errors']} failed) -> {root / 'runs.csv'}")
     return 1 if counts["errors"] else 0

@@ -257,6 +257,8 @@ def load(path, overrides: dict | None = None) -> Scenario:
     path = pathlib.Path(path)
     src = str(path)
     text = read_text(path, "", "scenario file")
+    if "\r" in text:           # CR-only line ends (old Mac editors): TOML knows LF and CRLF
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
