@@ -452,8 +452,8 @@ def _links(links: dict, where: str = "network.links") -> dict:
         raise must(f"{where}.bandwidth", "a rate > 0 (or 'inf')", r["bandwidth"])
     if isinstance(r["latency"], dict):
         make_distribution(r["latency"], f"{where}.latency", kind="time")
-    else:
-        parse_quantity(r["latency"], "time", f"{where}.latency")
+    else:       # an infinite latency is a link that never delivers: a state profile at 0
+        parse_quantity(r["latency"], "time", f"{where}.latency", allow_inf=False)
     make_distribution(r["jitter"], f"{where}.jitter", kind="time")
     if isinstance(r["loss"], dict):
         make_distribution(r["loss"], f"{where}.loss")
@@ -508,7 +508,7 @@ def _links(links: dict, where: str = "network.links") -> dict:
             r.pop(k)
     _int(r["header_bits"], f"{where}.header_bits", 0)
     if r["timeout"] != "auto":
-        t = parse_quantity(r["timeout"], "time", f"{where}.timeout")
+        t = parse_quantity(r["timeout"], "time", f"{where}.timeout", allow_inf=False)
         if not t > 0:
             raise must(f"{where}.timeout", "'auto' or a time > 0", r["timeout"])
     if r["on_loss"] == "retransmit" and not isinstance(r["loss"], dict) and r["loss"] > 0.999:

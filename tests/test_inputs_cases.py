@@ -453,3 +453,12 @@ def test_plot_of_a_damaged_run_folder_is_one_line(cases, monkeypatch, capsys):
     (folder / "summary.json").write_text('{"name": ')
     line = _one_line_error(*_cli(monkeypatch, capsys, cases, "plot", str(folder))[::2])
     assert "is damaged (JSONDecodeError)" in line
+
+
+@pytest.mark.parametrize("key", ["network.links.latency", "network.links.timeout"])
+def test_infinite_link_times_refused(key):
+    """A link that would never deliver (or never time out) is refused, not run to a stall."""
+    data = {"network": {"links": {}}}
+    data["network"]["links"][key.split(".")[-1]] = "inf"
+    with pytest.raises(ScenarioError, match=f"{key} must be a time >= 0.*'inf' is not allowed"):
+        from_dict(data)
