@@ -124,8 +124,12 @@ def estimate(d: dict, n: int, dim: int, rows: int, data_key: str | None = None,
         big_val, big_key = max((n, "network.agents"), (rows, "problem.samples_per_agent"),
                                (dim, "problem.features"))
     data = 2.0 * n * rows * (dim + 1) * 8 if data_bytes is None else 2.0 * data_bytes
+    dim_key = "problem.hidden" if kind == "mlp" else "problem.features"
+    dim_val = d["problem"].get(dim_key.split(".")[-1])
+    vectors = 24.0 * dim * 8                 # per agent: its vectors, or its fixed cost
+    who = ("network.agents", n) if AGENT_BYTES >= vectors else (dim_key, dim_val)
     parts = [(data, "data", big_key, big_val),
-             (n * (AGENT_BYTES + 24.0 * dim * 8), "agents' state", "network.agents", n)]
+             (n * (AGENT_BYTES + vectors), "agents' state", *who)]
     if kind != "mlp":                        # an mlp has no exact solve, no reference x*
         per_agent = n if (alg in _EXACT_SOLVE and kind in ("least_squares", "lasso")) else 0
         parts.append(((per_agent + 2.0) * dim * dim * 8, "dim x dim matrices",

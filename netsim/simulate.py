@@ -231,7 +231,12 @@ def _check_memory(d, problem=None) -> None:
         v = p.get(k)
         return v if synthetic and isinstance(v, int) and not isinstance(v, bool) and v > 0 \
             else 1
-    budget.check(d, n, size("features"), size("samples_per_agent"))
+    dim = size("features")
+    hidden = p.get("hidden")
+    if p.get("kind") == "mlp" and isinstance(hidden, int) and hidden > 0:
+        pixels = 784 if p.get("data") == "fashion_mnist" else 64      # else digits
+        dim = (pixels + 1) * hidden + (hidden + 1) * 10                # 10 classes
+    budget.check(d, n, dim, size("samples_per_agent"))
 
 
 def _warn(name, params, problem, graph, compressor) -> list[str]:

@@ -462,3 +462,11 @@ def test_infinite_link_times_refused(key):
     data["network"]["links"][key.split(".")[-1]] = "inf"
     with pytest.raises(ScenarioError, match=f"{key} must be a time >= 0.*'inf' is not allowed"):
         from_dict(data)
+
+
+def test_mlp_too_large_refused_before_building(cases, monkeypatch, capsys):
+    """hidden = 10^8 (an mlp of 7.5e9 parameters): refused from the scenario, before the
+    network is allocated, naming problem.hidden."""
+    line = _one_line_error(*_cli(monkeypatch, capsys, cases / "summary_nan_json", "validate",
+                                 "mlp.toml", "--set", "problem.hidden=100000000")[::2])
+    assert "problem.hidden = 100000000 needs about" in line and "memory budget of 8 GB" in line
