@@ -83,6 +83,8 @@ def _x0(spec, problem, streams, base_dir) -> np.ndarray:
     if spec == "random":
         return np.stack([streams.generator("x0", i).standard_normal(d) for i in range(n)])
     path = (base_dir / spec).resolve()
+    if path.exists() and not path.is_file():      # a FIFO would block np.load forever
+        raise must("algorithm.x0", "a regular .npz file", str(path))
     if path.is_file():
         from netsim.budget import check_bytes
         from netsim.problems.data import npz_nbytes

@@ -470,3 +470,15 @@ def test_mlp_too_large_refused_before_building(cases, monkeypatch, capsys):
     line = _one_line_error(*_cli(monkeypatch, capsys, cases / "summary_nan_json", "validate",
                                  "mlp.toml", "--set", "problem.hidden=100000000")[::2])
     assert "problem.hidden = 100000000 needs about" in line and "memory budget of 8 GB" in line
+
+
+def test_a_pipe_named_as_a_data_file_is_refused_not_waited_on(tmp_path):
+    os.mkfifo(tmp_path / "d.npz")
+    os.mkfifo(tmp_path / "p.prof")
+    for data, key in ([{"problem": {"kind": "least_squares", "data": "d.npz"}}, "problem.data"],
+                      [{"algorithm": {"name": "admm", "x0": "d.npz"}}, "algorithm.x0"],
+                      [{"compute": {"profile": [{"agents": "all", "speed": "p.prof"}]}},
+                       "compute.profile[0].speed"]):
+        with pytest.raises(ScenarioError, match="regular") as e:
+            build(from_dict({"network": {"agents": 3}, **data}, base_dir=tmp_path))
+        assert str(e.value).startswith(key)

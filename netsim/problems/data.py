@@ -111,6 +111,9 @@ def load_npz(raw, base_dir, n_agents, kind, key):
     from netsim.budget import check_bytes
 
     path = (pathlib.Path(base_dir or ".") / raw).resolve()
+    if path.exists() and not path.is_file():      # a FIFO would block np.load forever
+        raise ScenarioError(f"{key}.data", f"must name a regular .npz file; got {raw!r} (a "
+                                           f"directory, device or pipe)")
     if path.is_file():
         check_bytes(2 * npz_nbytes(path, f"{key}.data"), f"{key}.data", raw,
                     "the arrays its headers declare (loaded, then converted to float)")
