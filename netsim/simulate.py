@@ -451,6 +451,17 @@ def _server_summary(sim) -> dict:
         "scale_headers": int(headers)}}
 
 
+def _bits_note(comp: dict) -> dict:
+    """The billing convention, stated next to the bits, when it is not exact: the b-bit
+    quantizer emits 2^b + 1 levels and is billed b bits per entry (docs/model.md)."""
+    if comp.get("name") not in ("quantizer", "qsgd"):
+        return {}
+    b = comp.get("bits", 4)
+    return {"bits_convention": f"{comp['name']}: 2^{b} + 1 = {2 ** b + 1} levels per entry "
+                               f"billed {b} bits (LEAD's convention; log2({2 ** b + 1}) = "
+                               f"{math.log2(2 ** b + 1):.3f} bits of information)"}
+
+
 def _result(scenario, sim, runtime) -> Result:
     from netsim import __version__
 
@@ -487,6 +498,7 @@ def _result(scenario, sim, runtime) -> Result:
         "slow_agents": sim.compute.slow_agents,
         "warnings": list(sim.warnings),
         **_server_summary(sim),
+        **_bits_note(scenario.data["algorithm"]["compressor"]),
         "runtime_s": round(runtime, 3),
         "netsim_version": __version__,
     }

@@ -482,3 +482,21 @@ def test_a_pipe_named_as_a_data_file_is_refused_not_waited_on(tmp_path):
         with pytest.raises(ScenarioError, match="regular") as e:
             build(from_dict({"network": {"agents": 3}, **data}, base_dir=tmp_path))
         assert str(e.value).startswith(key)
+
+
+def test_quantizer_billing_convention_is_stated_with_the_bits():
+    """The b-bit quantizer emits 2^b + 1 levels (counted here) and is billed b bits per entry;
+    summary.json says so next to the bits."""
+    from netsim.compression.registry import make_compressor
+
+    comp = make_compressor({"name": "quantizer", "bits": 2}, 4000)
+    out, _ = comp.update(np.random.default_rng(1).standard_normal(4000), None,
+                         np.random.default_rng(2))
+    levels = np.unique(np.round(out.value / np.max(np.abs(out.value)) * 2))
+    assert len(levels) == 2 ** 2 + 1 and out.bits == 4000 * 2 + 32
+    res = run(from_dict({"network": {"agents": 3}, "stop": {"rounds": 1},
+                         "problem": {"samples_per_agent": 5, "features": 3},
+                         "algorithm": {"name": "lead",
+                                       "compressor": {"name": "quantizer", "bits": 2}}}))
+    assert res.summary["bits_convention"].startswith("quantizer: 2^2 + 1 = 5 levels per entry "
+                                                     "billed 2 bits")
