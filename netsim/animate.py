@@ -33,6 +33,8 @@ def animate(scenario, out=None, rounds: int = 20, fps: int = 8, max_frames: int 
 
     if rounds < 1:
         raise must("--rounds", "an integer >= 1", rounds)
+    if isinstance(fps, bool) or not isinstance(fps, int) or not 1 <= fps <= 100:
+        raise must("--fps", "an integer in [1, 100] (frames per second)", fps)
     sc = scenario.variants()[0].with_overrides(
         {"stop.rounds": rounds, "output.messages": True, "output.iterates": True,
          "output.plots": False, "output.every": 1})

@@ -49,20 +49,50 @@ def _cmd_run(args) -> int:
 
 
 def _cmd_validate(args) -> int:
+    """Check everything ``netsim run`` and ``netsim sweep`` would: every variant and every
+    sweep point is resolved and built (topology, data, edge lists, profiles, x0 files, the
+    memory budget), nothing is simulated. Warnings are shown once each."""
+    import warnings
+
     from netsim.scenario import load
     from netsim.simulate import build
+    from netsim.sweep import expand
 
     sc = load(args.file, _overrides(args.set))
-    for variant in sc.variants():
-        sim = build(variant)
+    if "sweep" in sc.data:
+        points = [(p.scenario, ", ".join(f"{k}={v!r}" for k, v in p.values.items()))
+                  for p in expand(sc)[0]]
+    else:
+        points = [(v, "") for v in sc.variants()]
+    seen, shown, lines = set(), set(), []
+    for variant, where_ in points:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                sim = build(variant)
+            except ScenarioError as e:
+                if not where_:
+                    raise
+                raise ScenarioError("sweep", f"point {where_} [{variant.label or 'base'}]: "
+                                             f"{e}") from None
+        for w in caught:
+            if str(w.message) not in shown:
+                shown.add(str(w.message))
+                warnings.showwarning(w.message, w.category, w.filename, w.lineno)
         label = f" [{variant.label}]" if variant.label else ""
+        if label in seen:
+            continue                         # one line per variant; every point was built
+        seen.add(label)
         d = variant.data
         where = (f"a server and {sim.problem.n_agents} agents (star)"
                  if hasattr(sim.runner, "server") else
                  f"{d['network']['topology']} ({sim.problem.n_agents} agents, "
                  f"{sim.graph.number_of_edges()} edges)")
-        print(f"{args.file}{label}: ok — {d['algorithm']['name']} on {where}, "
-              f"{d['problem']['kind']} dim {sim.problem.dim}")
+        lines.append(f"{args.file}{label}: ok — {d['algorithm']['name']} on {where}, "
+                     f"{d['problem']['kind']} dim {sim.problem.dim}")
+    print("\n".join(lines))               # only once every point is known to be good
+    if "sweep" in sc.data:
+        print(f"{args.file}: all {len(points)} sweep points ok")
     if sc.data.get("description"):
         print(sc.data["description"])
     return 0
@@ -73,8 +103,8 @@ def _cmd_sweep(args) -> int:
     from netsim.sweep import SweepInterrupted, run_sweep
 
     sc = load(args.file, _overrides(args.set))
-    if args.workers is not None and args.workers < 1:
-        raise ScenarioError("--workers", f"must be an integer >= 1; got {args.workers}")
+    _check_workers(args.workers)
+    _check_scheduler(args.scheduler, args.executor)
     out = args.out if args.out is not None else sc.data["output"]["dir"]
     try:
         root, counts = run_sweep(sc, out, executor=args.executor, workers=args.workers,
@@ -85,12 +115,47 @@ def _cmd_sweep(args) -> int:
               f"{e.root / 'runs.csv'}; run the same command again to resume",
               file=sys.stderr)
         return 130
+    except OSError as e:
+        if args.scheduler is None:
+            raise
+        why = str(e).splitlines()[0] if str(e) else repr(e)
+        raise ScenarioError("--scheduler", f"must be the address of a running Dask scheduler; "
+                                           f"got {args.scheduler!r} ({why})") from None
     print(f"{sc.name}: {counts['points']} runs ({counts['skipped']} already done, "
           f"{counts['ran']} run now, {counts['errors']} failed) -> {root / 'runs.csv'}")
     if counts["errors"]:
         print(f"netsim: {counts['errors']} runs failed: see the end and error columns of "
               f"{root / 'runs.csv'}", file=sys.stderr)
     return 1 if counts["errors"] else 0
+
+
+#: at most this many parallel runs per CPU (more only adds processes that wait)
+WORKERS_PER_CPU = 4
+
+
+def _check_workers(workers) -> None:
+    """``--workers``: an integer in [1, WORKERS_PER_CPU x CPUs]."""
+    import os
+
+    most = WORKERS_PER_CPU * (os.cpu_count() or 1)
+    if workers is not None and not 1 <= workers <= most:
+        raise ScenarioError("--workers", f"must be an integer in [1, {most}] ({WORKERS_PER_CPU} "
+                                         f"x the {os.cpu_count() or 1} CPUs of this machine); "
+                                         f"got {workers}")
+
+
+def _check_scheduler(address, executor) -> None:
+    """``--scheduler``: ``<protocol>://<host>:<port>``, with ``--executor dask``."""
+    import re
+
+    if address is None:
+        return
+    if executor != "dask":
+        raise ScenarioError("--scheduler", f"needs --executor dask; got --executor {executor}")
+    m = re.fullmatch(r"(tcp|tls|ws|wss|ucx)://([^\s/:]+|\[[0-9A-Fa-f:]+\]):(\d{1,5})", address)
+    if not m or not 1 <= int(m.group(3)) <= 65535:
+        raise ScenarioError("--scheduler", f"must be a Dask scheduler address like "
+                                           f"tcp://host:8786; got {address!r}")
 
 
 def _cmd_plot(args) -> int:

@@ -14,9 +14,11 @@ Supported (all values >= 0):
 * ``uniform``     ``low``, ``high``
 * ``exponential`` ``mean``
 * ``lognormal``   ``mean`` (of the distribution itself) and ``sigma`` (of the log), or
-                  ``mu`` and ``sigma`` (parameters of the log); mean = exp(mu + sigma^2/2)
-* ``pareto``      ``shape`` (alpha > 0) and ``scale`` (x_m > 0): P(X > x) = (x_m / x)^alpha,
+                  ``mu`` and ``sigma`` (parameters of the log); mean = exp(mu + sigma^2/2);
+                  sigma <= 20 and |mu| + sigma^2/2 <= 700 (finite floats)
+* ``pareto``      ``shape`` (alpha >= 0.1) and ``scale`` (x_m > 0): P(X > x) = (x_m / x)^alpha,
                   x >= x_m; mean = alpha x_m / (alpha - 1) for alpha > 1, else inf
+                  (exponential means and pareto scales are at most 1e300: draws stay finite)
 
 plus optional ``min`` / ``max`` clipping of every draw. When ``kind`` is given ("time"),
 location parameters may carry units ("1 ms"). Sampling always uses the Generator passed in.
@@ -44,6 +46,15 @@ DISTRIBUTIONS = {
     "pareto": (("shape", "scale"), ()),
 }
 _DIMENSIONLESS = {"sigma", "mu", "shape"}
+#: lognormal bounds: |mu| + sigma^2 / 2 <= MAX_LOG keeps the mean finite (exp(709) is the
+#: largest float's order), sigma <= MAX_LOG_SPREAD keeps draws 10 sigma out finite
+MAX_LOG = 700.0
+MAX_LOG_SPREAD = 20.0
+#: pareto: draws are scale x exp(E / shape), E ~ Exp(1); with shape >= 0.1 a draw
+#: overflows with probability < exp(-70) = 4e-31
+MIN_PARETO_SHAPE = 0.1
+#: exponential mean and pareto scale: the largest draws are about 745 x this
+MAX_SCALE = 1e300
 
 
 @dataclass(frozen=True)
@@ -170,17 +181,30 @@ def make_distribution(spec, key: str, kind: str | None = None) -> Distribution:
         if ("mean" in p) == ("mu" in p):
             raise ScenarioError(key, f"the lognormal distribution needs exactly one of 'mean' "
                                      f"(of the values) or 'mu' (of the log); got {spec!r}")
+        if p["sigma"] > MAX_LOG_SPREAD:
+            raise must(f"{key}.sigma", f"a value in [0, {MAX_LOG_SPREAD:g}] (exp of a draw "
+                                       f"must stay a finite float)", spec["sigma"])
         if "mean" in p:
             if p["mean"] <= 0:
                 raise must(f"{key}.mean", "a value > 0", spec["mean"])
             mu = math.log(p["mean"]) - 0.5 * p["sigma"] ** 2
         else:
             mu = p["mu"]
+            if abs(mu) + 0.5 * p["sigma"] ** 2 > MAX_LOG:
+                raise must(f"{key}.mu", f"a value with |mu| + sigma^2/2 <= {MAX_LOG:g} (the mean "
+                                        f"exp(mu + sigma^2/2) must be a finite float)", spec["mu"])
         p = {"mu": mu, "sigma": p["sigma"]}
     if name == "pareto":
         for k in ("shape", "scale"):
             if p[k] <= 0:
                 raise must(f"{key}.{k}", "a value > 0", spec[k])
+        if p["shape"] < MIN_PARETO_SHAPE:
+            raise must(f"{key}.shape", f"a value >= {MIN_PARETO_SHAPE:g} (a smaller shape "
+                                       f"draws values that overflow a float)", spec["shape"])
+    for k in ("mean", "scale"):             # exponential, pareto: draws reach ~700 x this
+        if name in ("exponential", "pareto") and k in p and p[k] > MAX_SCALE:
+            raise must(f"{key}.{k}", f"a value <= {MAX_SCALE:g} (draws must stay finite "
+                                     f"floats)", spec[k])
     low = _value(spec["min"], f"{key}.min", kind, False) if "min" in spec else 0.0
     high = _value(spec["max"], f"{key}.max", kind, False) if "max" in spec else math.inf
     if low < 0:

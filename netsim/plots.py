@@ -3,6 +3,7 @@ overlays of runs with seed bands, sensitivity curves over a swept key, a Pareto 
 
 from __future__ import annotations
 
+import functools
 import pathlib
 import warnings
 
@@ -14,6 +15,18 @@ __all__ = ["plot_run", "plot_command", "AXES"]
 AXES = {"time": "simulated time [s]", "bits": "bits sent (all links)", "round": "round"}
 
 
+def _labels_as_text(fn):
+    """Draw with every label taken as plain text: no mathtext (``$...$`` in a variant label
+    is shown as written, never parsed, so it cannot fail), no LaTeX."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        import matplotlib
+        with matplotlib.rc_context({"text.parse_math": False, "text.usetex": False}):
+            return fn(*args, **kwargs)
+    return wrapper
+
+
+@_labels_as_text
 def plot_run(trace: dict, folder, title: str = "", metric: str = "rel_err") -> list[pathlib.Path]:
     """Write ``<metric>_vs_time.png``, ``_vs_bits.png`` and ``_vs_rounds.png`` into ``folder``.
 
@@ -99,13 +112,25 @@ def _load_run(folder):
         import tomllib
     except ModuleNotFoundError:  # pragma: no cover
         import tomli as tomllib
-    s = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
-    with open(folder / "trace.csv", newline="", encoding="utf-8") as f:
-        rows = list(csv.reader(f))
-    cols = rows[0]
-    data = np.array([[float(v) if v else np.nan for v in r] for r in rows[1:]], dtype=float)
-    trace = {c: data[:, k] for k, c in enumerate(cols)}
-    sc = tomllib.loads((folder / "scenario.toml").read_text(encoding="utf-8"))
+    from netsim.errors import ScenarioError
+    from netsim.textfiles import read_lines, read_text
+
+    try:
+        s = json.loads(read_text(folder / "summary.json", "RESULTS", "summary file"))
+        rows = list(csv.reader(read_lines(folder / "trace.csv", "RESULTS", "trace file")))
+        rows = [r for r in rows if r]
+        cols = rows[0]
+        data = np.array([[float(v) if v else np.nan for v in r] for r in rows[1:]],
+                        dtype=float).reshape(len(rows) - 1, len(cols))
+        trace = {c: data[:, k] for k, c in enumerate(cols)}
+        sc = tomllib.loads(read_text(folder / "scenario.toml", "RESULTS", "scenario file"))
+        if not isinstance(s, dict) or "target" not in s or "name" not in s:
+            raise ValueError("summary.json lacks 'name' or 'target'")
+    except ScenarioError:
+        raise
+    except (ValueError, IndexError, tomllib.TOMLDecodeError) as e:
+        raise ScenarioError("RESULTS", f"must be complete run folders; {str(folder)!r} is "
+                                       f"damaged ({type(e).__name__})") from None
     return s, trace, sc
 
 
@@ -125,6 +150,7 @@ def _group_key(sc, varying):
     return tuple((k, str(flat.get(k))) for k in varying)
 
 
+@_labels_as_text
 def plot_command(results, x="time", y=None, sensitivity=None, pareto=False, out=None):
     """``netsim plot``: overlay runs (median over seeds with a min-max band), or a
     sensitivity / Pareto view across runs. Returns the PNG path."""

@@ -53,6 +53,7 @@ import errno
 import fcntl
 import hashlib
 import json
+import math
 import os
 import pathlib
 import re
@@ -66,9 +67,10 @@ from netsim.errors import NetsimError, ScenarioError
 from netsim.provenance import provenance
 from netsim.scenario import dump_toml
 
-__all__ = ["run_id", "run_id_v1", "migrate_v1", "inputs_read", "write_result", "format_number", "write_csv",
-           "encode_cell", "decode_cell", "atomic_file", "folder_lock", "clean_stale_tmp",
-           "is_complete", "ResultsError", "TMP_PREFIX"]
+__all__ = ["run_id", "run_id_v1", "migrate_v1", "inputs_read", "write_result", "format_number",
+           "write_csv", "encode_cell", "decode_cell", "atomic_file", "folder_lock",
+           "clean_stale_tmp", "is_complete", "ResultsError", "TMP_PREFIX", "strict_json",
+           "PlotWarning", "MAX_SLUG"]
 
 #: prefix of every temporary file or folder netsim writes in a results folder
 TMP_PREFIX = ".tmp-"
@@ -159,7 +161,29 @@ def _id_data(scenario) -> dict:
 
 
 def _slug(label: str) -> str:
-    return re.sub(r"[^A-Za-z0-9]+", "-", label).strip("-").lower() or "run"
+    return re.sub(r"[^A-Za-z0-9]+", "-", label).lower()[:MAX_SLUG].strip("-") or "run"
+
+
+#: longest label part of a run id (a 300-character label must not make a 300-character
+#: folder name: most file systems allow 255 bytes)
+MAX_SLUG = 48
+
+
+def strict_json(obj) -> str:
+    """``obj`` as strict JSON (RFC 8259: no NaN or Infinity tokens, which most JSON readers
+    refuse): a float that is not finite is written as the string ``"nan"``, ``"inf"`` or
+    ``"-inf"``, which Python's ``float()`` reads back."""
+    def clean(v):
+        if isinstance(v, dict):
+            return {k: clean(x) for k, x in v.items()}
+        if isinstance(v, (list, tuple)):
+            return [clean(x) for x in v]
+        if isinstance(v, (float, np.floating)) and not math.isfinite(v):
+            return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
+        if isinstance(v, np.generic):
+            return v.item()
+        return v
+    return json.dumps(clean(obj), indent=2, allow_nan=False) + "\n"
 
 
 def run_id(scenario, cache: dict | None = None) -> str:
@@ -216,7 +240,7 @@ def migrate_v1(parent, scenario, rid: str) -> bool:
         summary = json.loads((old / "summary.json").read_text(encoding="utf-8"))
         summary["run_id"] = rid
         with atomic_file(old / "summary.json") as f:
-            f.write(json.dumps(summary, indent=2, allow_nan=True) + "\n")
+            f.write(strict_json(summary))
         os.rename(old, new)
     return True
 
@@ -386,6 +410,10 @@ def is_complete(folder) -> bool:
     return isinstance(s, dict) and "end" in s
 
 
+class PlotWarning(UserWarning):
+    """A run's figures could not be drawn (the run's files are written all the same)."""
+
+
 def write_result(result, out_dir=None, rid: str | None = None) -> pathlib.Path:
     """Write ``result`` under ``out_dir`` (default: the scenario's ``output.dir``).
 
@@ -400,12 +428,16 @@ def write_result(result, out_dir=None, rid: str | None = None) -> pathlib.Path:
         rid: the run id, if the caller computed it before the run (a sweep: the id then
             covers the input files as they were when the run read them).
 
+    The figures (``output.plots``) are drawn after the run folder is in place, so a plotting
+    failure never loses a run: it is reported as a :class:`PlotWarning`.
+
     Returns:
         The run folder.
 
     Raises:
         ScenarioError: the results folder cannot be created.
-        ResultsError: writing failed (a full disk...); nothing half-written is left.
+        ResultsError: writing failed (a full disk, a file or link where the run folder
+            goes...); nothing half-written is left.
     """
     sc = result.scenario
     root = pathlib.Path(out_dir if out_dir is not None else sc.data["output"]["dir"])
@@ -444,6 +476,8 @@ def write_result(result, out_dir=None, rid: str | None = None) -> pathlib.Path:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    if sc.data["output"]["plots"]:
+        _write_plots(result, final)
     return final
 
 
@@ -464,12 +498,33 @@ def _write_files(result, tmp: pathlib.Path, rid: str) -> None:
         write_csv(tmp / "updates.csv", ["round", "time", "worker", "staleness"],
                   result.updates)
     summary = dict(result.summary, run_id=rid, provenance=provenance())
-    (tmp / "summary.json").write_text(json.dumps(summary, indent=2, allow_nan=True) + "\n",
-                                      encoding="utf-8")
-    if sc.data["output"]["plots"]:
-        from netsim.plots import plot_run
-        plot_run(result.trace, tmp, title=sc.name + (f" — {sc.label}" if sc.label else ""),
-                 metric=_plot_metric(result))
+    (tmp / "summary.json").write_text(strict_json(summary), encoding="utf-8")   # last
+
+
+def _write_plots(result, final: pathlib.Path) -> None:
+    """Draw the run's figures into a temporary folder, then move each into ``final``; any
+    failure becomes a :class:`PlotWarning` (the run stays as written)."""
+    import warnings
+
+    from netsim.plots import plot_run
+
+    sc = result.scenario
+    tmp = None
+    try:
+        tmp = final.parent / _tmp_name()         # a live writer's name: never cleaned
+        os.mkdir(tmp)
+        paths = plot_run(result.trace, tmp, title=sc.name + (f" — {sc.label}" if sc.label
+                                                               else ""),
+                         metric=_plot_metric(result))
+        for p in paths:
+            os.replace(p, final / p.name)
+    except Exception as e:      # noqa: BLE001 - a figure must never cost the run
+        warnings.warn(f"{final}: figures not written ({type(e).__name__}: "
+                      f"{str(e).splitlines()[0] if str(e) else ''}); the run's files are "
+                      f"complete", PlotWarning, stacklevel=3)
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _plot_metric(result) -> str:

@@ -253,25 +253,60 @@ def load(path, overrides: dict | None = None) -> Scenario:
         path: the TOML file.
         overrides: ``{"dotted.key": value}`` applied before validation.
     """
+    from netsim.textfiles import read_text
+
     path = pathlib.Path(path)
     src = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError("", f"scenario file not found: {src!r}") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise ScenarioError("", f"cannot read scenario file {src!r}: {e}") from None
+    text = read_text(path, "", "scenario file")
+    if "\r" in text:           # CR-only line ends (old Mac editors): TOML knows LF and CRLF
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise ScenarioError("", f"is not valid TOML: {e}", src) from None
-    data.setdefault("name", path.stem)
+    except RecursionError:
+        raise ScenarioError("", f"is not a usable scenario: values nested deeper than Python "
+                                f"can parse (at most {MAX_DEPTH} levels are used)", src) from None
+    _check_depth(data, src)
+    data.setdefault("name", default_name(path.stem))
     if overrides:
         try:
             apply_overrides(data, overrides)
         except ScenarioError as e:
             raise e.with_source(src) from None
     return from_dict(data, src, path.parent.resolve())
+
+
+#: deepest nesting of tables and arrays a scenario may use (real ones use 4)
+MAX_DEPTH = 32
+#: the longest compute time per gradient, solve or server update, s (a longer one would make
+#: step durations overflow, inf x 0 = NaN, and no run ends sensibly)
+MAX_COMPUTE_TIME = 1e6
+#: longest scenario name (it names a folder; with the run id it must fit a file name)
+MAX_NAME = 100
+
+
+def _check_depth(data, src) -> None:
+    """Refuse values nested deeper than :data:`MAX_DEPTH` (walked without recursion)."""
+    stack = [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ScenarioError("", f"must nest tables and arrays at most {MAX_DEPTH} levels "
+                                    f"deep; got deeper", src)
+        children = node.values() if isinstance(node, dict) else node
+        stack.extend((c, depth + 1) for c in children if isinstance(c, (dict, list)))
+
+
+def default_name(stem: str) -> str:
+    """The name of a scenario file without ``name``: its stem made a valid folder name
+    (accents dropped, "données" -> "donnees"; other characters -> "_", "my scen" -> "my_scen";
+    at most :data:`MAX_NAME` characters)."""
+    import unicodedata
+
+    ascii_ = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode("ascii")
+    name = re.sub(r"[^A-Za-z0-9_.\-]+", "_", ascii_).strip("._") or "scenario"
+    return name[:MAX_NAME]
 
 
 def from_dict(data: dict, source: str | None = None, base_dir=None) -> Scenario:
@@ -296,6 +331,9 @@ def _resolve(data: dict, base: pathlib.Path) -> dict:
     out["name"] = _str(data.get("name") or "scenario", "name")
     if not re.fullmatch(r"[A-Za-z0-9_.\-]+", out["name"]) or out["name"] in (".", ".."):
         raise must("name", "letters, digits, '_', '-' or '.' (it names a folder)", out["name"])
+    if len(out["name"]) > MAX_NAME:
+        raise must("name", f"at most {MAX_NAME} characters (it names a folder)",
+                   out["name"][:20] + f"… ({len(out['name'])} characters)")
     out["description"] = _str(data.get("description", ""), "description")
     out["seed"] = _int(data.get("seed", 0), "seed", 0)
 
@@ -418,8 +456,8 @@ def _links(links: dict, where: str = "network.links") -> dict:
         raise must(f"{where}.bandwidth", "a rate > 0 (or 'inf')", r["bandwidth"])
     if isinstance(r["latency"], dict):
         make_distribution(r["latency"], f"{where}.latency", kind="time")
-    else:
-        parse_quantity(r["latency"], "time", f"{where}.latency")
+    else:       # an infinite latency is a link that never delivers: a state profile at 0
+        parse_quantity(r["latency"], "time", f"{where}.latency", allow_inf=False)
     make_distribution(r["jitter"], f"{where}.jitter", kind="time")
     if isinstance(r["loss"], dict):
         make_distribution(r["loss"], f"{where}.loss")
@@ -474,7 +512,7 @@ def _links(links: dict, where: str = "network.links") -> dict:
             r.pop(k)
     _int(r["header_bits"], f"{where}.header_bits", 0)
     if r["timeout"] != "auto":
-        t = parse_quantity(r["timeout"], "time", f"{where}.timeout")
+        t = parse_quantity(r["timeout"], "time", f"{where}.timeout", allow_inf=False)
         if not (t > 0 and ticks(t) >= 1):
             raise must(f"{where}.timeout", "'auto' or a time >= 1 ps (the time resolution)",
                        r["timeout"])
@@ -492,10 +530,13 @@ def _compute(c: dict, n_agents: int) -> dict:
     prof = c.pop("profile", None)
     _check_keys(c, d, "compute")
     r = {k: c.get(k, v) for k, v in d.items()}
-    parse_quantity(r["gradient_time"], "time", "compute.gradient_time")
-    if r["solve_time"] != "auto":
-        parse_quantity(r["solve_time"], "time", "compute.solve_time")
-    parse_quantity(r["server_time"], "time", "compute.server_time")
+    for k in ("gradient_time", "solve_time", "server_time"):
+        if r[k] == "auto" and k == "solve_time":
+            continue
+        t = parse_quantity(r[k], "time", f"compute.{k}")
+        if not t <= MAX_COMPUTE_TIME:
+            raise must(f"compute.{k}", f"a finite time <= {MAX_COMPUTE_TIME:g} s (11.6 days) "
+                                       f"per step unit", r[k])
     for k in ("heterogeneity", "noise"):
         dist = make_distribution(r[k], f"compute.{k}")
         _positive_dist(dist, f"compute.{k}", r[k])
@@ -564,6 +605,9 @@ def _stop(s: dict) -> dict:
         r.pop("target")
     else:
         _real(r["target"], "stop.target")
+        if not math.isfinite(r["target"]):
+            raise must("stop.target", "a finite number (a target of inf is always reached, "
+                                      "-inf never)", r["target"])
     _str(r["metric"], "stop.metric", (*TRACE_COLUMNS[1:], "accuracy"))
     parse_quantity(r["bits"], "size", "stop.bits", allow_inf=True)
     if r["stall"] != "auto" and not ticks(parse_quantity(r["stall"], "time", "stop.stall")) >= 1:

@@ -84,6 +84,13 @@ def _x0(spec, problem, streams, base_dir) -> np.ndarray:
     if spec == "random":
         return np.stack([streams.generator("x0", i).standard_normal(d) for i in range(n)])
     path = (base_dir / spec).resolve()
+    if path.exists() and not path.is_file():      # a FIFO would block np.load forever
+        raise must("algorithm.x0", "a regular .npz file", str(path))
+    if path.is_file():
+        from netsim.budget import check_bytes
+        from netsim.problems.data import npz_nbytes
+        check_bytes(npz_nbytes(path, "algorithm.x0"), "algorithm.x0", spec,
+                    "the arrays its headers declare")
     try:
         with np.load(path, allow_pickle=False) as f:
             x0 = np.asarray(f["x0"], dtype=float)
@@ -155,6 +162,7 @@ def build(scenario: Scenario, progress=None, engine: str = "auto") -> Simulation
     from netsim.runners.peer import PeerRunner
 
     d = scenario.data
+    _check_memory(d)
     streams = Streams(d["seed"])
     net = d["network"]
     n = net["agents"]
@@ -169,6 +177,7 @@ def build(scenario: Scenario, progress=None, engine: str = "auto") -> Simulation
     check_peer_graph(graph, key="network.topology")
 
     problem = make_problem(d["problem"], n, streams, scenario.base_dir, key="problem")
+    _check_memory(d, problem)
     if problem.kind == "mlp":
         raise ScenarioError("algorithm.name", f"must be a server algorithm (admm-server, "
                                               f"async-admm, qadmm) with solver = 'adam' for "
@@ -198,6 +207,34 @@ def build(scenario: Scenario, progress=None, engine: str = "auto") -> Simulation
     start_profiles(env, d, network, compute, n, scenario.base_dir)
     return Simulation(env, problem, graph, network, compute, agents, monitor, runner, x0,
                       stop_event, _warn(alg["name"], params, problem, graph, compressor))
+
+
+def _check_memory(d, problem=None) -> None:
+    """The memory budget (:mod:`netsim.budget`): before anything is built, with the sizes the
+    scenario states (synthetic data: samples_per_agent x features); once the problem exists,
+    with its real dimension and rows (data files, bundled sets, mlp)."""
+    from netsim import budget
+
+    n = d["network"]["agents"]
+    if problem is not None:
+        rows = max((getattr(a, "m", 1) for a in problem.agents), default=1)
+        key = None if d["problem"].get("data", "synthetic") == "synthetic" else "problem.data"
+        held = sum(getattr(getattr(a, "A", None), "nbytes", 0) for a in problem.agents)
+        budget.check(d, n, problem.dim, rows, key, held or None)
+        return
+    p = d["problem"]
+    synthetic = p.get("data", "synthetic") == "synthetic" and p.get("kind") != "mlp"
+
+    def size(k):
+        v = p.get(k)
+        return v if synthetic and isinstance(v, int) and not isinstance(v, bool) and v > 0 \
+            else 1
+    dim = size("features")
+    hidden = p.get("hidden")
+    if p.get("kind") == "mlp" and isinstance(hidden, int) and hidden > 0:
+        pixels = 784 if p.get("data") == "fashion_mnist" else 64      # else digits
+        dim = (pixels + 1) * hidden + (hidden + 1) * 10                # 10 classes
+    budget.check(d, n, dim, size("samples_per_agent"))
 
 
 def _warn(name, params, problem, graph, compressor) -> list[str]:
@@ -252,6 +289,7 @@ def _build_server(scenario, streams, progress) -> Simulation:
     alg = d["algorithm"]
     info = ALGORITHMS[alg["name"]]
     problem = make_problem(d["problem"], n, streams, scenario.base_dir, key="problem")
+    _check_memory(d, problem)
     params = {p: par.check(alg[p], f"algorithm.{p}") for p, par in info.params.items()}
     params["batch"] = alg["batch"]
     if problem.kind == "mlp" and params["solver"] != "adam":
@@ -411,13 +449,25 @@ def _server_summary(sim) -> dict:
     r = sim.runner
     if not isinstance(r, ServerRunner):
         return {}
-    headers = r.scale_headers if r.scale_bits else 0
+    scale = r.scale_bits_sent()                 # every transmission, retransmissions too
+    headers = scale // r.scale_bits if r.scale_bits else 0
     return {"server": {
         "P": r.P, "tau": r.tau if r.tau != math.inf else "inf",
         "staleness": {str(k): int(v) for k, v in sorted(r.staleness.items())},
         "estimate_checks": r.checks, "estimate_mismatches": r.mismatches,
-        "bits_without_scale": int(sim.network.total_bits - 32 * headers),
+        "bits_without_scale": int(sim.network.total_bits - scale),
         "scale_headers": int(headers)}}
+
+
+def _bits_note(comp: dict) -> dict:
+    """The billing convention, stated next to the bits, when it is not exact: the b-bit
+    quantizer emits 2^b + 1 levels and is billed b bits per entry (docs/model.md)."""
+    if comp.get("name") not in ("quantizer", "qsgd"):
+        return {}
+    b = comp.get("bits", 4)
+    return {"bits_convention": f"{comp['name']}: 2^{b} + 1 = {2 ** b + 1} levels per entry "
+                               f"billed {b} bits (LEAD's convention; log2({2 ** b + 1}) = "
+                               f"{math.log2(2 ** b + 1):.3f} bits of information)"}
 
 
 def _result(scenario, sim, runtime) -> Result:
@@ -456,6 +506,7 @@ def _result(scenario, sim, runtime) -> Result:
         "slow_agents": sim.compute.slow_agents,
         "warnings": list(sim.warnings),
         **_server_summary(sim),
+        **_bits_note(scenario.data["algorithm"]["compressor"]),
         "runtime_s": round(runtime, 3),
         "netsim_version": __version__,
     }

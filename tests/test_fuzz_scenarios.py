@@ -176,3 +176,125 @@ def test_fuzzed_scenarios_run_or_fail_cleanly(case, tmp_path_factory, capsys):
         assert expect in lines[0], f"{expect!r} not named in {lines[0]!r}"
         COUNTS["invalid_clean"] += 1
 
+
+
+# --------------------------------------------------------------------------- issue 13 kinds
+#: how a text file was saved: by an editor on Linux, Notepad (BOM), Windows (CRLF), both
+ENCODINGS = {"plain": lambda t: t.encode(), "bom": lambda t: b"\xef\xbb\xbf" + t.encode(),
+             "crlf": lambda t: t.replace("\n", "\r\n").encode(),
+             "bom+crlf": lambda t: b"\xef\xbb\xbf" + t.replace("\n", "\r\n").encode()}
+_NUMBERS = ["0", "1", "0.5", "1e6", "1e-300", "1e308", "inf", "-1", "nan", "abc", "", "1,5",
+            "10Mbit/s", "5ms", "1e-13"]
+#: sizes that cannot fit a 4 GB budget, and the key the error must name
+HUGE = [("network.agents", 10 ** 9, "network.agents"),
+        ("problem.features", 10 ** 9, "problem.features"),
+        ("problem.samples_per_agent", 10 ** 9, "problem.samples_per_agent")]
+LABELS = ["$x$", "$\\notacommand$", "cost $\\frac{1}{2}$", "b" * 300, "données é", "a/b\\c",
+          "  ", "50 %", "tab\there"]
+
+
+@st.composite
+def file_cases(draw):
+    """A valid base scenario plus one of the new kinds: an encoding, a profile file, an edge
+    file, a huge size, deep nesting or a special label."""
+    data, _ = draw(scenarios())
+    data["network"]["topology"] = "ring"
+    data["network"].pop("k", None)
+    data["network"].pop("p", None)
+    kind = draw(st.sampled_from(["encoding", "profile", "edges", "huge", "nested", "label"]))
+    files, expect = {}, None          # expect: None (must run), a key (must fail naming it),
+    if kind == "profile":             # or "?" (run or a one-line error: content is random)
+        lines = draw(st.lists(st.sampled_from(
+            [f"{a} {b}" for a in ("0", "0.001", "1e-9", "2") for b in _NUMBERS]
+            + ["LOOPAFTER 1e-300", "LOOPAFTER 0.01", "PERIODICITY 0.5", "PERIODICITY 1e-20",
+               "STOCHASTIC", "# comment", "% comment", "", "0", "DET 0 UNIF 1 2"]),
+            min_size=0, max_size=5))
+        what = draw(st.sampled_from([("network", "links", "bandwidth"),
+                                     ("network", "links", "latency"),
+                                     ("network", "links", "state"),
+                                     ("compute", "agents", "speed"),
+                                     ("compute", "agents", "state")]))
+        files["p.prof"] = "\n".join(lines) + "\n"
+        data.setdefault(what[0], {})["profile"] = [{what[1]: "all", what[2]: "p.prof"}]
+        if data["algorithm"]["name"] in ("async-admm", "qadmm", "admm-server") \
+                and what[0] == "network":
+            data["network"]["profile"][0]["links"] = "up"
+        expect = "?"
+    elif kind == "edges":
+        n = data["network"]["agents"]
+        rows = [f"{i},{(i + 1) % n}" for i in range(n)]
+        col = draw(st.sampled_from(["", "bandwidth", "latency", "loss", "jitter"]))
+        cells = [draw(st.sampled_from(_NUMBERS)) for _ in rows] if col else []
+        trailing = "," if draw(st.booleans()) else ""
+        head = f"u,v,{col}{trailing}\n" if col else ("u,v\n" if draw(st.booleans()) else "")
+        body = "".join(r + (f",{c}" if col else "") + trailing + "\n"
+                       for r, c in zip(rows, cells or rows))
+        files["g.csv"] = head + body
+        data["network"].update({"topology": "edges", "file": "g.csv"})
+        if data["algorithm"]["name"] in ("async-admm", "qadmm", "admm-server"):
+            data["algorithm"] = {"name": "admm"}
+            data["problem"]["kind"] = "least_squares"
+        expect = "?" if col else None
+    elif kind == "huge":
+        key, value, expect = draw(st.sampled_from(HUGE))
+        _set(data, key, value)
+    elif kind == "nested":
+        depth = draw(st.integers(33, 400))
+        data["sweep"] = {"seeds": [1]}
+        data["description"] = "x"
+        return data, kind, files, "NESTED" + "[" * depth + "1" + "]" * depth
+    elif kind == "label":
+        data["variant"] = [{"label": draw(st.sampled_from(LABELS))}]
+        data["output"]["plots"] = draw(st.booleans())
+        if not data["variant"][0]["label"].strip():
+            expect = "?"
+    encoding = draw(st.sampled_from(sorted(ENCODINGS)))
+    return data, kind, {k: ENCODINGS[encoding](v) for k, v in files.items()}, encoding, expect
+
+
+FILE_COUNTS = {"files": 0, "ran": 0, "refused": 0, "tracebacks": 0, "hangs": 0}
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, database=None,
+          suppress_health_check=list(HealthCheck))
+@given(case=file_cases())
+def test_fuzzed_files_run_or_fail_cleanly(case, tmp_path_factory, capsys, monkeypatch):
+    """BOM / CRLF files, profile and edge files with random cells, huge sizes, deep nesting,
+    special labels: a run, or exit 2 with one line naming the key (or file and line)."""
+    monkeypatch.setenv("NETSIM_MEMORY_GB", "4")
+    tmp = tmp_path_factory.mktemp("ff")
+    if case[1] == "nested":
+        data, _, _, nested = case
+        text = dump_toml(data).replace('seeds = [1]', "seeds = " + nested[6:])
+        raw, expect = ENCODINGS["plain"](text), "nest"
+    else:
+        data, kind, files, encoding, expect = case
+        for name, content in files.items():
+            (tmp / name).write_bytes(content)
+        raw = ENCODINGS[encoding](dump_toml(data))
+    (tmp / "s.toml").write_bytes(raw)
+    FILE_COUNTS["files"] += 1 + (len(case[2]) if case[1] != "nested" else 0)
+    signal.signal(signal.SIGALRM, _hang)
+    signal.setitimer(signal.ITIMER_REAL, 60.0)
+    try:
+        rc = main(["run", str(tmp / "s.toml"), "--out", str(tmp / "out"), "--quiet"])
+    except _Hang:
+        FILE_COUNTS["hangs"] += 1
+        raise AssertionError(f"hang (> 60 s) for {case}") from None
+    except BaseException as e:
+        FILE_COUNTS["tracebacks"] += 1
+        raise AssertionError(f"uncaught {type(e).__name__}: {e} for {case}") from e
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0.0)
+    err = capsys.readouterr().err.strip()
+    lines = [ln for ln in err.splitlines()
+             if not ln.startswith(("netsim: note", "netsim: warning", "netsim: PlotWarning"))]
+    if rc == 0:
+        assert expect in (None, "?"), f"ran but should name {expect!r}: {case}"
+        assert not lines, err
+        FILE_COUNTS["ran"] += 1
+        return
+    assert rc == 2 and expect is not None, f"rc {rc}, stderr {err!r} for {case}"
+    assert len(lines) == 1 and lines[0].startswith("netsim: error:"), err
+    assert expect == "?" or expect in lines[0], f"{expect!r} not named in {lines[0]!r}"
+    FILE_COUNTS["refused"] += 1

@@ -33,7 +33,8 @@ def test_read_profile_and_loop(tmp_path):
     assert once.value_at(1, 7) == 7 and once.value_at(3, 7) == 0 and once.value_at(99, 7) == 1
 
 
-@pytest.mark.parametrize("text,needle", [("0 1\n2\n", "bad:2"), ("3 1\n1 0\n", "non-decreasing"),
+@pytest.mark.parametrize("text,needle", [("0 1\n2\n", "bad' line 2"),
+                                         ("3 1\n1 0\n", "non-decreasing"),
                                          ("0 -1\n", ">= 0"), ("", "at least one"),
                                          ("0 1\nLOOPAFTER x\n", "LOOPAFTER")])
 def test_bad_profiles_name_file_and_line(tmp_path, text, needle):

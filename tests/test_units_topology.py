@@ -112,7 +112,7 @@ def test_edge_file_with_columns(tmp_path):
     (tmp_path / "g.csv").write_text("u,v,bandwidth,loss\n0,1,1 Mbit/s,0.1\n1,2,,\n2,0,,\n")
     G = build_topology("edges", 3, None, {"file": "g.csv"}, base_dir=tmp_path)
     assert G.number_of_edges() == 3
-    assert G.edges[0, 1] == {"bandwidth": "1 Mbit/s", "loss": 0.1}
+    assert G.edges[0, 1] == {"bandwidth": 1e6, "loss": 0.1}    # checked, in SI units
     assert G.edges[1, 2] == {}
 
 

@@ -12,8 +12,10 @@ Wrappers (:mod:`netsim.compression.wrappers`) take a compressor and return a com
 Bit conventions (spec ``lt_admm_cc.md`` §3.3, §4; SCENARIO.md):
 
 * identity: dim x float_bits (64 or 32);
-* b-bit quantizer: dim x b + 32 (one float32 scale). The sign plus the 2^(b-1)+1 magnitude
-  levels are 2^b + 1 symbols; like LEAD we count b bits per entry;
+* b-bit quantizer: dim x b + 32 (one float32 scale). CONVENTION: the sign plus the
+  2^(b-1)+1 magnitude levels are 2^b + 1 symbols, log2(2^b + 1) > b bits of information;
+  like LEAD we bill b bits per entry (an undercount of < 1 bit per entry, stated in
+  docs/model.md "Records and accounting"); ``dither`` (2^q - 1 levels in q bits) is exact;
 * sparsifiers (rand-k, top-k): k x 32 (float32 values) + k x ceil(log2 dim) (indices).
 """
 
@@ -26,7 +28,7 @@ from typing import Any, Callable, NamedTuple
 import numpy as np
 
 __all__ = ["Compressed", "Compressor", "identity", "quantizer", "dither", "qsgd", "rand_k",
-           "top_k", "float32_up"]
+           "top_k", "float32_up", "k_of_fraction"]
 
 
 class Compressed(NamedTuple):
@@ -48,6 +50,8 @@ class Compressor:
             compressors), or the contraction factor (biased ones).
         unbiased: E[C(v)] = v.
         params: the parameters it was built with (for descriptions).
+        scale_bits: bits of the scale each compressed vector carries (32 for the dithered
+            quantizers' float32 norm, 0 otherwise); wrappers keep their inner compressor's.
         rows: optional vectorized form for stateless compressors:
             ``rows(V, rngs) -> (values, bits)`` compresses every row of ``V`` as ``update``
             would, row after row, row r drawing from ``rngs[r]`` (the same generator may serve
@@ -62,6 +66,7 @@ class Compressor:
     unbiased: bool
     params: dict = field(default_factory=dict)
     rows: Callable | None = None
+    scale_bits: int = 0
 
     def describe(self) -> str:
         """``quantizer(bits=4, norm='inf')``."""
@@ -166,7 +171,8 @@ def quantizer(bits: int = 4, norm: str = "inf") -> Compressor:
     C(0) = 0. The norm travels as a float32 rounded up, so the levels stay in
     {0, ..., 2^(b-1)} and the receiver's value is exactly s x (integer level).
     Unbiased; E||C(v) - v||^2 = s^2 sum_j p_j (1 - p_j) <= min(n / 4^b, sqrt(n) / 2^(b-1))
-    ||v||^2 for the inf-norm (p_j: fractional part of |v_j| / s). Bits: n b + 32.
+    ||v||^2 for the inf-norm (p_j: fractional part of |v_j| / s). Bits: n b + 32, by
+    LEAD's convention: the 2^b + 1 levels emitted are billed b bits each (module docstring).
 
     Args:
         bits: b in [1, 32].
@@ -190,7 +196,8 @@ def quantizer(bits: int = 4, norm: str = "inf") -> Compressor:
         return min(dim / 4.0 ** bits, math.sqrt(dim) / levels)
 
     name = "quantizer" if norm == "inf" else "qsgd"
-    return Compressor(name, _no_state, update, omega, True, {"bits": bits, "norm": norm}, rows)
+    return Compressor(name, _no_state, update, omega, True, {"bits": bits, "norm": norm}, rows,
+                      scale_bits=32)
 
 
 def dither(bits: int = 3, norm: str = "inf") -> Compressor:
@@ -225,7 +232,7 @@ def dither(bits: int = 3, norm: str = "inf") -> Compressor:
         return min(dim / (4.0 * levels ** 2), math.sqrt(dim) / levels)
 
     return Compressor("dither", _no_state, update, omega, True, {"bits": bits, "norm": norm},
-                      rows)
+                      rows, scale_bits=32)
 
 
 def qsgd(bits: int = 4) -> Compressor:
@@ -233,10 +240,21 @@ def qsgd(bits: int = 4) -> Compressor:
     return quantizer(bits, norm="2")
 
 
+def k_of_fraction(fraction: float, dim: int) -> int:
+    """Entries a sparsifier keeps for ``fraction`` of ``dim``: fraction x dim rounded to the
+    nearest integer, halves up, computed exactly from the decimal value of ``fraction`` as
+    written (0.1 x 30 = 3, not the float product 3.0000000000000004 rounded up to 4).
+    May be 0; :func:`netsim.compression.registry.make_compressor` refuses that."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    exact = Decimal(repr(float(fraction))) * int(dim)
+    return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
 def _k_of(k, fraction, dim):
     if k is not None:
         return int(k)
-    return max(1, math.ceil(fraction * dim))
+    return max(1, k_of_fraction(fraction, dim))
 
 
 def _sparse_bits(k, dim):

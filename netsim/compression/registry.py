@@ -7,6 +7,7 @@
     { name = "qsgd", bits = 2 }
     { name = "dither", bits = 3 }           # QADMM: sign + 2^(q-1) - 1 levels in q bits
     { name = "rand_k", k = 5 }              # or fraction = 0.25; scaled = true (unbiased)
+                                            # (k = fraction x dim rounded, halves up)
     { name = "top_k", fraction = 0.1 }
     { ..., error_feedback = true }          # wrap in classic error feedback
 """
@@ -17,7 +18,8 @@ import difflib
 import math
 import numbers
 
-from netsim.compression.base import Compressor, dither, identity, quantizer, rand_k, top_k
+from netsim.compression.base import (Compressor, dither, identity, k_of_fraction, quantizer,
+                                     rand_k, top_k)
 from netsim.compression.wrappers import error_feedback
 from netsim.errors import ScenarioError, must
 
@@ -27,10 +29,12 @@ __all__ = ["make_compressor", "list_compressors", "COMPRESSORS"]
 COMPRESSORS = {
     "none": ({"float_bits": 64}, "no compression; dim x float_bits (64 or 32) bits"),
     "quantizer": ({"bits": 4, "norm": "inf"},
-                  "b-bit unbiased dithered quantizer, inf-norm scale (LEAD); dim x b + 32 bits"),
+                  "b-bit unbiased dithered quantizer, inf-norm scale (LEAD); dim x b + 32 bits "
+                  "(2^b + 1 levels billed b bits each, LEAD's convention)"),
     "dither": ({"bits": 3, "norm": "inf"},
                "q-bit random dithering, s = 2^(q-1) - 1 levels (QADMM Eq. 17); dim x q + 32 bits"),
-    "qsgd": ({"bits": 4}, "b-bit dithered quantizer with 2-norm scale (QSGD); dim x b + 32 bits"),
+    "qsgd": ({"bits": 4}, "b-bit dithered quantizer with 2-norm scale (QSGD); dim x b + 32 bits "
+                          "(2^b + 1 levels billed b bits each)"),
     "rand_k": ({"k": None, "fraction": None, "scaled": True},
                "scaled rand-k sparsifier (unbiased, omega = dim/k - 1); "
                "k x 32 + k x ceil(log2 dim) bits"),
@@ -56,6 +60,9 @@ def _k(spec, dim, key):
     if isinstance(frac, bool) or not isinstance(frac, numbers.Real) \
             or not (0 < frac <= 1) or math.isnan(frac):
         raise must(f"{key}.fraction", "a number in (0, 1]", frac)
+    if k_of_fraction(frac, dim) < 1:
+        raise must(f"{key}.fraction", f"a number giving k = round(fraction x dim) >= 1 for dim "
+                                      f"= {dim} (fraction >= {0.5 / dim:.3g}), or give k", frac)
     return {"fraction": float(frac)}
 
 

@@ -32,7 +32,7 @@ def error_feedback(inner: Compressor) -> Compressor:
         return c, (s_in, corrected - c.value)
 
     return Compressor(f"ef({inner.name})", init, update, inner.omega, False,
-                      {**inner.params, "error_feedback": True})
+                      {**inner.params, "error_feedback": True}, scale_bits=inner.scale_bits)
 
 
 def apply_delta(h: np.ndarray, delta: np.ndarray, eta: float = 1.0) -> np.ndarray:
@@ -54,7 +54,7 @@ def shared_estimate(inner: Compressor, eta: float = 1.0) -> Compressor:
         return Compressed(h.copy(), c.bits), (s_in, h)
 
     return Compressor(f"shared({inner.name})", init, update, inner.omega, False,
-                      {**inner.params, "eta": eta})
+                      {**inner.params, "eta": eta}, scale_bits=inner.scale_bits)
 
 
 def scaled(inner: Compressor, factor: float) -> Compressor:
@@ -65,4 +65,5 @@ def scaled(inner: Compressor, factor: float) -> Compressor:
         return Compressed(factor * c.value, c.bits), state
 
     return Compressor(f"scaled({inner.name})", inner.init, update,
-                      lambda dim: inner.omega(dim), False, {**inner.params, "factor": factor})
+                      lambda dim: inner.omega(dim), False, {**inner.params, "factor": factor},
+                      scale_bits=inner.scale_bits)

@@ -1,8 +1,8 @@
 """Time-varying links and hosts from profile files in SimGrid's format.
 
 A profile file holds one ``date value`` pair per line (dates in seconds, non-decreasing),
-comments starting with ``#`` or ``%``, and optionally ``LOOPAFTER d`` (SimGrid's keyword;
-``PERIODICITY d`` is accepted as its old name)::
+comments starting with ``#`` or ``%``, and optionally ``LOOPAFTER d`` or ``PERIODICITY p``
+(SimGrid's keywords, with SimGrid's meaning: see :func:`read_profile`)::
 
     # bandwidth of the uplink, bit/s
     0     10e6
@@ -12,7 +12,8 @@ comments starting with ``#`` or ``%``, and optionally ``LOOPAFTER d`` (SimGrid's
 
 The value of a profile at time t is the value of the latest event at or before t (before
 the first event the resource keeps its configured value). With ``LOOPAFTER d`` the events
-repeat with period ``T = last date + d``: event j also fires at ``t_j + n T``. Values are SI
+repeat with period ``T = last date + d``, with ``PERIODICITY p`` with period ``T = p``: event
+j also fires at ``t_j + n T``. A period below :data:`MIN_PERIOD` (1 ps) is refused. Values are SI
 numbers (bit/s for bandwidth, s for latency, 1/0 for a state, a factor for host speed); a
 unit suffix without spaces (``10Mbit/s``, ``5ms``) is accepted too.
 
@@ -29,7 +30,7 @@ from dataclasses import dataclass
 from netsim.errors import ScenarioError, must
 from netsim.simtime import PROFILE, TICK_S, Alarm, Pending, ticks
 
-__all__ = ["Profile", "read_profile", "drive", "start_profiles"]
+__all__ = ["Profile", "read_profile", "drive", "start_profiles", "MIN_PERIOD"]
 
 
 @dataclass(frozen=True)
@@ -62,60 +63,118 @@ class Profile:
         return v
 
 
-def read_profile(path, key: str, kind: str | None = None) -> Profile:
-    """Parse a profile file (one-line errors naming ``key``, the file and the line).
+#: the shortest repetition period of a looping profile, s (1 ps: simulated time is counted
+#: in picoseconds; a shorter period would repeat its events without time advancing)
+MIN_PERIOD = 1e-12
+
+#: SimGrid keywords of stochastic profiles, which netsim does not model
+_STOCHASTIC = ("STOCHASTIC", "DET", "NORM", "NORMAL", "GAUSS", "GAUSSIAN", "EXP",
+               "EXPONENTIAL", "UNIF", "UNIFORM")
+
+
+def read_profile(path, key: str, kind: str | None = None, positive: bool = False) -> Profile:
+    """Parse a profile file (one-line errors naming ``key``, the file's path and the line,
+    never the line's text).
+
+    SimGrid's keywords mean what they mean in SimGrid (``ProfileBuilder.cpp``):
+    ``LOOPAFTER d`` repeats the events with period last date + d; ``PERIODICITY p`` repeats
+    them with period p (p >= the last date); a file may hold at most one of them. Stochastic
+    profiles (``STOCHASTIC``, ``DET``/``NORM``/``UNIF``/``EXP`` dates or values) are refused.
 
     Args:
         path: the file.
         key: the scenario key that named it.
-        kind: "rate", "time" or None (plain numbers) for the values.
+        kind: "rate", "time" or None (plain numbers) for the values. A rate must be > 0
+            (a link without bandwidth is a link that is down: use a ``state`` profile).
+        positive: values must be > 0 (speed factors: an agent that computes nothing is an
+            agent that is off: use a ``state`` profile).
+
+    Raises:
+        ScenarioError: an unreadable file, a malformed line, a negative / non-finite /
+            out-of-order date, a bad value, or a repetition period below :data:`MIN_PERIOD`.
     """
-    from netsim.units import parse_quantity
+    from netsim.textfiles import cell, read_lines, where as at
 
     path = pathlib.Path(path)
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise must(key, "an existing profile file", str(path)) from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise ScenarioError(key, f"cannot read profile file {str(path)!r}: {e}") from None
-    events, loop = [], None
+    lines = read_lines(path, key, "profile file")
+    events, loop, periodicity, loop_at = [], None, None, key
     for no, raw in enumerate(lines, 1):
         line = raw.strip()
         if not line or line[0] in "#%":
             continue
-        where = f"{key} ({path.name}:{no})"
+        here = f"{key} ({at(path, no)})"
         parts = line.split()
-        if parts[0] in ("LOOPAFTER", "PERIODICITY"):
-            loop = _number(parts[1] if len(parts) == 2 else "", where, "a delay >= 0 after "
-                           + parts[0])
+        word = parts[0].upper()
+        if word in ("LOOPAFTER", "PERIODICITY"):
+            if loop is not None or periodicity is not None:
+                raise ScenarioError(here, "must not repeat LOOPAFTER / PERIODICITY (a profile "
+                                          "loops one way)")
+            what = "a delay >= 0 in seconds" if word == "LOOPAFTER" else "a period > 0 in seconds"
+            x = _number(parts[1] if len(parts) == 2 else "", here, f"{word} {what}")
+            loop_at = here
+            if word == "LOOPAFTER":
+                loop = x
+            else:
+                periodicity = (x, here)
             continue
+        if word in _STOCHASTIC:
+            raise ScenarioError(here, f"uses SimGrid's stochastic profile syntax ({parts[0]}), "
+                                      f"which netsim does not support: write 'date value' lines")
         if len(parts) != 2:
-            raise must(where, "a line 'date value' or 'LOOPAFTER delay'", line)
-        date = _number(parts[0], where, "a date >= 0 in seconds")
+            raise ScenarioError(here, f"must be a line 'date value' or 'LOOPAFTER delay'; got a "
+                                      f"line of {len(parts)} field(s)")
+        date = _number(parts[0], here, "a date >= 0 in seconds")
         try:
-            value = parse_quantity(parts[1], kind, where) if kind else float(parts[1])
+            value = _value(parts[1], kind, here)
         except ValueError:
-            raise must(where, "a numeric value", parts[1]) from None
+            raise must(here, "a numeric value", cell(parts[1])) from None
         if not math.isfinite(value) or value < 0:
-            raise must(where, "a finite value >= 0", parts[1])
+            raise ScenarioError(here, f"must have a finite value >= 0; got {cell(parts[1])}")
+        if (kind == "rate" or positive) and value == 0:
+            what, whom = ("a bandwidth", "a link") if kind == "rate" else ("a factor", "an agent")
+            raise ScenarioError(here, f"must have {what} > 0; got {cell(parts[1])} (to stop "
+                                      f"{whom}, give it a 'state' profile with value 0)")
         if events and date < events[-1][0]:
-            raise must(where, f"dates in non-decreasing order (previous {events[-1][0]})", date)
+            raise ScenarioError(here, f"must have dates in non-decreasing order; got {date!r} "
+                                      f"after {events[-1][0]!r}")
         events.append((date, value))
     if not events:
         raise must(key, "a profile file with at least one 'date value' line", str(path))
-    if loop is not None and loop == 0 and len(events) == 1:
-        raise must(key, "LOOPAFTER > 0 for a single-event profile", str(path))
+    last = events[-1][0]
+    if periodicity is not None:
+        p, loop_at = periodicity
+        if p < last:
+            raise ScenarioError(loop_at, f"must give a PERIODICITY >= the last date ({last!r} s); "
+                                      f"got {p!r}")
+        loop = p - last
+    if loop is not None and last + loop < MIN_PERIOD:
+        raise ScenarioError(loop_at, f"must repeat with a period (last date + LOOPAFTER) of "
+                                     f"at least {MIN_PERIOD:g} s; got {last + loop!r} s")
     return Profile(tuple(events), loop)
 
 
+def _value(text: str, kind: str | None, here: str) -> float:
+    """A profile value: a plain number, or with ``kind`` a quantity with a unit suffix."""
+    from netsim.textfiles import cell
+    from netsim.units import parse_quantity
+
+    if not kind:
+        return float(text)
+    try:
+        return parse_quantity(text, kind, here)
+    except ScenarioError:
+        raise must(here, f"a {kind} like '10e6' or '10Mbit/s'", cell(text)) from None
+
+
 def _number(text, where, what):
+    from netsim.textfiles import cell
+
     try:
         x = float(text)
     except ValueError:
-        raise must(where, what, text) from None
+        raise must(where, what, cell(text)) from None
     if not math.isfinite(x) or x < 0:
-        raise must(where, what, text)
+        raise must(where, what, cell(text))
     return x
 
 
@@ -198,6 +257,7 @@ def start_profiles(env, d, network, compute, n_agents, base_dir, server=None) ->
         for what, setter in (("speed", compute.set_speed),
                              ("state", lambda i, v: compute.set_state(i, v > 0))):
             if what in e:
-                prof = read_profile(base_dir / e[what], f"{key}.{what}")
+                prof = read_profile(base_dir / e[what], f"{key}.{what}",
+                                    positive=what == "speed")
                 for i in agents:
                     env.process(drive(env, prof, lambda v, s=setter, a=i: s(a, v)))

@@ -14,7 +14,8 @@ star               node 0 is the hub
 erdos_renyi        G(n, p), ``p`` = 0.3; redrawn until connected (up to 1000 tries)
 random_geometric   nodes uniform in the unit square, edge if distance <= ``radius`` (0.4);
                    redrawn until connected
-small_world        Watts-Strogatz, ``k`` = 4 neighbours, rewiring ``p`` = 0.1 (connected)
+small_world        Watts-Strogatz, ``k`` = 4 neighbours (even: k/2 on each side of the
+                   ring), rewiring ``p`` = 0.1 (connected)
 scale_free         Barabasi-Albert, ``m`` = 2 edges per new node
 edges              an edge-list ``file`` (CSV ``u,v`` per line, optional header and extra
                    columns bandwidth, latency, jitter, loss for per-edge links)
@@ -198,6 +199,9 @@ def _random_geometric(n, rng, p, key, base):
 
 def _small_world(n, rng, p, key, base):
     k = _pos_int(p["k"], f"{key}.k", 2, n - 1)
+    if k % 2:       # networkx joins k // 2 neighbours on each side: an odd k would lose one
+        raise must(f"{key}.k", f"an even integer in [2, {n - 1}] (each agent is joined to k/2 "
+                               f"neighbours on each side of the ring)", k)
     prob = p["p"]
     if isinstance(prob, bool) or not isinstance(prob, (int, float)) or not 0 <= prob <= 1:
         raise must(f"{key}.p", "a probability in [0, 1]", prob)
@@ -212,67 +216,96 @@ def _scale_free(n, rng, p, key, base):
 
 
 def _edges(n, rng, p, key, base):
+    """An edge-list CSV (see :func:`read_edge_list`)."""
     fkey = f"{key}.file"
     raw = p.get("file")
     if not isinstance(raw, str) or not raw:
         raise must(fkey, "a path to a CSV edge list (u,v per line)", raw)
-    path = (pathlib.Path(base or ".") / raw).resolve()
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(fkey, f"must be an existing edge-list file; got {raw!r} "
-                                  f"(looked for {str(path)!r})") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise ScenarioError(fkey, f"cannot read {raw!r}: {e}") from None
-    rows = [r for r in csv.reader(text.splitlines())]
+    return read_edge_list((pathlib.Path(base or ".") / raw).resolve(), n, fkey)
+
+
+def read_edge_list(path, n: int, key: str) -> nx.Graph:
+    """Read an edge-list CSV: ``u,v`` per line, an optional header line naming the columns
+    (``u,v`` then any of :data:`EDGE_COLUMNS`), ``#`` comment lines, blank lines. Read with
+    :mod:`netsim.textfiles` (byte-order mark, CRLF) and the standard :mod:`csv` module; empty
+    cells at the end of a line (a trailing comma) are ignored. Per-edge values are checked
+    here: bandwidth a rate > 0, latency and jitter finite times, loss in [0, 1).
+
+    Raises:
+        ScenarioError: naming ``key``, the file's path, the line and the bad cell.
+    """
+    from netsim.textfiles import cell, read_lines, where
+
+    path = pathlib.Path(path)
     G = nx.Graph()
     G.add_nodes_from(range(n))
     header = None
-    for lineno, row in enumerate(rows, 1):
+    for lineno, row in enumerate(csv.reader(read_lines(path, key, "edge-list file")), 1):
         row = [c.strip() for c in row]
-        if not row or not any(row) or row[0].startswith("#"):
+        while row and row[-1] == "":
+            row.pop()                            # trailing comma(s)
+        at = where(path, lineno)
+        if not row or row[0].startswith("#"):
             continue
-        if header is None and lineno == 1 and not row[0].lstrip("-").isdigit():
+        if header is None and not G.number_of_edges() and not row[0].lstrip("-").isdigit():
             header = row
             if len(header) < 2:
-                raise ScenarioError(fkey, f"{raw!r} line 1: a header needs at least 'u,v'")
+                raise ScenarioError(key, f"{at}: a header needs at least 'u,v'")
             for col in header[2:]:
                 if col not in EDGE_COLUMNS:
-                    raise ScenarioError(fkey, f"{raw!r} line 1: unknown column {col!r} "
-                                              f"(allowed: {', '.join(EDGE_COLUMNS)})")
+                    raise ScenarioError(key, f"{at}: unknown column {cell(col)} "
+                                             f"(allowed: {', '.join(EDGE_COLUMNS)})")
             continue
         if len(row) < 2:
-            raise ScenarioError(fkey, f"{raw!r} line {lineno}: must be 'u,v'; got {row!r}")
+            raise ScenarioError(key, f"{at}: must be 'u,v'; got {len(row)} field")
         try:
             u, v = int(row[0]), int(row[1])
         except ValueError:
-            raise ScenarioError(fkey, f"{raw!r} line {lineno}: node ids must be integers in "
-                                      f"[0, {n - 1}]; got {row[0]!r}, {row[1]!r}") from None
+            raise ScenarioError(key, f"{at}: node ids must be integers in [0, {n - 1}]; got "
+                                     f"{cell(row[0])}, {cell(row[1])}") from None
         if not (0 <= u < n and 0 <= v < n):
-            raise ScenarioError(fkey, f"{raw!r} line {lineno}: node ids must be in "
-                                      f"[0, {n - 1}] (network.agents = {n}); got {u}, {v}")
+            raise ScenarioError(key, f"{at}: node ids must be in [0, {n - 1}] "
+                                     f"(network.agents = {n}); got {u}, {v}")
         if u == v:
-            raise ScenarioError(fkey, f"{raw!r} line {lineno}: self-loop {u},{v} not allowed")
+            raise ScenarioError(key, f"{at}: self-loop {u},{v} not allowed")
         attrs = {}
         if header is not None:
+            if len(row) > len(header):
+                raise ScenarioError(key, f"{at}: must have at most {len(header)} columns "
+                                         f"(the header's); got {len(row)}")
             for col, val in zip(header[2:], row[2:]):
                 if val != "":
-                    attrs[col] = float(val) if col == "loss" and _is_float(val) else val
+                    attrs[col] = _edge_value(col, val, f"{at} column {col}", key)
         elif len(row) > 2:
-            raise ScenarioError(fkey, f"{raw!r} line {lineno}: extra columns need a header "
-                                      f"line naming them (u,v,{','.join(EDGE_COLUMNS)})")
+            raise ScenarioError(key, f"{at}: extra columns need a header line naming them "
+                                     f"(u,v,{','.join(EDGE_COLUMNS)})")
         if G.has_edge(u, v):
-            raise ScenarioError(fkey, f"{raw!r} line {lineno}: duplicate edge {u},{v}")
+            raise ScenarioError(key, f"{at}: duplicate edge {u},{v}")
         G.add_edge(u, v, **attrs)
     return G
 
 
-def _is_float(s):
+def _edge_value(col: str, val: str, at: str, key: str) -> float:
+    """One per-edge cell as an SI number (bit/s, s, probability), checked."""
+    from netsim.textfiles import cell
+    from netsim.units import parse_quantity
+
+    allowed = {"bandwidth": "a rate > 0 like 10e6, '10 Mbit/s' or 'inf'",
+               "latency": "a finite time >= 0 like 0.005 or '5 ms'",
+               "jitter": "a finite time >= 0 like 0.001 or '1 ms'",
+               "loss": "a probability in [0, 1)"}[col]
     try:
-        float(s)
-        return True
-    except ValueError:
-        return False
+        if col == "loss":
+            x = float(val)
+            ok = 0.0 <= x < 1.0
+        else:
+            x = parse_quantity(val, "rate" if col == "bandwidth" else "time", key)
+            ok = x > 0 if col == "bandwidth" else math.isfinite(x)
+    except (ValueError, ScenarioError):
+        ok = False
+    if not ok:
+        raise ScenarioError(key, f"{at}: must be {allowed}; got {cell(val)}")
+    return x
 
 
 TOPOLOGIES: dict[str, Topology] = {
@@ -289,7 +322,7 @@ TOPOLOGIES: dict[str, Topology] = {
     "random_geometric": Topology(_random_geometric, {"radius": 0.4},
                                  "unit square, edge if distance <= radius (connected)"),
     "small_world": Topology(_small_world, {"k": 4, "p": 0.1},
-                            "Watts-Strogatz with k neighbours, rewiring p (connected)"),
+                            "Watts-Strogatz with k (even) neighbours, rewiring p (connected)"),
     "scale_free": Topology(_scale_free, {"m": 2}, "Barabasi-Albert, m edges per new node"),
     "edges": Topology(_edges, {"file": None},
                       "CSV edge list 'u,v[,bandwidth,latency,jitter,loss]' (header optional)"),

@@ -16,7 +16,7 @@ import numpy as np
 
 from netsim.errors import ScenarioError, must
 
-__all__ = ["synthetic", "bundled", "load_npz", "partition", "BUNDLED"]
+__all__ = ["synthetic", "bundled", "load_npz", "npz_nbytes", "partition", "BUNDLED"]
 
 #: data sets shipped with scikit-learn (no download): name -> description
 BUNDLED = {
@@ -82,10 +82,41 @@ def _labels(b, kind, where, key):
                                        f"{where} has {sorted(vals)[:5]}")
 
 
+def npz_nbytes(path, key: str) -> int:
+    """Bytes the arrays of an ``.npz`` file declare in their headers (read without loading
+    any array; a file whose headers declare more than the memory budget is refused by the
+    caller before ``np.load`` allocates). Unreadable files give 0 (``np.load`` then reports).
+    """
+    total = 0
+    try:
+        with zipfile.ZipFile(path) as z:
+            for info in z.infolist():
+                if not info.filename.endswith(".npy"):
+                    continue
+                with z.open(info) as f:
+                    version = np.lib.format.read_magic(f)
+                    read = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                            else np.lib.format.read_array_header_2_0)
+                    shape, _, dtype = read(f)
+                total += int(np.prod(shape, dtype=object)) * max(1, dtype.itemsize)
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError):
+        return 0
+    return total
+
+
 def load_npz(raw, base_dir, n_agents, kind, key):
     """Read a user file: per-agent ``A_0..A_{N-1}``, ``b_0..b_{N-1}`` -> ("agents", list), or
-    global ``A``, ``b`` -> ("global", (A, b))."""
+    global ``A``, ``b`` -> ("global", (A, b)). The arrays' declared sizes are checked against
+    the memory budget (:mod:`netsim.budget`) before any is loaded."""
+    from netsim.budget import check_bytes
+
     path = (pathlib.Path(base_dir or ".") / raw).resolve()
+    if path.exists() and not path.is_file():      # a FIFO would block np.load forever
+        raise ScenarioError(f"{key}.data", f"must name a regular .npz file; got {raw!r} (a "
+                                           f"directory, device or pipe)")
+    if path.is_file():
+        check_bytes(2 * npz_nbytes(path, f"{key}.data"), f"{key}.data", raw,
+                    "the arrays its headers declare (loaded, then converted to float)")
     try:
         with np.load(path, allow_pickle=False) as f:
             arrays = {k: f[k] for k in f.files}

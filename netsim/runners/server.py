@@ -87,7 +87,7 @@ class ServerRunner:
         self.checks = 0
         self._drift = 0.0
         self.scale_headers = 0                        # compressed vectors with a scale
-        self.scale_bits = server.comp.name in ("quantizer", "qsgd", "dither")
+        self.scale_bits = server.comp.scale_bits      # per compressed vector (wrappers too)
         self.late = 0
         self.timeouts = 0
         network.attach(self.S, self._server_handler)
@@ -184,10 +184,9 @@ class ServerRunner:
                     dz, bits = srv.downlink(i)
                     self.scale_headers += 1
                     self.net.send(self.S, i, (dz, r, True), bits, tag=r)
-            scaled = 32 * self.scale_headers if self.scale_bits else 0
             extra = {"active": len(active), "staleness_mean": float(np.mean(stale)),
                      "staleness_max": int(max(stale)),
-                     "bits_without_scale": self.net.total_bits - scaled}
+                     "bits_without_scale": self.net.total_bits - self.scale_bits_sent()}
             if self.check:
                 extra["est_drift"], self._drift = self._drift, 0.0
             X = np.stack([w.x for w in self.workers])
@@ -196,6 +195,17 @@ class ServerRunner:
             arrived, self._arriving = self._arriving, []
             for src, msg, used in arrived:        # in arrival order, for round r + 1
                 self._absorb(src, msg, used)
+
+    def scale_bits_sent(self) -> int:
+        """Scale bits of every transmission so far, retransmissions and lost ones included
+        (the network bills each transmission in full): an uplink message carries two scales
+        (x and u), a downlink message one."""
+        if not self.scale_bits:
+            return 0
+        sent = self.net.link_messages
+        up = sum(sent.get((i, self.S), 0) for i in range(self.n))
+        down = sum(sent.get((self.S, i), 0) for i in range(self.n))
+        return self.scale_bits * (2 * up + down)
 
     def _worker_handler(self, i):
         def deliver(src, tag, payload):
