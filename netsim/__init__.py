@@ -14,6 +14,8 @@ __version__ = "0.1.0"
 
 from netsim.errors import NetsimError, ScenarioError  # noqa: E402
 from netsim.scenario import Scenario, load  # noqa: E402
-from netsim.simulate import Result, run  # noqa: E402
+from netsim.simulate import Result, run, run_variants  # noqa: E402
+from netsim.tables import read, sweep, to_pandas  # noqa: E402
 
-__all__ = ["__version__", "load", "run", "Scenario", "Result", "NetsimError", "ScenarioError"]
+__all__ = ["__version__", "load", "run", "run_variants", "sweep", "read", "to_pandas",
+           "Scenario", "Result", "NetsimError", "ScenarioError"]

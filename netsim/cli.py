@@ -29,7 +29,7 @@ def _cmd_run(args) -> int:
         print("netsim: note: [sweep] is ignored by `netsim run` (one point is run)",
               file=sys.stderr)
     for variant in sc.variants():
-        res = run(variant, progress=not args.quiet)
+        res = run(variant, progress=not args.quiet and sys.stderr.isatty())
         folder = res.write(args.out)
         clean_stale_tmp(folder.parent)      # temporary folders of killed writers
         s = res.summary
@@ -108,7 +108,7 @@ def _cmd_sweep(args) -> int:
     out = args.out if args.out is not None else sc.data["output"]["dir"]
     try:
         root, counts = run_sweep(sc, out, executor=args.executor, workers=args.workers,
-                                 scheduler=args.scheduler, progress=not args.quiet)
+                                 scheduler=args.scheduler, progress=not args.quiet and sys.stderr.isatty())
     except SweepInterrupted as e:
         c = e.counts
         print(f"netsim: interrupted: {c['skipped'] + c['ran']} finished runs listed in "
@@ -123,6 +123,12 @@ def _cmd_sweep(args) -> int:
                                            f"got {args.scheduler!r} ({why})") from None
     print(f"{sc.name}: {counts['points']} runs ({counts['skipped']} already done, "
           f"{counts['ran']} run now, {counts['errors']} failed) -> {root / 'runs.csv'}")
+    ends = counts.get("ends", {})
+    order = ("target", "rounds", "time", "bits", "diverged", "stalled", "error")
+    print("ended by: " + ", ".join(f"{k} {ends[k]}" for k in order if ends.get(k))
+          + "".join(f", {k} {v}" for k, v in ends.items() if k not in order))
+    for w, n in counts.get("warnings", {}).items():
+        print(f"warning ({n} run{'s' * (n > 1)}): {w}")
     if counts["errors"]:
         print(f"netsim: {counts['errors']} runs failed: see the end and error columns of "
               f"{root / 'runs.csv'}", file=sys.stderr)
@@ -161,7 +167,8 @@ def _check_scheduler(address, executor) -> None:
 def _cmd_plot(args) -> int:
     from netsim.plots import plot_command
     out = plot_command(args.results, x=args.x, y=args.y, sensitivity=args.sensitivity,
-                       pareto=args.pareto, out=args.out)
+                       pareto=args.pareto, out=args.out, log=args.log, ylim=args.ylim,
+                       where=args.where)
     print(f"wrote {out}")
     return 0
 
@@ -237,7 +244,14 @@ def _parser() -> argparse.ArgumentParser:
                     help="plot a runs.csv metric (--y, default target_time) against a swept key")
     pl.add_argument("--pareto", action="store_true",
                     help="time to target vs bits to target, one point per run")
-    pl.add_argument("--out", default=None, help="output PNG (default: next to the results)")
+    pl.add_argument("--out", default=None,
+                    help="the figure: .png, .pdf or .svg (default: PNG next to the results)")
+    pl.add_argument("--log", default="auto", choices=["auto", "x", "y", "xy", "none"],
+                    help="log axes (auto: by the quantities)")
+    pl.add_argument("--ylim", nargs=2, type=float, metavar=("LOW", "HIGH"), default=None,
+                    help="y-axis limits (default: fitted to the runs that did not diverge)")
+    pl.add_argument("--where", action="append", metavar="KEY=VALUE", default=None,
+                    help="only runs whose scenario has KEY=VALUE (repeatable)")
     pl.set_defaults(func=_cmd_plot)
     an = sub.add_parser("animate", help="write a GIF of a small run")
     an.add_argument("file")

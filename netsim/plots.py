@@ -9,21 +9,29 @@ import warnings
 
 import numpy as np
 
-__all__ = ["plot_run", "plot_command", "AXES"]
+from netsim.labels import label as _label
+
+__all__ = ["plot_run", "plot_command", "AXES", "FORMATS"]
 
 #: x-axis column -> label
-AXES = {"time": "simulated time [s]", "bits": "bits sent (all links)", "round": "round"}
+AXES = {"time": "simulated time [s]", "bits": "bits sent, all links [bit]", "round": "round"}
 
 
 def _labels_as_text(fn):
-    """Draw with every label taken as plain text: no mathtext (``$...$`` in a variant label
-    is shown as written, never parsed, so it cannot fail), no LaTeX."""
+    """Draw without LaTeX (``text.usetex`` off). User text (titles from scenario names and
+    variant labels, legends) goes through :func:`_plain`, so ``$...$`` in a label is shown as
+    written and never parsed, while the axes keep matplotlib's own mathtext tick labels."""
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         import matplotlib
-        with matplotlib.rc_context({"text.parse_math": False, "text.usetex": False}):
+        with matplotlib.rc_context({"text.usetex": False}):
             return fn(*args, **kwargs)
     return wrapper
+
+
+def _plain(text: str) -> str:
+    """``text`` with every ``$`` escaped: matplotlib shows it literally (no mathtext)."""
+    return str(text).replace("$", r"\$")
 
 
 @_labels_as_text
@@ -48,10 +56,10 @@ def plot_run(trace: dict, folder, title: str = "", metric: str = "rel_err") -> l
         if log:
             ax.set_yscale("log")
         ax.set_xlabel(label)
-        ax.set_ylabel(metric)
+        ax.set_ylabel(_label(metric))
         ax.grid(True, which="both", alpha=0.3)
         if title:
-            ax.set_title(title, fontsize=10)
+            ax.set_title(_plain(title), fontsize=10)
         name = "rounds" if x_col == "round" else x_col
         p = folder / f"{metric}_vs_{name}.png"
         fig.savefig(p, dpi=110)
@@ -62,8 +70,6 @@ def plot_run(trace: dict, folder, title: str = "", metric: str = "rel_err") -> l
 
 # --------------------------------------------------------------------------- netsim plot
 _X = {"time": "time", "bits": "bits", "rounds": "round", "gradients": "gradients"}
-_XLABEL = {"time": "simulated time [s]", "bits": "bits sent (all links)", "rounds": "round",
-           "gradients": "component gradients (all agents)"}
 
 
 def _collect(paths):
@@ -150,113 +156,262 @@ def _group_key(sc, varying):
     return tuple((k, str(flat.get(k))) for k in varying)
 
 
+#: figure formats ``netsim plot --out`` writes (by the file's suffix)
+FORMATS = ("png", "pdf", "svg")
+#: ends drawn distinctly: excluded from the axis limits (diverged) or marked (stalled)
+BAD_ENDS = ("diverged",)
+
+
+def _where(loaded, flats, where):
+    """Keep the runs whose scenario matches every ``key=value`` of ``where``."""
+    from netsim.errors import must
+    from netsim.labels import numeric
+
+    keep = list(range(len(loaded)))
+    for cond in where or ():
+        key, sep, want = cond.partition("=")
+        key, want = key.strip(), want.strip()
+        if not sep or not key:
+            raise must("--where", "KEY=VALUE (a scenario key, e.g. network.agents=16)", cond)
+        if not any(key in fl for fl in flats):
+            keys = sorted({k for fl in flats for k in fl})
+            raise must("--where", "a scenario key of these runs (" + ", ".join(keys[:8])
+                       + ", ...)", key)
+
+        def match(v):
+            if str(v) == want:
+                return True
+            a, b = numeric(key, v), numeric(key, want)
+            try:
+                return float(a) == float(b)
+            except (TypeError, ValueError):
+                return False
+        keep = [i for i in keep if match(flats[i].get(key))]
+    if not keep:
+        raise must("--where", "conditions that some runs meet", " ".join(where))
+    return [loaded[i] for i in keep], [flats[i] for i in keep]
+
+
+def _legends(loaded, flats, exclude=()):
+    """One legend entry per group of runs that differ only in the seed: the variant label,
+    plus ``name=value`` for each varying key the label does not already determine."""
+    from netsim.labels import short
+
+    keys = sorted({k for fl in flats for k in fl})
+    varying = [k for k in keys if k not in ("seed", "name", "description", *exclude)
+               and len({str(fl.get(k)) for fl in flats}) > 1]
+    labels = [s.get("label") or "" for _, s, _, _ in loaded]
+    shown = []
+    for k in varying:
+        by_label = {}
+        for lab, fl in zip(labels, flats):
+            by_label.setdefault(lab, set()).add(str(fl.get(k)))
+        if any(lab == "" for lab in by_label) or any(len(v) > 1 for v in by_label.values()):
+            shown.append(k)                      # not explained by the variant label
+    out = []
+    for lab, fl in zip(labels, flats):
+        parts = [lab] + [f"{short(k)}={fl.get(k)}" for k in shown]
+        out.append(", ".join(p for p in parts if p) or fl.get("name", "run"))
+    return out, varying
+
+
+def _fmt_path(out, default_dir, name):
+    from netsim.errors import must
+
+    path = pathlib.Path(out) if out else pathlib.Path(default_dir) / f"{name}.png"
+    fmt = path.suffix.lstrip(".").lower()
+    if fmt not in FORMATS:
+        raise must("--out", "a file ending in " + ", ".join("." + f for f in FORMATS),
+                   str(out))
+    if not path.parent.is_dir():
+        raise must("--out", "a file in an existing folder", str(out))
+    return path, fmt
+
+
+def _fit_ylim(ax, values, log, ylim):
+    """Axis limits from the good runs' values (a diverged run cannot stretch them)."""
+    if ylim is not None:
+        ax.set_ylim(*ylim)
+        return
+    v = np.concatenate([np.asarray(x, dtype=float).ravel() for x in values]) if values \
+        else np.array([])
+    v = v[np.isfinite(v) & ((v > 0) if log else True)]
+    if v.size == 0:
+        return
+    lo, hi = float(v.min()), float(v.max())
+    if log:
+        ax.set_ylim(lo / 2, hi * 2)
+    else:
+        pad = 0.05 * (hi - lo or abs(hi) or 1.0)
+        ax.set_ylim(lo - pad, hi + pad)
+
+
 @_labels_as_text
-def plot_command(results, x="time", y=None, sensitivity=None, pareto=False, out=None):
+def plot_command(results, x="time", y=None, sensitivity=None, pareto=False, out=None,
+                 log="auto", ylim=None, where=None):
     """``netsim plot``: overlay runs (median over seeds with a min-max band), or a
-    sensitivity / Pareto view across runs. Returns the PNG path."""
+    sensitivity / Pareto view across runs.
+
+    Args:
+        results: run folders, sweep folders or runs.csv files (exactly the runs they list).
+        x: ``time``, ``bits``, ``rounds`` or ``gradients`` (overlay).
+        y: a trace column (overlay; default the stop metric) or a runs.csv metric
+            (``target_time`` ..., ``final_<column>``; sensitivity, default ``target_time``).
+        sensitivity: a swept scenario key for the x axis.
+        pareto: bits against time to target.
+        out: the figure file; its suffix picks the format (png, pdf, svg).
+        log: ``auto`` (by the quantities, :func:`netsim.labels.log_scale_suits`), ``x``,
+            ``y``, ``xy`` or ``none``.
+        ylim: ``(low, high)`` for the y axis (default: fitted to the runs that did not
+            diverge).
+        where: ``KEY=VALUE`` conditions; only matching runs are drawn.
+
+    Returns:
+        The figure's path.
+
+    Raises:
+        ScenarioError: a bad option value or result path (one line).
+    """
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     from netsim.errors import must
+    from netsim.labels import label, log_scale_suits, numeric, short
 
+    if log not in ("auto", "x", "y", "xy", "none"):
+        raise must("--log", "auto, x, y, xy or none", log)
     folders = _collect(results)
     loaded = [(f, *_load_run(f)) for f in folders]
     flats = [_flat(sc) for _, _, _, sc in loaded]
-    keys = sorted({k for fl in flats for k in fl})
-    varying = [k for k in keys if k not in ("seed", "name", "description")
-               and len({str(fl.get(k)) for fl in flats}) > 1]
-    label_of = []
-    for (f, s, tr, sc), fl in zip(loaded, flats):
-        parts = [s.get("label") or ""] + [f"{k.split('.')[-1]}={fl.get(k)}" for k in varying
-                                         if k not in ("algorithm.name",)]
-        label_of.append(" ".join(p for p in parts if p) or s["name"])
+    loaded, flats = _where(loaded, flats, where)
     default_out = (pathlib.Path(results[0]).parent if pathlib.Path(results[0]).name == "runs.csv"
                    else pathlib.Path(results[0]))
-    fig, ax = plt.subplots(figsize=(7.5, 4.8), layout="constrained")
+    bad = [s.get("end") in BAD_ENDS for _, s, _, _ in loaded]
+    n_bad = sum(bad)
+    note = (f"{n_bad} diverged run{'s' * (n_bad > 1)} "
+            + ("excluded" if sensitivity is not None else "drawn dashed; axes fit the others")
+            if n_bad else "")
+    fig, ax = plt.subplots(figsize=(7.0, 4.4), layout="constrained")
 
-    if sensitivity is not None or pareto:
-        metric = y or "target_time"
-        summaries = [s for _, s, _, _ in loaded]
-        if pareto:
-            groups = {}
-            for s, lab in zip(summaries, [s.get("label") or s["algorithm"] for s in summaries]):
-                t = s["target"]
-                if t["reached"]:
-                    groups.setdefault(lab, []).append((t["bits"], t["time"]))
-            if not groups:
-                raise must("--pareto", "runs that reached their target", "none did")
-            for lab, pts in groups.items():
-                a = np.array(pts)
-                ax.scatter(a[:, 0], a[:, 1], label=lab, s=28)
-            ax.set_xscale("log")
-            ax.set_xlabel("bits to target")
-            ax.set_ylabel("simulated time to target [s]")
-            ax.set_title("Pareto view: time vs bits to target (lower left is better)")
-            name = "pareto.png"
-        else:
-            if sensitivity not in keys:
-                raise must("--sensitivity", "a scenario key that differs between the runs "
-                           f"(e.g. {', '.join(varying[:4]) or 'none differ'})", sensitivity)
-            others = [k for k in varying if k != sensitivity]
-            groups = {}
-            for (f, s, tr, sc), fl in zip(loaded, flats):
-                val = _metric(s, metric)
-                gk = " ".join(f"{k.split('.')[-1]}={fl.get(k)}" for k in others) \
-                    or (s.get("label") or s["algorithm"])
-                if s.get("label") and s.get("label") not in gk:
-                    gk = f"{s['label']} {gk}".strip()
-                groups.setdefault(gk, {}).setdefault(fl.get(sensitivity), []).append(val)
-            numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool)
-                          for g in groups.values() for v in g)
-            for lab, g in groups.items():
-                xs = sorted(g, key=lambda v: (v if numeric else str(v)))
-                with warnings.catch_warnings():          # a point where no seed reached
-                    warnings.simplefilter("ignore", RuntimeWarning)
-                    med = [np.nanmedian(g[v]) for v in xs]
-                    lo = [np.nanmin(g[v]) for v in xs]
-                    hi = [np.nanmax(g[v]) for v in xs]
-                pos = xs if numeric else list(range(len(xs)))
-                ax.plot(pos, med, marker="o", label=lab)
-                ax.fill_between(pos, lo, hi, alpha=0.2)
-                if not numeric:
-                    ax.set_xticks(pos, [str(v) for v in xs])
-            if numeric:
-                allx = [v for g in groups.values() for v in g if v and v > 0]
-                if allx and min(allx) > 0 and max(allx) / min(allx) >= 100:
-                    ax.set_xscale("log")
-            ax.set_xlabel(sensitivity)
-            ax.set_ylabel(metric)
-            ax.set_title(f"{metric} against {sensitivity} (median, min-max over seeds)")
-            name = f"sensitivity_{sensitivity.replace('.', '_')}_{metric}.png"
-    else:
-        xcol = _X[x]
+    if pareto:
         groups = {}
-        for (f, s, tr, sc), lab in zip(loaded, label_of):
-            metric = y or sc.get("stop", {}).get("metric", "rel_err")
-            if metric not in tr:
-                raise must("--y", "a trace column (" + ", ".join(tr) + ")", metric)
-            groups.setdefault(lab, []).append((tr[xcol], tr[metric]))
-        log = (y or "rel_err") != "accuracy"
-        for lab, curves in groups.items():
-            grid, med, lo, hi = _band(curves, log)
-            line, = ax.plot(grid, med, label=f"{lab} ({len(curves)} seed{'s' * (len(curves) > 1)})")
-            if len(curves) > 1:
-                ax.fill_between(grid, lo, hi, color=line.get_color(), alpha=0.2)
-        if log:
-            ax.set_yscale("log")
-        if x in ("bits", "gradients"):
+        legends, _ = _legends(loaded, flats)
+        for (_, s, _, _), lab, b in zip(loaded, legends, bad):
+            t = s["target"]
+            if t["reached"] and not b:
+                groups.setdefault(lab, []).append((t["bits"], t["time"]))
+        if not groups:
+            raise must("--pareto", "runs that reached their target", "none did")
+        for lab, pts in groups.items():
+            a = np.array(pts)
+            ax.scatter(a[:, 0], a[:, 1], label=_plain(lab), s=28)
+        ax.set_xscale("log")
+        ax.set_xlabel(label("target_bits"))
+        ax.set_ylabel(label("target_time"))
+        ax.set_title("time against bits to target (lower left is better)", fontsize=10)
+        name = "pareto"
+    elif sensitivity is not None:
+        metric = y or "target_time"
+        keys = sorted({k for fl in flats for k in fl})
+        if sensitivity not in keys:
+            _, varying = _legends(loaded, flats)
+            raise must("--sensitivity", "a scenario key that differs between the runs "
+                       f"(e.g. {', '.join(varying[:4]) or 'none differ'})", sensitivity)
+        legends, _ = _legends(loaded, flats, exclude=(sensitivity,))
+        groups = {}
+        for (_, s, _, _), fl, lab, b in zip(loaded, flats, legends, bad):
+            val = np.nan if b else _metric(s, metric)
+            groups.setdefault(lab, {}).setdefault(numeric(sensitivity, fl.get(sensitivity)),
+                                                  []).append(val)
+        xs_all = [v for g in groups.values() for v in g]
+        is_num = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in xs_all)
+        good = []
+        for lab, g in groups.items():
+            xs = sorted(g, key=lambda v: (v if is_num else str(v)))
+            with warnings.catch_warnings():          # a point where no seed reached
+                warnings.simplefilter("ignore", RuntimeWarning)
+                med = np.array([np.nanmedian(g[v]) for v in xs])
+                lo = np.array([np.nanmin(g[v]) for v in xs])
+                hi = np.array([np.nanmax(g[v]) for v in xs])
+            pos = xs if is_num else list(range(len(xs)))
+            seeds = max(len(g[v]) for v in xs)
+            line, = ax.plot(pos, med, marker="o",
+                            label=_plain(f"{lab} ({seeds} seed{'s' * (seeds > 1)})")
+                            if lab else None)
+            if seeds > 1:
+                ax.fill_between(pos, lo, hi, color=line.get_color(), alpha=0.2)
+            if not is_num:
+                ax.set_xticks(pos, [str(v) for v in xs])
+            good += [lo, hi]
+        logx = log in ("x", "xy") or (log == "auto" and is_num
+                                      and log_scale_suits(sensitivity, xs_all))
+        logy = log in ("y", "xy") or (log == "auto" and log_scale_suits(
+            metric, [v for g in good for v in g]))
+        if logx:
             ax.set_xscale("log")
-        ax.set_xlabel(_XLABEL[x])
-        ax.set_ylabel(y or metric)
-        ax.set_title("median over seeds, band = min to max")
-        name = f"{(y or 'metric')}_vs_{x}.png"
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=7)
-    path = pathlib.Path(out) if out else default_out / name
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+        if logy:
+            ax.set_yscale("log")
+        _fit_ylim(ax, good, logy, ylim)
+        ax.set_xlabel(label(sensitivity))
+        ax.set_ylabel(label(metric))
+        ax.set_title(f"{short(metric)} against {short(sensitivity)}: median over seeds, "
+                     "band min to max", fontsize=10)
+        name = f"sensitivity_{sensitivity.replace('.', '_')}_{metric}"
+    else:
+        if x not in _X:
+            raise must("--x", "time, bits, rounds or gradients", x)
+        xcol = _X[x]
+        legends, _ = _legends(loaded, flats)
+        groups, metric = {}, y
+        for (_, s, tr, sc), lab, b in zip(loaded, legends, bad):
+            m = y or sc.get("stop", {}).get("metric", "rel_err")
+            if m not in tr:
+                raise must("--y", "a trace column (" + ", ".join(tr) + ")", m)
+            metric = metric or m
+            groups.setdefault((lab, b), []).append((tr[xcol], tr[m]))
+        logy = log in ("y", "xy") or (log == "auto" and metric != "accuracy"
+                                      and _log_by_nature(metric))
+        good = []
+        for (lab, b), curves in groups.items():
+            grid, med, lo, hi = _band(curves, logy)
+            n = len(curves)
+            text = f"{lab} ({n} seed{'s' * (n > 1)})" + (" — diverged" if b else "")
+            line, = ax.plot(grid, med, label=_plain(text), ls="--" if b else "-")
+            if n > 1:
+                ax.fill_between(grid, lo, hi, color=line.get_color(), alpha=0.2)
+            if not b:
+                good += [lo, hi]
+        if logy:
+            ax.set_yscale("log")
+        if log in ("x", "xy") or (log == "auto" and x in ("bits", "gradients")):
+            ax.set_xscale("log")
+        _fit_ylim(ax, good, logy, ylim)
+        ax.set_xlabel(label(xcol) if xcol != "round" else "round")
+        ax.set_ylabel(label(metric))
+        ax.set_title(f"{short(metric)} against {short(xcol)}: median over seeds, band min to "
+                     "max", fontsize=10)
+        name = f"{metric}_vs_{x}"
+    if note:
+        fig.text(0.01, 0.005, note, fontsize=7, color="0.35", ha="left", va="bottom")
+    ax.grid(alpha=0.3, which="both")
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=7)
+    path, fmt = _fmt_path(out, default_out, name)
+    try:
+        fig.savefig(path, dpi=150, format=fmt)
+    except OSError as e:
+        raise must("--out", "a writable file", f"{path} ({e.strerror})") from None
+    finally:
+        plt.close(fig)
     return path
+
+
+def _log_by_nature(metric) -> bool:
+    """Whether a trace column is log-scaled by nature (errors, gaps, bits)."""
+    from netsim.labels import QUANTITIES
+    q = QUANTITIES.get(metric)
+    return True if q is None else bool(q[3])
 
 
 def _metric(summary, metric):

@@ -20,7 +20,7 @@ from netsim.rng import Streams
 from netsim.scenario import Scenario, load
 from netsim.simtime import END, Alarm, call_at_phase, next_pending, seconds, ticks
 
-__all__ = ["Result", "Simulation", "build", "run"]
+__all__ = ["Result", "Simulation", "build", "run", "run_variants"]
 
 
 @dataclass
@@ -51,6 +51,14 @@ class Result:
         """Write the run's files under ``out_dir`` (default ``output.dir``); see results.py."""
         from netsim.results import write_result
         return write_result(self, out_dir)
+
+    def to_pandas(self):
+        """The trace as a pandas DataFrame (one row per record; pandas imported lazily).
+
+        Raises:
+            ImportError: pandas is not installed (``pip install pandas``)."""
+        from netsim.tables import to_pandas
+        return to_pandas(self.trace)
 
 
 @dataclass
@@ -329,13 +337,20 @@ def _build_server(scenario, streams, progress) -> Simulation:
                       stop_event, _warn(alg["name"], params, problem, None, compressor))
 
 
-def run(scenario, *, progress: bool = False, **overrides) -> Result:
-    """Run a scenario (a :class:`Scenario` or a path) and return its :class:`Result`.
+def run(scenario, *, variant: str | None = None, progress: bool = False,
+        **overrides) -> Result:
+    """Run one scenario (a :class:`Scenario` or a path) and return its :class:`Result`.
 
     Args:
         scenario: a Scenario or a path to a TOML file.
+        variant: the label of the ``[[variant]]`` to run, for a file that has some
+            (:func:`run_variants` runs them all, as ``netsim run`` does).
         progress: show a tqdm bar (after 2 s) on stderr.
         **overrides: dotted keys given as ``algorithm__tau=5`` or ``**{"algorithm.tau": 5}``.
+
+    Raises:
+        ScenarioError: a bad scenario, or ``variant`` missing (the file has variants) or not
+            one of its labels.
     """
     from tqdm.auto import tqdm
 
@@ -346,6 +361,7 @@ def run(scenario, *, progress: bool = False, **overrides) -> Result:
         scenario = load(scenario, over)
     elif over:
         scenario = scenario.with_overrides(over)
+    scenario = _one_variant(scenario, variant)
     bar = tqdm(total=scenario.data["stop"]["rounds"], delay=2.0, unit="round",
                desc=scenario.name + (f" [{scenario.label}]" if scenario.label else ""),
                disable=not progress, leave=False)
@@ -373,6 +389,36 @@ def run(scenario, *, progress: bool = False, **overrides) -> Result:
         if blas is not None:
             blas.restore_original_limits()
     return _result(scenario, sim, runtime)
+
+
+def run_variants(scenario, *, progress: bool = False, **overrides) -> list[Result]:
+    """Run every ``[[variant]]`` of a scenario (or the scenario itself if it has none), as
+    ``netsim run`` does; one :class:`Result` per variant, in file order."""
+    over = {k.replace("__", "."): v for k, v in overrides.items()}
+    sc = scenario if isinstance(scenario, Scenario) else load(scenario, over)
+    if isinstance(scenario, Scenario) and over:
+        sc = sc.with_overrides(over)
+    return [run(v, progress=progress) for v in sc.variants()]
+
+
+def _one_variant(scenario: Scenario, variant: str | None) -> Scenario:
+    """The scenario to run: itself, or its ``[[variant]]`` labelled ``variant``."""
+    labels = [v.get("label") for v in scenario.data.get("variant") or []]
+    if not labels:
+        if variant is not None:
+            raise ScenarioError("variant", f"must be None: {scenario.name!r} has no "
+                                           f"[[variant]]; got {variant!r}")
+        return scenario
+    if variant is None:
+        raise ScenarioError("variant", f"must name one of the {len(labels)} [[variant]]s of "
+                            f"{scenario.name!r} ({', '.join(map(repr, labels))}): netsim.run "
+                            "runs one run; netsim.run_variants runs them all, as `netsim run` "
+                            "does")
+    for v in scenario.variants():
+        if v.label == variant:
+            return v
+    raise ScenarioError("variant", f"must be one of {', '.join(map(repr, labels))}; "
+                                   f"got {variant!r}")
 
 
 def _single_threaded_blas():

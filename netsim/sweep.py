@@ -46,6 +46,7 @@ do not depend on the executor or the number of workers.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import copy
 import fcntl
@@ -72,7 +73,7 @@ RUNS_COLUMNS = ("run_id", "label", "seed", "end", "end_round", "rounds", "time",
                 "messages", "gradients", "target_reached", "target_round", "target_time",
                 "target_bits", "target_gradients")
 #: runs.csv columns that are always text, written and read as they are ("" for no label)
-TEXT_COLUMNS = ("run_id", "label", "end", "error")
+TEXT_COLUMNS = ("run_id", "label", "end", "error", "warnings")
 #: seconds between two rewrites of runs.csv while a sweep runs (it is also written at the end)
 INDEX_EVERY = 1.0
 
@@ -402,7 +403,20 @@ def run_sweep(scenario: Scenario, out_dir, executor: str = "processes",
             raise ResultsError(f"{e} (runs.csv not updated)") from None
         if fatal:
             raise ResultsError(fatal[0])
+    _outcomes(index.rows.values(), counts)
     return root, counts
+
+
+def _outcomes(rows, counts) -> None:
+    """``counts["ends"]``: how the listed runs ended (target, rounds, time, bits, diverged,
+    stalled, error), and ``counts["warnings"]``: each distinct stability warning with the
+    number of runs that gave it."""
+    ends, warns = collections.Counter(), collections.Counter()
+    for r in rows:
+        ends[r.get("end") or "error"] += 1
+        for w in filter(None, (r.get("warnings") or "").split(" | ")):
+            warns[w] += 1
+    counts["ends"], counts["warnings"] = dict(ends), dict(warns)
 
 
 @contextlib.contextmanager
@@ -576,6 +590,7 @@ def _row(point: Point, root: pathlib.Path, keys, error: str | None) -> dict:
                 "target_round": t.get("round"), "target_time": t.get("time"),
                 "target_bits": t.get("bits"), "target_gradients": t.get("gradients")})
     row.update({f"final_{k}": v for k, v in (s.get("final") or {}).items()})
+    row["warnings"] = " | ".join(s.get("warnings") or [])
     return row
 
 
