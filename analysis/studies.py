@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 
 import netsim  # noqa: E402
 from netsim.plots import plot_command  # noqa: E402
-from netsim.sweep import run_sweep  # noqa: E402
+from netsim.sweeps import run_sweep  # noqa: E402
 
 FIG = ROOT / "docs" / "results" / "studies"
 

@@ -18,7 +18,7 @@ import sys
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from netsim.sweep import read_runs  # noqa: E402
+from netsim.sweeps import read_runs  # noqa: E402
 
 
 def main(argv=None):

@@ -56,7 +56,7 @@ def _cmd_validate(args) -> int:
 
     from netsim.scenario import load
     from netsim.simulate import build
-    from netsim.sweep import expand
+    from netsim.sweeps import expand
 
     sc = load(args.file, _overrides(args.set))
     if "sweep" in sc.data:
@@ -100,7 +100,7 @@ def _cmd_validate(args) -> int:
 
 def _cmd_sweep(args) -> int:
     from netsim.scenario import load
-    from netsim.sweep import SweepInterrupted, run_sweep
+    from netsim.sweeps import SweepInterrupted, run_sweep
 
     sc = load(args.file, _overrides(args.set))
     _check_workers(args.workers)

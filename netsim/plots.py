@@ -80,7 +80,7 @@ def _collect(paths):
     and damaged runs are never read."""
     from netsim.errors import must
     from netsim.results import is_complete
-    from netsim.sweep import read_runs
+    from netsim.sweeps import read_runs
 
     runs = []
     for raw in paths:

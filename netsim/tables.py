@@ -36,7 +36,7 @@ def sweep(scenario, out_dir=None, *, executor: str = "serial", workers: int | No
         ScenarioError: a bad scenario; NetsimError: results could not be written.
     """
     from netsim.scenario import Scenario, load
-    from netsim.sweep import read_runs, run_sweep
+    from netsim.sweeps import read_runs, run_sweep
 
     over = {k.replace("__", "."): v for k, v in overrides.items()}
     sc = scenario if isinstance(scenario, Scenario) else load(scenario, over)
@@ -57,7 +57,7 @@ def read(path):
     """
     from netsim.errors import must
     from netsim.results import is_complete
-    from netsim.sweep import read_runs
+    from netsim.sweeps import read_runs
 
     p = pathlib.Path(path)
     if p.is_dir() and (p / "runs.csv").is_file():

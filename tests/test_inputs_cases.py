@@ -15,7 +15,7 @@ import pytest
 from netsim.cli import main
 from netsim.errors import NetsimError, ScenarioError
 from netsim.scenario import from_dict, load
-from netsim.simulate import build, run
+from netsim.simulate import build, run, run_variants
 
 DATA = pathlib.Path(__file__).parent / "data" / "inputs"
 
@@ -314,7 +314,7 @@ def test_plot_failure_keeps_the_run(cases, monkeypatch):
     def broken(*a, **k):
         raise RuntimeError("no backend")
     monkeypatch.setattr(netsim.plots, "plot_run", broken)
-    res = run(load(cases / "label_mathtext" / "min.toml"))
+    res = run_variants(load(cases / "label_mathtext" / "min.toml"))[0]
     with pytest.warns(PlotWarning, match="figures not written"):
         folder = res.write(cases / "out")
     assert {"summary.json", "trace.csv", "scenario.toml"} <= {p.name for p in folder.iterdir()}

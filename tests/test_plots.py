@@ -1,6 +1,6 @@
 """`netsim plot` and the results API: a diverging sweep point is reported by the CLI and in
 runs.csv and cannot stretch an axis; legends show only what varies; labels carry units;
---where / --log / --ylim / vector output; netsim.sweep / read / run(variant=) / to_pandas."""
+--where / --log / --ylim / vector output; netsim.sweeps / read / run(variant=) / to_pandas."""
 
 import pathlib
 

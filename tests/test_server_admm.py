@@ -20,7 +20,9 @@ PAPER = ROOT / "scenarios" / "paper" / "qadmm_lasso.toml"
 def lasso(alg="qadmm", **over):
     """The paper LASSO scenario (N=16, d=200, m=50) with dotted-key overrides."""
     sc = netsim.load(PAPER, {"algorithm.name": alg, **over})
-    return sc
+    # the file's base scenario, without its [[variant]]s
+    return netsim.scenario.from_dict({k: v for k, v in sc.raw.items() if k != "variant"},
+                                     sc.source, sc.base_dir)
 
 
 def run(alg="qadmm", **over):

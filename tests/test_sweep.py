@@ -12,7 +12,7 @@ import pytest
 import netsim
 from netsim.errors import ScenarioError
 from netsim.scenario import from_dict
-from netsim.sweep import expand, read_runs, run_sweep
+from netsim.sweeps import expand, read_runs, run_sweep
 
 SWEEP = {
     "name": "sw",
@@ -49,7 +49,9 @@ def test_every_executor_gives_identical_runs_csv(tmp_path):
     texts = {}
     for ex in ("serial", "processes", "dask"):
         root, counts = run_sweep(sc, tmp_path / ex, executor=ex, workers=2, progress=False)
-        assert counts == {"points": 8, "skipped": 0, "ran": 8, "errors": 0}
+        assert {k: counts[k] for k in ("points", "skipped", "ran", "errors")} == {
+            "points": 8, "skipped": 0, "ran": 8, "errors": 0}
+        assert counts["ends"] == {"rounds": 4, "target": 4}
         texts[ex] = (root / "runs.csv").read_text()
     assert texts["serial"] == texts["processes"] == texts["dask"]
     rows = read_runs(tmp_path / "serial" / "sw" / "runs.csv")

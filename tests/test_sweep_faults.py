@@ -15,7 +15,7 @@ import time
 import numpy as np
 
 from netsim.results import is_complete
-from netsim.sweep import read_runs
+from netsim.sweeps import read_runs
 
 SCEN = """
 name = "flt"
@@ -219,7 +219,7 @@ def test_a_different_sweep_with_the_same_name_is_refused_while_one_runs(tmp_path
     the other's points."""
     from netsim.errors import ScenarioError
     from netsim.scenario import load
-    from netsim.sweep import _sweep_lock, run_sweep
+    from netsim.sweeps import _sweep_lock, run_sweep
 
     first = load(_write(tmp_path, "a.toml", rounds=5, n=2))
     second = load(_write(tmp_path, "b.toml", rounds=6, n=2))
