@@ -53,7 +53,7 @@
     }
   }
   var R = Math.max(0.008, Math.min(0.11, 0.33 * minD));
-  var gEdges = el('g', {}, svg), gNodes = el('g', {}, svg), gMsgs = el('g', {}, svg),
+  var gEdges = el('g', {}, svg), gMsgs = el('g', {}, svg), gNodes = el('g', {}, svg),
       gLabels = el('g', {}, svg);
   D.edges.forEach(function (e) {
     el('line', {x1: P[e[0]][0], y1: P[e[0]][1], x2: P[e[1]][0], y2: P[e[1]][1],
@@ -98,7 +98,8 @@
   }
   var clockSvg = el('text', {x: -1.27, y: -1.2, 'font-size': 0.07, class: 'nodelabel'}, gLabels);
 
-  // messages: oriented triangles on the right-hand lane of their edge, area ~ bits
+  // messages: oriented triangles on the right-hand lane of their edge, area ~ bits; drawn
+  // under the nodes (a message emerges from its sender and sinks into its receiver)
   var bmax = 1, bmin = Infinity;
   for (var m = 0; m < nMsg; m++) { bmax = Math.max(bmax, M.bits[m]); bmin = Math.min(bmin, M.bits[m]); }
   var maxSpan = 0;
