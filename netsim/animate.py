@@ -143,7 +143,7 @@ def animate(scenario, out=None, rounds: int = 20, fps: int = 8, max_frames: int 
                 if M["lost"][j] and f >= 0.5:
                     crosses.append(c)
                     continue
-                s = R * (0.28 + 0.42 * math.sqrt(M["bits"][j] / bmax))
+                s = R * (0.2 + 0.35 * math.sqrt(M["bits"][j] / bmax))
                 rot = np.array([[ux, -uy], [uy, ux]])
                 polys.append(c + (tri * s) @ rot.T)
                 fills.append("#e7298a" if M["retx"][j] else "#ff9900")

@@ -19,7 +19,8 @@ as *straggling*; an agent whose host is off (a ``compute.profile`` state file) a
 whatever else it would be doing.
 
 **Size limits.** At most :data:`MAX_AGENTS` agents are drawn (more: a ScenarioError); at most
-:data:`MAX_MESSAGES` messages are kept (more: every k-th, with a note); at most
+:data:`MAX_MESSAGES` messages are kept (more: a uniform random sample, drawn with a
+fixed seed, with a note); at most
 :data:`MAX_AGENT_ROUNDS` agent-rounds (rows of ``agents.csv``): a longer run is cut at the
 time of that row, with a note; at most :data:`MAX_ERROR_CELLS` per-agent error values
 (records x agents): more, and every k-th record is kept.
@@ -121,11 +122,13 @@ def load_run(folder, base_dir=None) -> dict:
                      f"(at most {MAX_AGENT_ROUNDS:,} agent-rounds)")
 
     msgs = _messages(folder / "messages.csv", t_cut)
-    if len(msgs) > MAX_MESSAGES:
-        stride = math.ceil(len(msgs) / MAX_MESSAGES)
-        notes.append(f"large run: 1 in {stride} of its {len(msgs):,} messages is drawn "
-                     f"(at most {MAX_MESSAGES:,})")
-        shown = msgs[::stride]
+    if len(msgs) > MAX_MESSAGES:              # a uniform sample (a stride would alias:
+        keep = np.sort(np.random.default_rng(0).choice(   # every other row = one direction)
+            len(msgs), MAX_MESSAGES, replace=False))
+        notes.append(f"large run: {MAX_MESSAGES:,} of its {len(msgs):,} messages, drawn at "
+                     f"random, are shown (at most {MAX_MESSAGES:,}); counts of messages in "
+                     f"flight are of those shown")
+        shown = [msgs[k] for k in keep]
     else:
         shown = msgs
     ends = [m[4] for m in msgs if math.isfinite(m[4])]
@@ -417,8 +420,11 @@ def settings(scen, summary) -> list[list[str]]:
     cmp = alg.get("compressor", {})
     if cmp.get("name", "none") != "none":
         rows.append(["compressor", ", ".join(f"{k} = {v}" for k, v in cmp.items())])
-    rows.append(["network", f"{net.get('topology')}, {summary.get('agents')} agents, "
-                            f"{summary.get('edges')} edges"])
+    if summary.get("server"):
+        rows.append(["network", f"a server and {summary.get('agents')} workers (star)"])
+    else:
+        rows.append(["network", f"{net.get('topology')}, {summary.get('agents')} agents, "
+                                f"{summary.get('edges')} edges"])
     link = [f"bandwidth {links.get('bandwidth')}", f"latency {links.get('latency')}"]
     if links.get("jitter") not in (None, "0 s"):
         link.append(f"jitter {links.get('jitter')}")

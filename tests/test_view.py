@@ -148,10 +148,15 @@ def test_ring_is_a_circle_and_retransmissions_are_marked(tmp_path):
 def test_large_runs_are_sampled_with_a_note(straggler_run, monkeypatch):
     monkeypatch.setattr(viewdata, "MAX_MESSAGES", 50)
     data = viewdata.load_run(straggler_run)
-    total = len(_rows(straggler_run / "messages.csv"))
-    stride = math.ceil(total / 50)
-    assert len(data["messages"]["ts"]) == math.ceil(total / stride) <= 50
-    assert any(f"1 in {stride}" in s for s in data["notes"])
+    rows = _rows(straggler_run / "messages.csv")
+    assert len(data["messages"]["ts"]) == 50 < len(rows)
+    assert any(f"50 of its {len(rows)} messages" in s for s in data["notes"])
+    assert data["messages"]["ts"] == sorted(data["messages"]["ts"])
+    sent = {(int(r["src"]), int(r["dst"]), float(r["t_send"])) for r in rows}
+    m = data["messages"]
+    assert {(s, d, t) for s, d, t in zip(m["src"], m["dst"], m["ts"])} <= sent
+    # both directions of the ring are sampled (no aliasing with the sending order)
+    assert len({(s - d) % 8 for s, d in zip(m["src"], m["dst"])}) == 2
     monkeypatch.setattr(viewdata, "MAX_AGENTS", 7)
     with pytest.raises(netsim.ScenarioError, match="network.agents"):
         viewdata.load_run(straggler_run)
@@ -179,6 +184,17 @@ def test_cli_errors_are_one_line(argv, key, capsys, tmp_path, monkeypatch):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith(f"netsim: error: {key}")
     assert not list(tmp_path.glob("*.html"))
+
+
+def test_cli_runs_a_scenario_with_messages_and_iterates(tmp_path, capsys):
+    out = tmp_path / "v.html"
+    assert main(["view", str(STRAGGLER), "--set", "stop.rounds=2", "--out", str(out)]) == 0
+    assert capsys.readouterr().out.startswith(f"wrote {out} (straggler_ring: 8 agents")
+    page = out.read_text()
+    data = json.loads(page.split('id="netsim-data">')[1].split("</script>")[0])
+    assert data["err"] is not None and len(data["err"]["t"]) == 3
+    assert data["curve"]["t"][-1] == data["rounds"][-1] and data["round_ids"] == [0, 1, 2]
+    assert list(tmp_path.iterdir()) == [out]            # no temporary file or run left over
 
 
 def test_cli_run_folder_without_messages(tmp_path, capsys):

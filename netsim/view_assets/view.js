@@ -82,16 +82,16 @@
   var server = D.server, srvText = null, staleTexts = [];
   if (server) {
     var sp = P[server.node], S = Math.max(R * 1.6, 0.1);
-    el('rect', {x: sp[0] - S, y: sp[1] - S * 0.7, width: 2 * S, height: 1.4 * S, rx: S * 0.15,
+    el('rect', {x: sp[0] - 1.3 * S, y: sp[1] - S * 0.7, width: 2.6 * S, height: 1.4 * S, rx: S * 0.15,
                 fill: '#eee', stroke: '#333', 'stroke-width': 0.008, id: 'server'}, gNodes);
     srvText = el('text', {x: sp[0], y: sp[1] + S * 0.1, 'text-anchor': 'middle',
-                          'font-size': S * 0.32, class: 'nodelabel'}, gLabels);
+                          'font-size': S * 0.26, class: 'nodelabel'}, gLabels);
     var t2 = el('text', {x: sp[0], y: sp[1] + S * 0.5, 'text-anchor': 'middle',
-                         'font-size': S * 0.28, class: 'nodelabel'}, gLabels);
+                         'font-size': S * 0.24, class: 'nodelabel'}, gLabels);
     t2.textContent = 'P = ' + server.P + ', tau = ' + server.tau;
     for (var w = 0; w < n; w++) {
-      var ox = P[w][0] * (1 + 2.2 * R / Math.max(1e-9, Math.hypot(P[w][0], P[w][1]))),
-          oy = P[w][1] * (1 + 2.2 * R / Math.max(1e-9, Math.hypot(P[w][0], P[w][1])));
+      var ox = P[w][0] * (1 + 2.0 * R / Math.max(1e-9, Math.hypot(P[w][0], P[w][1]))),
+          oy = P[w][1] * (1 + 2.0 * R / Math.max(1e-9, Math.hypot(P[w][0], P[w][1]))) + R * 0.25;
       staleTexts.push(el('text', {x: ox, y: oy, 'text-anchor': 'middle', 'font-size': Math.max(R * 0.7, 0.035),
                                   fill: '#b15928', class: 'nodelabel'}, gLabels));
     }
@@ -111,7 +111,7 @@
     }
     return pool[k];
   }
-  function msgSize(bits) { return R * (0.28 + 0.42 * Math.sqrt(bits / bmax)); }
+  function msgSize(bits) { return R * (0.2 + 0.35 * Math.sqrt(bits / bmax)); }
 
   // ---------- controls ----------
   var t = 0, playing = false, speed = 1, lastWall = null;
@@ -194,7 +194,8 @@
     lab.textContent = linear ? yy.toFixed(2) : '1e' + yy;
   }
   for (var xk = 0; xk <= 5; xk++) {
-    var xl = el('text', {x: px(T * xk / 5), y: PH - 12, 'text-anchor': 'middle', 'font-size': 11}, plot);
+    var xl = el('text', {x: px(T * xk / 5), y: PH - 12, 'font-size': 11,
+                         'text-anchor': xk === 0 ? 'start' : xk === 5 ? 'end' : 'middle'}, plot);
     xl.textContent = fmtTime(T * xk / 5);
   }
   var yl = el('text', {x: ML + 6, y: MT + 14, 'font-size': 12, fill: '#1f77b4'}, plot);
@@ -285,7 +286,7 @@
     for (i = 0; i < n; i++) { var nm = D.state_names[stateIndex(i, t)]; counts[nm] = (counts[nm] || 0) + 1; }
     var cs = D.state_names.filter(function (s) { return counts[s]; }).map(function (s) { return counts[s] + ' ' + s; });
     $('clock').textContent = 't = ' + fmtTime(t) + ' of ' + fmtTime(T) + '    round ' + rnd +
-      ' completed\n' + inflight + ' messages in flight\n' + cs.join(', ');
+      ' completed\n' + inflight + ' messages in flight (or just lost)\n' + cs.join(', ');
     clockSvg.textContent = 't = ' + fmtTime(t) + '   round ' + rnd;
     slider.value = Math.round(SL * t / T);
     cursor.setAttribute('x1', px(t)); cursor.setAttribute('x2', px(t));
@@ -301,7 +302,7 @@
   }
   var leg = $('legend');
   var expl = {computing: 'computing (local steps)', sending: 'sending (its messages on their way)',
-              waiting: 'waiting for neighbours\u2019 messages', straggling: 'straggling (a slow agent computing)',
+              waiting: server ? 'waiting for the server\u2019s reply' : 'waiting for neighbours\u2019 messages', straggling: 'straggling (a slow agent computing)',
               crashed: 'crashed (host off)', idle: 'idle (done)'};
   D.state_names.forEach(function (s, k) {
     legendRow(leg, function (g) { el('circle', {r: 7, fill: D.state_colours[k], stroke: '#333'}, g); }, expl[s] || s);
