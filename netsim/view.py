@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import os
 import pathlib
 import tempfile
@@ -18,7 +19,10 @@ from importlib import resources
 
 from netsim.errors import ScenarioError
 
-__all__ = ["write_view", "view_command", "render"]
+__all__ = ["write_view", "view_command", "render", "check_out"]
+
+#: the page may run its own inline script and style, and load nothing at all
+CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:"
 
 
 def _asset(name: str) -> str:
@@ -38,7 +42,7 @@ def render(data: dict) -> str:
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
+<meta http-equiv="Content-Security-Policy" content="{CSP}">
 <title>netsim view: {html.escape(title)}</title>
 <style>
 {_asset("view.css")}
@@ -92,7 +96,7 @@ def _nan_free(o):
 def _clean_json(o):
     """NaN / inf -> None, recursively (JSON has neither)."""
     if isinstance(o, float):
-        return o if o == o and o not in (float("inf"), float("-inf")) else None
+        return o if math.isfinite(o) else None
     if isinstance(o, dict):
         return {k: _clean_json(v) for k, v in o.items()}
     if isinstance(o, (list, tuple)):

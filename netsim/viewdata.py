@@ -32,10 +32,6 @@ import csv
 import json
 import math
 import pathlib
-try:
-    import tomllib
-except ImportError:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
 
 import numpy as np
 
@@ -84,6 +80,11 @@ def load_run(folder, base_dir=None) -> dict:
         ScenarioError: not a run folder, messages not recorded, too many agents, a profile
             file missing.
     """
+    try:
+        import tomllib
+    except ImportError:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+
     folder = pathlib.Path(folder)
     for f in ("summary.json", "scenario.toml", "trace.csv", "links.csv"):
         if not (folder / f).is_file():
@@ -423,8 +424,8 @@ def settings(scen, summary) -> list[list[str]]:
     if summary.get("server"):
         rows.append(["network", f"a server and {summary.get('agents')} workers (star)"])
     else:
-        rows.append(["network", f"{net.get('topology')}, {summary.get('agents')} agents, "
-                                f"{summary.get('edges')} edges"])
+        rows.append(["network", (f"{net.get('topology')}, {summary.get('agents')} agents, "
+                                 f"{summary.get('edges')} edges")])
     link = [f"bandwidth {links.get('bandwidth')}", f"latency {links.get('latency')}"]
     if links.get("jitter") not in (None, "0 s"):
         link.append(f"jitter {links.get('jitter')}")
@@ -438,14 +439,15 @@ def settings(scen, summary) -> list[list[str]]:
                     if summary.get("slow_agents") else "")
                  + (", host profiles (crashes)" if comp.get("profile") else "")])
     if summary.get("server"):
-        rows.append(["server", f"P = {summary['server'].get('P')}, "
-                               f"tau = {summary['server'].get('tau')}"])
+        srv = summary["server"]
+        rows.append(["server", f"P = {srv.get('P')}, tau = {srv.get('tau')}"])
     rows.append(["problem", f"{scen.get('problem', {}).get('kind')}, dim {summary.get('dim')}"])
     rows.append(["stop", ", ".join(f"{k} = {v}" for k, v in stop.items()
                                    if k in ("rounds", "time", "target", "metric"))])
     net_s = summary.get("network", {})
-    rows.append(["run", f"ended by {summary.get('end')} after {summary.get('rounds')} rounds, "
-                        f"{summary.get('time', 0):.6g} s simulated, {summary.get('bits', 0):.4g}"
-                        f" bits; drops {net_s.get('drops', 0)}, retransmissions "
-                        f"{net_s.get('retransmissions', 0)}, seed {scen.get('seed')}"])
+    rows.append(["run", (f"ended by {summary.get('end')} after {summary.get('rounds')} rounds, "
+                         f"{summary.get('time', 0):.6g} s simulated, "
+                         f"{summary.get('bits', 0):.4g} bits; drops {net_s.get('drops', 0)}, "
+                         f"retransmissions {net_s.get('retransmissions', 0)}, "
+                         f"seed {scen.get('seed')}")])
     return rows

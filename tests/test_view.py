@@ -285,7 +285,7 @@ def test_page_in_headless_chromium(browser, straggler_run, tmp_path):
         x, y = browser.execute_script(
             f"var r = document.getElementById('agent-{i}').getBoundingClientRect();"
             "return [r.left + r.width / 2, r.top + 0.2 * r.height];")
-        got = img.getpixel((int(round(x)), int(round(y))))
+        got = img.getpixel((round(x), round(y)))
         want = _rgb(viewdata.STATE_COLOURS[state])
         assert max(abs(a - b) for a, b in zip(got, want)) <= 8, (i, state, got, want)
         if i == 3:
