@@ -370,8 +370,9 @@ def _errors(folder, scen, n, base_dir, t_cut) -> dict | None:
     D = X - (ref if ref is not None else X.mean(axis=1, keepdims=True))
     with np.errstate(divide="ignore", invalid="ignore"):
         e = np.log10(np.maximum(np.linalg.norm(D, axis=2), 1e-16))
-    fin = e[np.isfinite(e)]
-    lo, hi = (float(fin.min()), float(fin.max())) if fin.size else (0.0, 1.0)
+    fin = e[np.isfinite(e) & (e > -15.5)]      # the colour scale ignores exact zeros (1e-16):
+    lo, hi = (float(fin.min()), float(fin.max())) if fin.size else (0.0, 1.0)  # equal starts
+    e = np.clip(e, lo, hi)
     return {"t": times.tolist(), "v": np.round(np.where(np.isfinite(e), e, hi), 3).tolist(),
             "lo": lo, "hi": max(hi, lo + 1e-9), "label": label}
 

@@ -293,3 +293,36 @@ def test_page_in_headless_chromium(browser, straggler_run, tmp_path):
     assert browser.execute_script("return performance.getEntriesByType('resource').length") == 0
     errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     assert errors == []
+
+
+def test_agents_csv_is_the_same_on_both_engines(monkeypatch, tmp_path):
+    """The batched engine reports finished rounds per group, the reference engine per agent:
+    agents.csv (sorted by time, then agent) must not tell them apart."""
+    out = {}
+    for engine in ("reference", "batched"):
+        monkeypatch.setenv("NETSIM_ENGINE", engine)
+        sc = netsim.load(STRAGGLER, {"stop.rounds": 4, "output.plots": False})
+        out[engine] = netsim.run(sc).agents
+    assert out["reference"] == out["batched"] and len(out["batched"]) == 32
+
+
+def test_gif_fills_agents_by_state(tmp_path):
+    """The GIF uses the view's states: while the straggler computes, its node is filled with
+    the straggling colour; once every agent is idle only the legend and its dashed ring are."""
+    from PIL import Image
+
+    from netsim.animate import animate
+
+    sc = netsim.load(STRAGGLER)
+    gif = animate(sc, tmp_path / "s.gif", rounds=2, fps=4, max_frames=3)   # 0, T/2, T
+    want = np.array(_rgb(viewdata.STATE_COLOURS["straggling"]))
+
+    def purple(k):
+        with Image.open(gif) as im:
+            im.seek(k)
+            px = np.asarray(im.convert("RGB"), dtype=int)
+        return int((np.abs(px - want).max(axis=2) <= 12).sum())
+
+    with Image.open(gif) as im:
+        assert im.n_frames == 3
+    assert purple(1) > purple(2) + 500

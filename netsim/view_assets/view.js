@@ -171,7 +171,8 @@
   var hasDrift = C.ref_drift && C.ref_drift.some(function (v) { return v > 0; });
   if (hasDrift) { C.ref_drift.forEach(function (v) { if (v > 0 && isFinite(v)) { ys.push(yval(v)); } }); }
   var y0 = ys.length ? Math.min.apply(null, ys) : 0, y1 = ys.length ? Math.max.apply(null, ys) : 1;
-  if (!linear) { y0 = Math.floor(y0); y1 = Math.ceil(y1); }
+  if (linear) { y0 = Math.min(0, y0); y1 = Math.max(1, y1); }      // accuracy: 0..1
+  else { y0 = Math.floor(y0); y1 = Math.ceil(y1); }
   if (y1 - y0 < 1e-9) { y1 = y0 + 1; }
   function px(x) { return ML + (PW - ML - MR) * x / T; }
   function py(v) { return MT + (PH - MT - MB) * (1 - (yval(v) - y0) / (y1 - y0)); }
