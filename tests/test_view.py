@@ -7,6 +7,7 @@ import math
 import pathlib
 import shutil
 import tempfile
+import time
 
 import numpy as np
 import pytest
@@ -247,6 +248,7 @@ def _rgb(hex_colour):
 def test_page_in_headless_chromium(browser, straggler_run, tmp_path):
     from PIL import Image
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
 
     page, _ = view_command(str(straggler_run), tmp_path / "view.html")
     browser.get(page.resolve().as_uri())
@@ -267,8 +269,19 @@ def test_page_in_headless_chromium(browser, straggler_run, tmp_path):
     assert viewdata.STATE_COLOURS["sending"] in fills
 
     browser.find_element(By.ID, "step-round").click()
-    round1 = float(_rows(straggler_run / "trace.csv")[1]["time"])
+    trace = _rows(straggler_run / "trace.csv")
+    round1 = float(trace[1]["time"])
     assert browser.execute_script("return netsimView.time()") == round1
+    browser.find_element(By.TAG_NAME, "body").send_keys(Keys.ARROW_RIGHT)   # one event
+    t_key = browser.execute_script("return netsimView.time()")
+    assert round1 < t_key < float(trace[2]["time"])
+    browser.find_element(By.ID, "play").click()
+    time.sleep(0.4)
+    browser.find_element(By.ID, "play").click()                            # pause
+    t_played = browser.execute_script("return netsimView.time()")
+    assert t_played > t_key
+    time.sleep(0.2)
+    assert browser.execute_script("return netsimView.time()") == t_played
 
     # a known instant: the straggler computes its round 2 while the others wait for it
     done = {(int(r["agent"]), int(r["round"])): float(r["t_done"])

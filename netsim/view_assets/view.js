@@ -15,6 +15,7 @@
     return e;
   }
   function $(id) { return document.getElementById(id); }
+  function num(v) { return typeof v === 'number' && isFinite(v); }   // JSON null = NaN
   function bisectRight(a, x) {              // number of entries <= x
     var lo = 0, hi = a.length;
     while (lo < hi) { var mid = (lo + hi) >> 1; if (a[mid] <= x) { lo = mid + 1; } else { hi = mid; } }
@@ -155,8 +156,12 @@
   });
   slider.addEventListener('input', function () { play(false); seek(T * slider.value / SL); });
   $('speed').addEventListener('change', function () { speed = parseFloat($('speed').value); });
+  Array.prototype.forEach.call(document.querySelectorAll('.controls button'), function (b) {
+    b.addEventListener('click', function () { b.blur(); });   // keys then go to the page
+  });
   document.addEventListener('keydown', function (ev) {
-    if (ev.target && ev.target.tagName === 'SELECT') { return; }
+    var tag = ev.target && ev.target.tagName;
+    if (tag === 'SELECT' || tag === 'INPUT') { return; }      // the slider's own arrow keys
     if (ev.key === ' ') { ev.preventDefault(); play(!playing); }
     else if (ev.key === 'ArrowRight') { $(ev.shiftKey ? 'step-round' : 'step-event').click(); }
     else if (ev.key === 'ArrowLeft') { $(ev.shiftKey ? 'back-round' : 'back-event').click(); }
@@ -167,9 +172,9 @@
   var C = D.curve, linear = C.metric === 'accuracy';
   function yval(v) { return linear ? v : Math.log10(Math.max(v, 1e-16)); }
   var ys = [];
-  C.y.forEach(function (v) { if (isFinite(v)) { ys.push(yval(v)); } });
-  var hasDrift = C.ref_drift && C.ref_drift.some(function (v) { return v > 0; });
-  if (hasDrift) { C.ref_drift.forEach(function (v) { if (v > 0 && isFinite(v)) { ys.push(yval(v)); } }); }
+  C.y.forEach(function (v) { if (num(v) && (linear || v > 0)) { ys.push(yval(v)); } });
+  var hasDrift = C.ref_drift && C.ref_drift.some(function (v) { return num(v) && v > 0; });
+  if (hasDrift) { C.ref_drift.forEach(function (v) { if (num(v) && v > 0) { ys.push(yval(v)); } }); }
   var y0 = ys.length ? Math.min.apply(null, ys) : 0, y1 = ys.length ? Math.max.apply(null, ys) : 1;
   if (linear) { y0 = Math.min(0, y0); y1 = Math.max(1, y1); }      // accuracy: 0..1
   else { y0 = Math.floor(y0); y1 = Math.ceil(y1); }
@@ -179,7 +184,7 @@
   function series(vals, colour, dash) {
     var pts = [];
     for (var k = 0; k < vals.length; k++) {
-      if (isFinite(vals[k]) && (linear || vals[k] > 0) && C.t[k] <= T) {
+      if (num(vals[k]) && (linear || vals[k] > 0) && C.t[k] <= T) {
         pts.push(px(C.t[k]).toFixed(2) + ',' + py(vals[k]).toFixed(2));
       }
     }
