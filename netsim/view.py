@@ -33,7 +33,7 @@ def render(data: dict) -> str:
     """The HTML page of ``data`` (a :func:`netsim.viewdata.load_run` dict)."""
     title = data["name"] + (f" [{data['label']}]" if data.get("label") else "")
     blob = json.dumps(data, separators=(",", ":"), allow_nan=False, default=_nan_free)
-    blob = blob.replace("</", "<\\/")           # never closes the <script> element early
+    blob = blob.replace("<", "\\u003c")       # no "</script>" or "<!--" inside the element
     rows = "\n".join(f"<tr><td>{html.escape(k)}</td><td>{html.escape(str(v))}</td></tr>"
                      for k, v in data["settings"])
     notes = "\n".join(f'<div class="note">{html.escape(s)}</div>' for s in data["notes"])

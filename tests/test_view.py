@@ -171,6 +171,11 @@ def test_page_is_self_contained(straggler_run):
         assert bad not in low, bad
     data = json.loads(page.split('id="netsim-data">')[1].split("</script>")[0])
     assert data["n"] == 8
+    tricky = viewdata.load_run(straggler_run)
+    tricky["description"] = "a </script><!-- <script> description"
+    page = render(tricky)
+    blob = page.split('id="netsim-data">')[1].split("</script>")[0]
+    assert json.loads(blob)["description"] == tricky["description"] and "<" not in blob
 
 
 @pytest.mark.parametrize("argv, key", [
