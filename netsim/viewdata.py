@@ -207,17 +207,15 @@ def _messages(path, t_cut) -> list[tuple]:
     """messages.csv as (src, dst, bits, t_send, t_shown_end, dropped, retransmission, round);
     a lost message's end is its send time plus the median delivery time on its link (or of
     all links), to draw it travelling halfway and then lost."""
-    rows = []
-    seen: dict = {}
-    for r in _rows(path):
-        ts = float(r["t_send"])
-        if ts > t_cut:
-            break
-        key = (int(r["src"]), int(r["dst"]), int(r["round"]))
-        retx = 1 if key in seen else 0
-        seen[key] = True
-        rows.append([key[0], key[1], int(r["bits"]), ts, _num(r["t_arrive"]),
-                     int(r["dropped"]), retx, key[2]])
+    rows = sorted(([int(r["src"]), int(r["dst"]), int(r["bits"]), float(r["t_send"]),
+                    _num(r["t_arrive"]), int(r["dropped"]), 0, int(r["round"])]
+                   for r in _rows(path) if float(r["t_send"]) <= t_cut),
+                  key=lambda m: m[3])            # the page bisects on t_send (stable sort)
+    seen: set = set()
+    for m in rows:                               # a repeated (src, dst, round): a re-send
+        key = (m[0], m[1], m[7])
+        m[6] = 1 if key in seen else 0
+        seen.add(key)
     durs: dict = {}
     for m in rows:
         if m[5] == 0 and math.isfinite(m[4]):
