@@ -107,7 +107,10 @@ def load_run(folder, base_dir=None) -> dict:
 
     trace = _rows(folder / "trace.csv")
     t_trace = [float(r["time"]) for r in trace]
-    t_run = float(summary["time"])
+    t_run = float(summary["time"])             # strict JSON: "inf" / "nan" read back too
+    if not math.isfinite(t_run):
+        t_run = max((float(r["time"]) for r in trace if math.isfinite(_num(r["time"]))),
+                    default=0.0)
 
     finishes = None
     if (folder / "agents.csv").is_file():
@@ -445,8 +448,9 @@ def settings(scen, summary) -> list[list[str]]:
                                    if k in ("rounds", "time", "target", "metric"))])
     net_s = summary.get("network", {})
     rows.append(["run", (f"ended by {summary.get('end')} after {summary.get('rounds')} rounds, "
-                         f"{summary.get('time', 0):.6g} s simulated, "
-                         f"{summary.get('bits', 0):.4g} bits; drops {net_s.get('drops', 0)}, "
+                         f"{float(summary.get('time', 0)):.6g} s simulated, "
+                         f"{float(summary.get('bits', 0)):.4g} bits; "
+                         f"drops {net_s.get('drops', 0)}, "
                          f"retransmissions {net_s.get('retransmissions', 0)}, "
                          f"seed {scen.get('seed')}")])
     return rows
