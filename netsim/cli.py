@@ -1,4 +1,4 @@
-"""Command line: ``netsim run | sweep | plot | animate | validate | list``.
+"""Command line: ``netsim run | sweep | plot | animate | view | validate | list``.
 
 User mistakes (bad scenario keys, values, files) end with exit code 2 and one line on
 stderr naming the key, the value and what is allowed; never a traceback.
@@ -183,6 +183,14 @@ def _cmd_animate(args) -> int:
     return 0
 
 
+def _cmd_view(args) -> int:
+    from netsim.view import view_command
+
+    out, what = view_command(args.source, args.out, _overrides(args.set), args.variant)
+    print(f"wrote {out} ({what})")
+    return 0
+
+
 def _cmd_list(args) -> int:
     what = args.what
     rows = []
@@ -260,6 +268,17 @@ def _parser() -> argparse.ArgumentParser:
     an.add_argument("--rounds", type=int, default=20, help="rounds to animate")
     an.add_argument("--fps", type=int, default=8)
     an.set_defaults(func=_cmd_animate)
+    vw = sub.add_parser("view", help="write a self-contained HTML page that plays a run "
+                                     "(teaching view)")
+    vw.add_argument("source", metavar="SCENARIO_OR_RUN",
+                    help="a scenario file (run first, messages recorded) or a run folder "
+                         "written with output.messages = true")
+    vw.add_argument("--out", default=None, help="HTML path (default: <name>.html)")
+    vw.add_argument("--set", action="append", metavar="KEY=VALUE",
+                    help="override a scenario key (scenario files only; repeatable)")
+    vw.add_argument("--variant", default=None, metavar="LABEL",
+                    help="the [[variant]] to show (default: the first)")
+    vw.set_defaults(func=_cmd_view)
     li = sub.add_parser("list", help="list algorithms, compressors, topologies or problems")
     li.add_argument("what", nargs="?", default="all",
                     choices=["algorithms", "compressors", "topologies", "problems", "all"])

@@ -143,6 +143,9 @@ class Monitor:
         self.max_gap = 0                # longest time (ticks) between two such steps so far
         #: the time of every record in ticks (exact; the trace's ``time`` is in seconds)
         self.time_ticks: list[int] = []
+        #: opt-in (``output.messages``, peer runs): one (agent, round, ticks) per finished
+        #: agent round, for ``agents.csv``; None: not recorded
+        self.finishes: list | None = None
         self._record(0, 0, np.array(X0, dtype=float), 0, 0, 0)
 
     @property
@@ -156,6 +159,8 @@ class Monitor:
         component gradients in that round; ``refs`` = (own references, copies held of the
         neighbours' references), as returned by the agent's ``references()``, snapshotted."""
         slot = self._register(i, 1, k, t, x, gradients)
+        if self.finishes is not None:
+            self.finishes.append((int(i), k, t))
         if refs is not None:
             own, copies = refs
             slot[4].update({key: v.copy() for key, v in own.items()})
@@ -167,6 +172,8 @@ class Monitor:
         """:meth:`agent_done` for agents ``ids`` that all finished round ``k`` at time ``t``
         (rows of ``X``; ``gradients`` in total), without references. Same records: a round
         completes only with its last reporter, which is the last of ``ids`` if any."""
+        if self.finishes is not None:
+            self.finishes.extend((int(i), k, t) for i in ids)
         if self._register(ids, len(ids), k, t, X, gradients)[1] == self.n:
             self._complete(k)
 

@@ -1,8 +1,8 @@
 """Writing a run's files, atomically (SCENARIO.md "Results"); the run-id rule; the CSV writer.
 
 ``DIR/<name>/<run-id>/`` holds ``scenario.toml`` (fully resolved), ``trace.csv``,
-``summary.json``, ``links.csv`` and, when asked, ``iterates.npz``, ``messages.csv`` and the
-plots.
+``summary.json``, ``links.csv`` and, when asked, ``iterates.npz``, ``messages.csv`` (with
+``agents.csv`` for peer runs) and the plots.
 
 **The run-id rule** (version 2). A run id is ``<label-slug>-<hash10>`` (``run-<hash10>``
 without a variant label), where ``hash10`` is the first 10 hex digits of the SHA-256 of
@@ -497,6 +497,8 @@ def _write_files(result, tmp: pathlib.Path, rid: str) -> None:
     if result.updates is not None:
         write_csv(tmp / "updates.csv", ["round", "time", "worker", "staleness"],
                   result.updates)
+    if result.agents is not None:
+        write_csv(tmp / "agents.csv", ["agent", "round", "t_done"], result.agents)
     summary = dict(result.summary, run_id=rid, provenance=provenance())
     (tmp / "summary.json").write_text(strict_json(summary), encoding="utf-8")   # last
 

@@ -37,6 +37,8 @@ class Result:
         links: rows (src, dst, bits, messages, drops) per directed link.
         updates: server algorithms: one row (round, time, worker, staleness) per absorbed
             worker result.
+        agents: peer runs with messages recorded: one row (agent, round, t_done) per
+            finished agent round (seconds), sorted by time then agent (``agents.csv``).
     """
 
     scenario: Scenario
@@ -46,6 +48,7 @@ class Result:
     messages: list | None = None
     links: list = field(default_factory=list)
     updates: list | None = None
+    agents: list | None = None
 
     def write(self, out_dir=None) -> pathlib.Path:
         """Write the run's files under ``out_dir`` (default ``output.dir``); see results.py."""
@@ -210,6 +213,7 @@ def build(scenario: Scenario, progress=None, engine: str = "auto") -> Simulation
     monitor = Monitor(problem, x0, stop, network, on_stop, every=d["output"]["every"],
                       keep_iterates=d["output"]["iterates"], progress=progress,
                       references=getattr(agents[0], "references", lambda: None)() is not None)
+    monitor.finishes = [] if d["output"]["messages"] else None        # agents.csv
     runner_cls = PeerRunner if _reference_engine(d, network, engine) else BatchedPeerRunner
     runner = runner_cls(env, agents, graph, network, compute, monitor, stop.rounds)
     start_profiles(env, d, network, compute, n, scenario.base_dir)
@@ -562,7 +566,14 @@ def _result(scenario, sim, runtime) -> Result:
         updates = [(r, seconds(t), i, st) for r, t, i, st in updates]
     return Result(scenario, trace, summary, iterates,
                   _messages_in_seconds(net.log) if net.record_messages else None,
-                  net.per_link_table(), updates)
+                  net.per_link_table(), updates, _finishes_in_seconds(mon.finishes))
+
+
+def _finishes_in_seconds(finishes) -> list | None:
+    """agents.csv rows (agent, round, t_done in seconds), sorted by time, then agent."""
+    if finishes is None:
+        return None
+    return [(i, k, seconds(t)) for t, i, k in sorted((t, i, k) for i, k, t in finishes)]
 
 
 def _messages_in_seconds(log) -> list:
