@@ -94,6 +94,10 @@ CASES = {
     "dgd with losses": {"algorithm": {"name": "dgd"},
                         "network": {"links": {"loss": 0.2, "on_loss": "drop"}}},
     "admm exact (loop)": {"algorithm": {"name": "admm"}},
+    # continuous compute noise: every group has one agent (the slice path of each method)
+    **{f"{m} async (groups of one)": _merge(ASYNC, {"algorithm": {
+        "name": m, "compressor": {"name": "quantizer", "bits": 4}}})
+       for m in GOSSIP + ("lt-admm",)},
     "drop losses with timeouts": {"network": {"links": {"loss": 0.1, "on_loss": "drop"}}},
     "lt-admm-cc drop losses": {"algorithm": {"name": "lt-admm-cc"},
                                "network": {"links": {"loss": 0.1, "on_loss": "drop"}}},

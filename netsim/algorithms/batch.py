@@ -154,19 +154,31 @@ class _Groups:
 
 class _Group:
     """Attributes: ids (sorted); order (caller's position of each sorted row); all (ids ==
-    0..N-1); edges (the group's edge rows in CSR order); owner (row of ``ids`` owning each
-    edge); slots (for each slot r, the group rows with degree > r and their r-th edge);
+    0..N-1); single (one agent); sel (the rows of ``ids``: a slice when they are
+    contiguous, so that reads are views and writes cost a copy of the rows only, the per-agent
+    cost for a group of one; else ``ids``); edges (the group's edge rows in CSR order);
+    esel (the same as a slice when contiguous, else ``edges``); owner (row of ``ids`` owning
+    each edge); slots (for each slot r, the group rows with degree > r and their r-th edge);
     spans (per agent, its range in ``edges``); nbr (neighbour at each edge)."""
 
     def __init__(self, ids, groups, order):
         self.ids = ids
         self.order = None if order == list(range(len(order))) else order
         self.all = ids.size == groups.n and bool(np.all(ids == np.arange(groups.n)))
+        self.single = ids.size == 1
         deg = groups.deg[ids]
         off = groups.off[ids]
         self.deg = deg
+        self.degc = deg[:, None]
         self.edges = _edge_rows(off, deg)
+        lo, hi = int(ids[0]), int(ids[-1]) + 1
+        if hi - lo == ids.size:
+            self.sel = slice(lo, hi)
+            self.esel = slice(int(off[0]), int(off[-1] + deg[-1]))
+        else:
+            self.sel, self.esel = ids, self.edges
         self.owner = np.repeat(np.arange(ids.size), deg)
+        self.edge_owners = ids[self.owner].tolist()
         self.slots = [(np.flatnonzero(deg > r), off[deg > r] + r) for r in range(deg.max())]
         ends = np.concatenate([[0], np.cumsum(deg)])
         self.spans = list(zip(ends[:-1].tolist(), ends[1:].tolist()))
@@ -196,8 +208,16 @@ class _Group:
         rows = [e for e, v in enumerate(vals) if v is not None]
         return [vals[e] for e in rows], rows
 
+    def per_edge(self, rows):
+        """Rows of the group (G, d) -> the owner's row at each of its edges (a broadcastable
+        (1, d) view for a group of one)."""
+        return rows if self.single else rows[self.owner]
+
     def edge_sum(self, Z):
-        """Per agent of the group, 0 + z_1 + z_2 + ... over its edge rows (numpy's order)."""
+        """Per agent of the group, 0 + z_1 + z_2 + ... over its edge rows (numpy's order;
+        for one agent ``sum(axis=0)`` itself)."""
+        if self.single:
+            return Z[self.esel].sum(axis=0, keepdims=True)
         acc = np.zeros((self.ids.size, Z.shape[1]))
         for rows, e in self.slots:
             if rows.size == self.ids.size:
@@ -208,21 +228,21 @@ class _Group:
 
 
 def _take(arr, g):
-    return arr if g.all else arr[g.ids]
+    """The group's rows of ``arr`` (a view when the group is contiguous)."""
+    return arr[g.sel]
 
 
-#: groups of at most this many agents run the agents' own methods on views of the stacked
-#: state: array operations on one or two rows cost more than the per-agent code, and with
-#: continuous timing noise (every step its own instant) every group has one agent
-SMALL_GROUP = 2
+class _Views:
+    """Rebinds the agents' array attributes to views of the stacked state, so that code
+    inspecting ``sim.agents`` after a run sees the current values. ``_fields()`` lists
+    (attribute path, stacked array, kind) with kind "node" (row i) or "edge" (agent i's CSR
+    rows)."""
 
-
-def _get(obj, path):
-    if "." not in path:
-        return getattr(obj, path)
-    for name in path.split("."):
-        obj = getattr(obj, name)
-    return obj
+    def _bind_views(self):
+        for path, arr, kind in self._fields():
+            for i, a in enumerate(self.agents):
+                s = i if kind == "node" else slice(self.off[i], self.off[i] + self.deg[i])
+                _set(a, path, arr[s])
 
 
 def _set(obj, path, value):
@@ -232,66 +252,10 @@ def _set(obj, path, value):
     setattr(obj, last, value)
 
 
-class _Delegation:
-    """Small groups through the agents' own methods (exact by construction: it is the
-    reference code). ``_fields()`` lists (attribute path, stacked array, kind) with kind
-    "node" (row i), "edge" (agent i's CSR rows) or "flag" (a Python bool kept in an array).
-    Agents' array attributes are views of the stacked state; a per-agent method that rebinds
-    one is copied back and re-viewed by :meth:`_leave`. Gradient estimators share their SAGA
-    tables with :class:`_StackedEstimators` through views as well (updated in place)."""
-
-    def _slot(self, i, kind):
-        return i if kind != "edge" else slice(self.off[i], self.off[i] + self.deg[i])
-
-    def _bind_views(self):
-        fields = self._fields()
-        self._flags = [(path, arr) for path, arr, kind in fields if kind == "flag"]
-        self._arrays = [(k, path, arr, kind) for k, (path, arr, kind) in
-                        enumerate(f for f in fields if f[2] != "flag")]
-        self._views = []
-        for i, a in enumerate(self.agents):
-            views = []
-            for _, path, arr, kind in self._arrays:
-                views.append(arr[self._slot(i, kind)])
-                _set(a, path, views[-1])
-            self._views.append(views)
-
-    def _enter(self, i):
-        a = self.agents[i]
-        for path, arr in self._flags:
-            _set(a, path, bool(arr[i]))
-
-    def _leave(self, i):
-        """Copy back what the agent's method rebound (an attribute still holding its view was
-        at most updated in place), and view it again."""
-        a, views = self.agents[i], self._views[i]
-        for path, arr in self._flags:
-            arr[i] = _get(a, path)
-        for k, path, arr, kind in self._arrays:
-            v = _get(a, path)
-            if v is views[k]:
-                continue
-            s = self._slot(i, kind)
-            arr[s] = v
-            views[k] = arr[s]
-            _set(a, path, views[k])
-
-    def _each(self, ids, call, args=None):
-        """``call(agent)`` (or ``call(agent, arg)``) for each agent, between _enter/_leave."""
-        out = []
-        for r, i in enumerate(ids):
-            self._enter(i)
-            a = self.agents[i]
-            out.append(call(a) if args is None else call(a, args[r]))
-            self._leave(i)
-        return out
-
-
-class _StackedKernel(_Delegation):
+class _StackedKernel(_Views):
     """What the vectorized kernels share: the agents, the CSR layout of the edge rows (deg,
     off, nbr: neighbour per row, src: owner per row), the group cache, the models X, and the
-    dispatch of each phase: small groups through the agents' own methods
-    (:class:`_Delegation`), larger ones through the subclass's ``_batch_*`` methods."""
+    phases over a group of any size (a group of one runs the same code on slices)."""
 
     def _init_stack(self, agents, X):
         self.agents, self.n = agents, len(agents)
@@ -313,20 +277,13 @@ class _StackedKernel(_Delegation):
         return self.agents[i].neighbors
 
     def local_steps(self, ids):
-        if len(ids) <= SMALL_GROUP:
-            return self._each(ids, lambda a: a.local_step())
         return self._batch_local_steps(ids)
 
     def outgoing(self, ids):
-        if len(ids) <= SMALL_GROUP:
-            return self._each(ids, lambda a: a.outgoing())
         return self._batch_outgoing(ids)
 
     def incoming(self, ids, boxes):
-        if len(ids) <= SMALL_GROUP:
-            self._each(ids, _deliver_box, boxes)
-        else:
-            self._batch_incoming(ids, boxes)
+        self._batch_incoming(ids, boxes)
 
 
 class _StackedEstimators:
@@ -334,7 +291,7 @@ class _StackedEstimators:
     A (N, m, d), b (N, m): the operations of :mod:`netsim.algorithms.estimators` and
     :class:`~netsim.problems.local.LocalProblem`, per agent, on a group at once."""
 
-    def __init__(self, ests):
+    def __init__(self, ests, first=None):
         from netsim.algorithms.estimators import SagaGradient, SvrgGradient
         from netsim.problems.problem import stacked_rows
 
@@ -349,6 +306,8 @@ class _StackedEstimators:
         self.reg = np.array([p.reg for p in probs])
         n, d = len(ests), probs[0].dim
         self.T = self.mean = None
+        self._own: dict = {}
+        self.first = np.ones(n, dtype=bool) if first is None else np.array(first, dtype=bool)
         if self.kind != "minibatch" and not self.full:
             self.T = np.zeros((n, self.m, d))
             self.mean = np.zeros((n, d))
@@ -358,71 +317,109 @@ class _StackedEstimators:
                 e.table, e.mean = self.T[i], self.mean[i]     # one state, two views
 
     def _weights(self, a, y, x):
-        """d loss / d (a.x) for rows a (G, B, d), targets y (G, B), models x (G, d)."""
-        z = np.matmul(a, x[:, :, None])[..., 0]
+        """d loss / d (a.x) for rows a (B, d), targets y (B,), model x (d,), or stacked:
+        a (G, B, d), y (G, B), x (G, d)."""
+        z = _mv(a, x)
         if not self.logistic:
             return z - y
         return -y * expit(-y * z)
 
-    def start(self, g, X, first):
-        """Round start at X (rows of the group); returns gradients evaluated per agent."""
+    def start(self, g, X):
+        """Round start at X (rows of the group): SAGA fills its table in an agent's first
+        round, SVRG in every round. Returns the gradients evaluated, per agent (a list)."""
         if self.full or self.kind == "minibatch":
-            return np.zeros(g.ids.size, dtype=np.int64)
-        fill = np.ones(g.ids.size, dtype=bool) if self.kind == "svrg" else first
+            return [0] * g.ids.size
+        if self.kind == "svrg":
+            self._fill(g.sel, X)
+            return [self.m] * g.ids.size
+        if g.single and not self.first[g.ids[0]]:
+            return [0]
+        fill = self.first[g.sel].copy()
         if fill.all():
-            self._fill(g.ids, X, g.all)
+            self._fill(g.sel, X)
         elif fill.any():
-            self._fill(g.ids[fill], X[fill], False)
-        return np.where(fill, self.m, 0)
+            self._fill(g.ids[fill], X[fill])
+        self.first[g.sel] = False
+        return np.where(fill, self.m, 0).tolist()
 
-    def _fill(self, ids, X, every):
-        A = self.A if every else self.A[ids]
-        b = self.b if every else self.b[ids]
+    def _fill(self, sel, X):
+        A, b = self.A[sel], self.b[sel]
         w = self._weights(A, b, X)
-        T = A * w[:, :, None] + self.reg[ids][:, None, None] * X[:, None, :]
-        self.T[ids] = T
-        self.mean[ids] = T.mean(axis=1)
+        T = A * w[:, :, None] + self.reg[sel][:, None, None] * X[:, None, :]
+        self.T[sel] = T
+        self.mean[sel] = T.mean(axis=1)
 
     def draws(self, g, tau):
         """Every mini-batch of the round, drawn per agent in step order: (G, tau, B)."""
         if self.full:
             return None
         if self.batch == 1:
+            if g.single:
+                return self.ests[g.ids[0]]._block_of(tau)[None, :, None]
             return np.stack([self.ests[i]._block_of(tau) for i in g.ids])[:, :, None]
         return np.stack([np.stack([self.ests[i]._sample() for _ in range(tau)])
                          for i in g.ids])
 
     def __call__(self, g, phi, idx):
-        """(g_i(phi_i) for the group, component gradients per agent); idx (G, B)."""
-        reg = _take(self.reg, g)[:, None]
+        """(g_i(phi_i) for the group, component gradients per agent); idx (G, B). A group
+        of one runs the same formulas on the agent's own rows (views, per-agent shapes)."""
+        if g.single:
+            i = int(g.ids[0])
+            own = self._own.get(i)
+            if own is None:                 # the agent's views, made once
+                own = self._own[i] = (self.A[i], self.b[i], self.reg[i:i + 1], None,
+                                      None if self.T is None else self.T[i],
+                                      None if self.mean is None else self.mean[i])
+            A, b, reg, rows, T, mean = own
+            est, n = self._estimate(phi[0], A, b, reg, rows, None if idx is None else idx[0],
+                                    T, mean)
+            return est[None], n
+        full = self.full
+        return self._estimate(phi, _take(self.A, g) if full else None,
+                              _take(self.b, g) if full else None, _take(self.reg, g)[:, None], g.ids[:, None], idx, self.T,
+                              None if self.mean is None else _take(self.mean, g), g.sel)
+
+    def _estimate(self, phi, A, b, reg, rows, idx, T, mean, sel=None):
+        """The estimator on models ``phi`` (d,) with the agent's data A (m, d), b (m,), or on
+        (G, d) with the group's A (G, m, d) etc.; ``rows`` (G, 1) picks the agents' rows of
+        the full tables ``T`` (N, m, d) (None: ``T`` is the agent's own (m, d) table)."""
         if self.full:
-            A, b = _take(self.A, g), _take(self.b, g)
             w = self._weights(A, b, phi)
-            grad = np.matmul(A.transpose(0, 2, 1), w[:, :, None])[..., 0] / self.m + reg * phi
-            return grad, self.m
-        rows = g.ids[:, None]
-        a = self.A[rows, idx]
-        w = self._weights(a, self.b[rows, idx], phi)
+            return _mv(np.swapaxes(A, -1, -2), w) / self.m + reg * phi, self.m
+        if rows is None:
+            a, y = A[idx], b[idx]
+        else:
+            a, y = self.A[rows, idx], self.b[rows, idx]
+        w = self._weights(a, y, phi)
         if self.kind == "minibatch":
             if self.batch == 1:
                 # a.T @ w with one row is BLAS gemv: 0 + a_j w, i.e. a_j w with -0 -> +0
-                grad = a[:, 0, :] * w + 0.0
+                grad = a[..., 0, :] * w + 0.0
             else:
-                grad = np.matmul(a.transpose(0, 2, 1), w[:, :, None])[..., 0] / self.batch
+                grad = _mv(np.swapaxes(a, -1, -2), w) / self.batch
             return grad + reg * phi, self.batch
-        G = a * w[:, :, None] + reg[:, :, None] * phi[:, None, :]
-        diff = G - self.T[rows, idx]
-        mean = _take(self.mean, g)
+        G = a * w[..., None] + reg[..., None] * phi[..., None, :]
+        diff = G - (T[idx] if rows is None else T[rows, idx])
         if self.batch == 1:
-            d = diff[:, 0]
+            d = diff[..., 0, :]
             est = d + mean
             new_mean = mean + d / self.m
         else:
-            est = diff.mean(axis=1) + mean
-            new_mean = mean + diff.sum(axis=1) / self.m
-        self.mean[g.ids] = new_mean
-        self.T[rows, idx] = G
+            est = diff.mean(axis=-2) + mean
+            new_mean = mean + diff.sum(axis=-2) / self.m
+        if rows is None:
+            mean[...] = new_mean
+            T[idx] = G
+        else:
+            self.mean[sel] = new_mean
+            T[rows, idx] = G
         return est, self.batch
+
+
+def _mv(M, v):
+    """Matrix-vector products M @ v: one BLAS gemv for M (k, m), v (m,); per stack entry
+    (the same routine) for M (G, k, m), v (G, m)."""
+    return M @ v if v.ndim == 1 else np.matmul(M, v[..., None])[..., 0]
 
 
 class _ReferenceSnapshots:
@@ -439,8 +436,8 @@ class _ReferenceSnapshots:
         if snap is None:
             snap = self._snaps[k] = (np.empty_like(self.R), np.empty_like(self.RC), [])
         g = self.groups.get(ids)
-        snap[0][g.ids] = _take(self.R, g)
-        snap[1][g.edges] = self.RC[g.edges]
+        snap[0][g.sel] = _take(self.R, g)
+        snap[1][g.esel] = self.RC[g.esel]
         snap[2].extend(ids)
 
     def drift(self, k) -> float:

@@ -20,7 +20,7 @@ from netsim.compute import Work
 __all__ = ["GossipBatch", "gossip_batch"]
 
 #: per method: its own state beyond x, h, the copies and q: (agent attribute, kernel array,
-#: kind as in batch._Delegation); an attribute the agent does not have yet starts at zero
+#: kind: node row, CSR edge rows or flag); an attribute the agent does not have yet starts at zero
 _STATE = {
     "LeadAgent": [("d", "D", "node"), ("_g", "G", "node"), ("_y", "Y", "node"),
                   ("_first", "first", "flag")],
@@ -112,8 +112,9 @@ class GossipBatch(_ReferenceSnapshots, _StackedKernel):
 
     def _fields(self):
         return ([("x", self.X, "node"), ("ref.h", self.H, "node"),
-                 ("ref.copies", self.HC, "edge"), ("_q", self.Q, "node")]
-                + [(path, getattr(self, name), kind) for path, name, kind in _STATE[self.kind]])
+                 ("ref.copies", self.HC, "edge")]
+                + [(path, getattr(self, name), kind) for path, name, kind in _STATE[self.kind]
+                   if kind != "flag"])
 
     # ------------------------------------------------------------------ helpers
     R = property(lambda self: self.H)
@@ -129,6 +130,8 @@ class GossipBatch(_ReferenceSnapshots, _StackedKernel):
     def _mix(self, g, own, rows, local=False):
         """w_ii own + sum_j w_ij rows_j (GossipAgent._mix) for the group."""
         ws = _take(self.w_self, g)[:, None]
+        if g.single:                       # the agent's own gemv w_i @ rows_i
+            return ws * own + self.W[g.esel] @ (rows if local else rows[g.esel])
         return ws * own + self._mixer(g).wsum(rows, g.ids.size, own.shape[1], local)
 
     def _grad(self, g, X):
@@ -142,7 +145,7 @@ class GossipBatch(_ReferenceSnapshots, _StackedKernel):
         X = _take(self.X, g)
         counts = np.zeros(g.ids.size, dtype=np.int64)
         if self.kind == "LeadAgent":
-            first = self.first[g.ids]
+            first = self.first[g.sel]
             if first.any():                     # round 1: X^1 = X^0 - eta g(X^0)
                 sub = g.ids[first]
                 gs = self.groups.get(sub.tolist())
@@ -153,19 +156,19 @@ class GossipBatch(_ReferenceSnapshots, _StackedKernel):
                 counts[first] += n0
                 self.first[sub] = False
             grad, n = self._grad(g, X)
-            self.G[g.ids] = grad
-            self.Y[g.ids] = X - self.eta * grad - self.eta * _take(self.D, g)
+            self.G[g.sel] = grad
+            self.Y[g.sel] = X - self.eta * grad - self.eta * _take(self.D, g)
         elif self.kind == "CedasAgent":
             grad, n = self._grad(g, X)
             psi_new = X - self.eta * grad
-            self.PHI[g.ids] = psi_new + X - _take(self.PSI, g)
-            self.PSI[g.ids] = psi_new
+            self.PHI[g.sel] = psi_new + X - _take(self.PSI, g)
+            self.PSI[g.sel] = psi_new
         elif self.kind == "ChocoAgent":
             grad, n = self._grad(g, X)
-            self.HALF[g.ids] = X - self.eta * grad
+            self.HALF[g.sel] = X - self.eta * grad
         else:                                   # COLD, DPDC, DGD
             grad, n = self._grad(g, X)
-            self.G[g.ids] = grad
+            self.G[g.sel] = grad
         counts += n
         return g.unsort([Work(gradients=k) for k in counts.tolist()])
 
@@ -178,15 +181,15 @@ class GossipBatch(_ReferenceSnapshots, _StackedKernel):
                                "ChocoAgent": "HALF"}.get(self.kind, "X"))
             V = _take(v, g) - _take(self.H, g)
         vals, bits = self.compressor.rows(V, [self.crng[i] for i in g.ids])
-        self.Q[g.ids] = vals
+        self.Q[g.sel] = vals
         return g.unsort([[(None, vals[r], bits)] for r in range(g.ids.size)])
 
     def _received(self, g, boxes):
         """Reference.received for the group: Qr (group edges x d, 0 where lost) and the
         copies h^_j <- h^_j + step q_j."""
         msgs, rows = g.gather(boxes)
-        E = g.edges
-        Qr = np.zeros((E.size, self.X.shape[1]))
+        E = g.esel
+        Qr = np.zeros((g.edges.size, self.X.shape[1]))
         if msgs:
             M = np.array(msgs)
             if rows is None:
@@ -194,13 +197,13 @@ class GossipBatch(_ReferenceSnapshots, _StackedKernel):
                 self.HC[E] = self.HC[E] + self.step * M
             else:
                 Qr[rows] = M
-                e = E[rows]
+                e = g.edges[rows]
                 self.HC[e] = self.HC[e] + self.step * M
         return Qr
 
     def _batch_incoming(self, ids, boxes):
         g = self.groups.get(ids)
-        ids_, E = g.ids, g.edges
+        ids_, E = g.sel, g.esel
         q = _take(self.Q, g)
         k = self.kind
         if k in ("LeadAgent", "CedasAgent"):
@@ -220,11 +223,11 @@ class GossipBatch(_ReferenceSnapshots, _StackedKernel):
         if k == "DgdAgent":
             msgs, rows = g.gather(boxes)
             if msgs:
-                e = E if rows is None else E[rows]
+                e = E if rows is None else g.edges[rows]
                 self.HC[e] = np.array(msgs)
                 self.seen[e] = True
             X = _take(self.X, g)
-            rowsx = np.where(self.seen[E][:, None], self.HC[E], X[g.owner])
+            rowsx = np.where(self.seen[E][:, None], self.HC[E], g.per_edge(X))
             self.X[ids_] = self._mix(g, X, rowsx, local=True) - self.eta * _take(self.G, g)
             return
         self.H[ids_] = _take(self.H, g) + self.step * q           # Reference.own

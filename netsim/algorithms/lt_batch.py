@@ -29,28 +29,27 @@ class _LocalTrainingBatch(_StackedKernel):
         self.rho, self.alpha, self.beta = a0.rho, a0.alpha, a0.beta
         self.gamma, self.tau = a0.gamma, a0.tau
         self.Z = np.concatenate([a.z for a in agents])
-        self.first = np.array([a._first for a in agents])
-        self.est = _StackedEstimators([a.estimator for a in agents])
+        self.est = _StackedEstimators([a.estimator for a in agents],
+                                      [a._first for a in agents])
         self.compressor = a0.compressor
         self.crng = [a._crng for a in agents]
 
     def _fields(self):
-        return [("x", self.X, "node"), ("z", self.Z, "edge"), ("_first", self.first, "flag")]
+        return [("x", self.X, "node"), ("z", self.Z, "edge")]
 
     def _batch_local_steps(self, ids):
         g = self.groups.get(ids)
         X = _take(self.X, g)
-        grads = self.est.start(g, X, self.first[g.ids])
-        self.first[g.ids] = False
-        c = self.beta * ((self.rho * g.deg)[:, None] * X - g.edge_sum(self.Z))
+        grads = self.est.start(g, X)
+        c = self.beta * ((self.rho * g.degc) * X - g.edge_sum(self.Z))
         draws = self.est.draws(g, self.tau)
-        phi = X
+        phi, n = X, 0
         for t in range(self.tau):
             grad, count = self.est(g, phi, None if draws is None else draws[:, t])
-            grads = grads + count
+            n += count
             phi = phi - self.gamma * grad - c
-        self.X[g.ids] = phi
-        return g.unsort([Work(gradients=k) for k in grads.tolist()])
+        self.X[g.sel] = phi
+        return g.unsort([Work(gradients=k + n) for k in grads])
 
 
 class LtBatch(_LocalTrainingBatch):
@@ -65,8 +64,8 @@ class LtBatch(_LocalTrainingBatch):
 
     def _batch_outgoing(self, ids):
         g = self.groups.get(ids)
-        M = self.Z[g.edges] - (2.0 * self.rho) * self.X[self.src[g.edges]]
-        vals, bits = self.compressor.rows(M, [self.crng[i] for i in g.ids[g.owner]])
+        M = self.Z[g.esel] - (2.0 * self.rho) * g.per_edge(_take(self.X, g))
+        vals, bits = self.compressor.rows(M, [self.crng[i] for i in g.edge_owners])
         nbr = g.nbr
         return g.unsort([[(nbr[e], vals[e], bits) for e in range(s, t)] for s, t in g.spans])
 
@@ -75,7 +74,7 @@ class LtBatch(_LocalTrainingBatch):
         msgs, rows = g.gather(boxes)
         if not msgs:
             return
-        e = g.edges if rows is None else g.edges[rows]
+        e = g.esel if rows is None else g.edges[rows]
         self.Z[e] = (1.0 - self.alpha) * self.Z[e] - self.alpha * np.array(msgs)
 
 
@@ -95,29 +94,30 @@ class LtCcBatch(_ReferenceSnapshots, _LocalTrainingBatch):
 
     def _fields(self):
         return super()._fields() + [("u", self.U, "node"), ("u_hat", self.UH, "edge"),
-                                    ("z_mirror", self.ZM, "edge"), ("_q", self.Q, "node")]
+                                    ("z_mirror", self.ZM, "edge")]
 
     def _batch_outgoing(self, ids):
         g = self.groups.get(ids)
         V = _take(self.X, g) - _take(self.U, g) if self.ef else _take(self.X, g)
         vals, bits = self.compressor.rows(V, [self.crng[i] for i in g.ids])
-        self.Q[g.ids] = vals
+        self.Q[g.sel] = vals
         return g.unsort([[(None, vals[r], bits)] for r in range(g.ids.size)])
 
     def _batch_incoming(self, ids, boxes):
         g = self.groups.get(ids)
-        self.U[g.ids] = (_take(self.U, g) + self.eta * _take(self.Q, g) if self.ef
+        self.U[g.sel] = (_take(self.U, g) + self.eta * _take(self.Q, g) if self.ef
                          else _take(self.Q, g))
         msgs, rows = g.gather(boxes)
         if msgs:
-            e = g.edges if rows is None else g.edges[rows]
+            e = g.esel if rows is None else g.edges[rows]
             self.UH[e] = self.UH[e] + self.eta * np.array(msgs) if self.ef else np.array(msgs)
-        E = g.edges
+        E = g.esel
         z_old = self.Z[E]
         zm = self.ZM[E]
         a, k = self.alpha, 2.0 * self.alpha * self.rho
-        self.Z[E] = (1.0 - a) * z_old - a * zm + k * self.UH[E]
-        self.ZM[E] = (1.0 - a) * zm - a * z_old + k * self.U[self.src[E]]
+        z_new = (1.0 - a) * z_old - a * zm + k * self.UH[E]
+        self.ZM[E] = (1.0 - a) * zm - a * z_old + k * g.per_edge(_take(self.U, g))
+        self.Z[E] = z_new
 
     @property
     def R(self):

@@ -142,17 +142,22 @@ def _dithered_rows(bits: int, norm: str, rule):
     def rows(V, rngs):
         V = np.asarray(V, dtype=float)
         n, dim = V.shape
+        if n == 1:                  # one row: scalar scale (the same values, less overhead)
+            kappa = rngs[0].random((1, dim))
+            nrm = float(np.max(np.abs(V))) if dim else 0.0
+            if nrm == 0.0 or not math.isfinite(nrm):
+                return np.full_like(V, 0.0 if nrm == 0.0 else np.nan), dim * bits + 32
+            return rule(V, float32_up(nrm), kappa), dim * bits + 32
         kappa = _draw_rows(rngs, dim)
         nrm = np.max(np.abs(V), axis=1) if dim else np.zeros(n)
         f = nrm.astype(np.float32)
-        low = f.astype(float) < nrm
-        f[low] = np.nextafter(f[low], np.float32(np.inf))
+        f = np.where(f.astype(float) < nrm, np.nextafter(f, np.float32(np.inf)), f)
         alpha = f.astype(float)[:, None]
         ok = (nrm != 0.0) & np.isfinite(nrm)
-        out = np.zeros_like(V)
         if ok.all():
-            out = rule(V, alpha, kappa)
-        elif ok.any():
+            return rule(V, alpha, kappa), dim * bits + 32
+        out = np.zeros_like(V)
+        if ok.any():
             out[ok] = rule(V[ok], alpha[ok], kappa[ok])
         out[~np.isfinite(nrm)] = np.nan
         return out, dim * bits + 32
