@@ -70,11 +70,16 @@ CASES = {
     "lt-admm-cc design B (loop)": {"algorithm": {"name": "lt-admm-cc", "design": "B"}},
     "lt-admm-cc rand-k": {"algorithm": {"name": "lt-admm-cc", "eta": 0.5,
                                         "compressor": {"name": "rand_k", "k": 6}}},
+    "lt-admm top-k edges with error feedback (edge residuals)": {"algorithm": {
+        "name": "lt-admm", "compressor": {"name": "top_k", "k": 4, "error_feedback": True}}},
+    "lead async, error feedback": _merge(ASYNC, {"algorithm": {
+        "name": "lead", "compressor": {"name": "quantizer", "bits": 2,
+                                       "error_feedback": True}}}),
     "lt-admm top-k edges": {"algorithm": {"name": "lt-admm",
                                           "compressor": {"name": "top_k", "k": 4}}},
     "choco-sgd top-k": {"algorithm": {"name": "choco-sgd",
                                       "compressor": {"name": "top_k", "fraction": 0.5}}},
-    "lt-admm-cc qsgd (loop: 2-norm scale)": {"algorithm": {
+    "lt-admm-cc qsgd (2-norm scale)": {"algorithm": {
         "name": "lt-admm-cc", "compressor": {"name": "qsgd", "bits": 4}}},
     "lead": {"algorithm": {"name": "lead", "compressor": {"name": "quantizer"}}},
     "lead full gradient, async, drop losses": _merge(ASYNC, {
@@ -87,7 +92,7 @@ CASES = {
                                  "network": {"links": {"loss": 0.1, "on_loss": "drop"}}},
     "choco-sgd": {"algorithm": {"name": "choco-sgd", "compressor": {"name": "dither"}}},
     "cold (identity)": {"algorithm": {"name": "cold"}},
-    "cold quantized (loop: contractive wrapper)": {"algorithm": {
+    "cold quantized (contractive wrapper)": {"algorithm": {
         "name": "cold", "compressor": {"name": "quantizer"}}},
     "dpdc": {"algorithm": {"name": "dpdc", "compressor": {"name": "quantizer", "bits": 3}}},
     "dgd": {"algorithm": {"name": "dgd", "compressor": {"name": "quantizer", "bits": 6}}},
@@ -157,10 +162,10 @@ def test_kernel_choice():
     assert kernel({"algorithm": {"name": "lt-admm-cc", "design": "B"}}) is AgentLoop
     assert kernel({"algorithm": {"name": "lead"}}) is GossipBatch
     assert kernel({"algorithm": {"name": "cold", "compressor":
-                                 {"name": "quantizer"}}}) is AgentLoop   # scaled wrapper
+                                 {"name": "quantizer"}}}) is GossipBatch   # scaled wrapper
     assert kernel({"algorithm": {"name": "admm"}}) is AgentLoop
     assert kernel({"algorithm": {"name": "lt-admm", "compressor":
-                                 {"name": "qsgd", "bits": 4}}}) is AgentLoop   # 2-norm scale
+                                 {"name": "qsgd", "bits": 4}}}) is LtBatch   # 2-norm scale
 
 
 def test_reference_engine_where_batched_does_not_apply():

@@ -40,6 +40,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit
 
+from netsim.compression.base import tree_map
+
 
 __all__ = ["AgentLoop", "make_batch"]
 
@@ -114,8 +116,6 @@ def _stackable(agents, params, compressor=lambda a: a.compressor) -> bool:
     if type(est0) not in (MinibatchGradient, SagaGradient, SvrgGradient):
         return False
     comp = compressor(a0)
-    if comp.rows is None or comp.init(1) is not None:
-        return False
     p0 = est0.problem
     for a in agents:
         p = a.estimator.problem
@@ -265,7 +265,19 @@ class _StackedKernel(_Views):
         self.src = np.repeat(np.arange(self.n), self.deg)
         self.groups = _Groups(self.off, self.deg, self.nbr)
         self.X = X
+        self.cstate = None                 # compressor states, one row per channel
         self._snaps: dict = {}
+
+    def _compress(self, V, owners, sel, channels):
+        """``compressor.rows`` on ``V`` (one row per channel ``sel`` of the stacked channel
+        states), row r drawing from agent ``owners[r]``'s stream; stores the new states."""
+        if self.cstate is None:
+            self.cstate = self.compressor.stack_state(V.shape[1], channels)
+        st = tree_map(lambda a: a[sel], self.cstate)
+        vals, bits, st = self.compressor.rows(V, [self.crng[i] for i in owners], st)
+        if st is not None:
+            _assign(self.cstate, sel, st)
+        return vals, bits
 
     def x(self, i):
         return self.X[i]
@@ -284,6 +296,15 @@ class _StackedKernel(_Views):
 
     def incoming(self, ids, boxes):
         self._batch_incoming(ids, boxes)
+
+
+def _assign(dst, sel, src):
+    """dst[sel] = src for every array of a (nested tuple) compressor state."""
+    if isinstance(dst, tuple):
+        for d, s_ in zip(dst, src):
+            _assign(d, sel, s_)
+    elif dst is not None:
+        dst[sel] = src
 
 
 class _StackedEstimators:

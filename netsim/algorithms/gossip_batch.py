@@ -180,7 +180,7 @@ class GossipBatch(_ReferenceSnapshots, _StackedKernel):
             v = getattr(self, {"LeadAgent": "Y", "CedasAgent": "PHI",
                                "ChocoAgent": "HALF"}.get(self.kind, "X"))
             V = _take(v, g) - _take(self.H, g)
-        vals, bits = self.compressor.rows(V, [self.crng[i] for i in g.ids])
+        vals, bits = self._compress(V, g.ids.tolist(), g.sel, self.n)
         self.Q[g.sel] = vals
         return g.unsort([[(None, vals[r], bits)] for r in range(g.ids.size)])
 

@@ -65,7 +65,7 @@ class LtBatch(_LocalTrainingBatch):
     def _batch_outgoing(self, ids):
         g = self.groups.get(ids)
         M = self.Z[g.esel] - (2.0 * self.rho) * g.per_edge(_take(self.X, g))
-        vals, bits = self.compressor.rows(M, [self.crng[i] for i in g.edge_owners])
+        vals, bits = self._compress(M, g.edge_owners, g.esel, self.Z.shape[0])
         nbr = g.nbr
         return g.unsort([[(nbr[e], vals[e], bits) for e in range(s, t)] for s, t in g.spans])
 
@@ -99,7 +99,7 @@ class LtCcBatch(_ReferenceSnapshots, _LocalTrainingBatch):
     def _batch_outgoing(self, ids):
         g = self.groups.get(ids)
         V = _take(self.X, g) - _take(self.U, g) if self.ef else _take(self.X, g)
-        vals, bits = self.compressor.rows(V, [self.crng[i] for i in g.ids])
+        vals, bits = self._compress(V, g.ids.tolist(), g.sel, self.n)
         self.Q[g.sel] = vals
         return g.unsort([[(None, vals[r], bits)] for r in range(g.ids.size)])
 
