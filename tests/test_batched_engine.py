@@ -15,7 +15,7 @@ import pytest
 import netsim
 from netsim.algorithms.batch import AgentLoop, make_batch
 from netsim.algorithms.gossip_batch import GossipBatch
-from netsim.algorithms.lt_batch import LtBatch, LtCcBatch
+from netsim.algorithms.lt_batch import AdmmBatch, LtBatch, LtCcBatch, LtCcEdgeBatch
 from netsim.scenario import from_dict
 from netsim.simulate import build
 
@@ -67,7 +67,15 @@ CASES = {
         "name": "lt-admm-cc", "compressor": {"name": "dither", "bits": 3}}}),
     "lt-admm-cc no EF, eta 0.5": {"algorithm": {"name": "lt-admm-cc", "error_feedback": False,
                                                 "eta": 0.5}},
-    "lt-admm-cc design B (loop)": {"algorithm": {"name": "lt-admm-cc", "design": "B"}},
+    "lt-admm-cc design B": {"algorithm": {"name": "lt-admm-cc", "design": "B"}},
+    "lt-admm-cc design B async, drop losses, no EF": _merge(ASYNC, {
+        "algorithm": {"name": "lt-admm-cc", "design": "B", "error_feedback": False,
+                      "compressor": {"name": "quantizer", "bits": 3}},
+        "network": {"links": {"loss": 0.1, "on_loss": "drop"}}}),
+    "lt-admm-cc design B, drop losses, rand-k": {
+        "algorithm": {"name": "lt-admm-cc", "design": "B", "eta": 0.5,
+                      "compressor": {"name": "rand_k", "k": 6}},
+        "network": {"links": {"loss": 0.1, "on_loss": "drop"}}},
     "lt-admm-cc rand-k": {"algorithm": {"name": "lt-admm-cc", "eta": 0.5,
                                         "compressor": {"name": "rand_k", "k": 6}}},
     "lt-admm top-k edges with error feedback (edge residuals)": {"algorithm": {
@@ -98,7 +106,12 @@ CASES = {
     "dgd": {"algorithm": {"name": "dgd", "compressor": {"name": "quantizer", "bits": 6}}},
     "dgd with losses": {"algorithm": {"name": "dgd"},
                         "network": {"links": {"loss": 0.2, "on_loss": "drop"}}},
-    "admm exact (loop)": {"algorithm": {"name": "admm"}},
+    "admm exact": {"algorithm": {"name": "admm"}},
+    "admm exact lasso, async": _merge(ASYNC, {"algorithm": {"name": "admm"},
+                                              "problem": {"kind": "lasso"}}),
+    "admm exact least squares, quantized": {"algorithm": {
+        "name": "admm", "compressor": {"name": "quantizer", "bits": 6}},
+        "problem": {"kind": "least_squares"}},
     # continuous compute noise: every group has one agent (the slice path of each method)
     **{f"{m} async (groups of one)": _merge(ASYNC, {"algorithm": {
         "name": m, "compressor": {"name": "quantizer", "bits": 4}}})
@@ -159,11 +172,11 @@ def test_kernel_choice():
         return type(make_batch(sim.agents))
     assert kernel({}) is LtBatch
     assert kernel({"algorithm": {"name": "lt-admm-cc"}}) is LtCcBatch
-    assert kernel({"algorithm": {"name": "lt-admm-cc", "design": "B"}}) is AgentLoop
+    assert kernel({"algorithm": {"name": "lt-admm-cc", "design": "B"}}) is LtCcEdgeBatch
     assert kernel({"algorithm": {"name": "lead"}}) is GossipBatch
     assert kernel({"algorithm": {"name": "cold", "compressor":
                                  {"name": "quantizer"}}}) is GossipBatch   # scaled wrapper
-    assert kernel({"algorithm": {"name": "admm"}}) is AgentLoop
+    assert kernel({"algorithm": {"name": "admm"}}) is AdmmBatch
     assert kernel({"algorithm": {"name": "lt-admm", "compressor":
                                  {"name": "qsgd", "bits": 4}}}) is LtBatch   # 2-norm scale
 

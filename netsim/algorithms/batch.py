@@ -90,16 +90,21 @@ def make_batch(agents):
     """The fastest kernel that reproduces these agents bit for bit: a vectorized one
     (:mod:`netsim.algorithms.lt_batch`, :mod:`netsim.algorithms.gossip_batch`) when its
     conditions hold (see ``_stackable``), else :class:`AgentLoop`."""
+    from netsim.algorithms.admm import AdmmAgent
     from netsim.algorithms.lt_admm import LtAdmmAgent
-    from netsim.algorithms.lt_admm_cc import LtAdmmCcAgent
-    from netsim.algorithms.lt_batch import LtBatch, LtCcBatch
+    from netsim.algorithms.lt_admm_cc import LtAdmmCcAgent, LtAdmmCcEdgeAgent
+    from netsim.algorithms.lt_batch import AdmmBatch, LtBatch, LtCcBatch, LtCcEdgeBatch
 
     kinds = {type(a) for a in agents}
+    if kinds == {AdmmAgent}:
+        return AdmmBatch(agents)
     if kinds == {LtAdmmAgent} and _stackable(agents, ("rho", "alpha", "beta", "gamma", "tau")):
         return LtBatch(agents)
-    if kinds == {LtAdmmCcAgent} and _stackable(
-            agents, ("rho", "alpha", "beta", "gamma", "tau", "eta", "error_feedback")):
+    cc = ("rho", "alpha", "beta", "gamma", "tau", "eta", "error_feedback")
+    if kinds == {LtAdmmCcAgent} and _stackable(agents, cc):
         return LtCcBatch(agents)
+    if kinds == {LtAdmmCcEdgeAgent} and _stackable(agents, cc):
+        return LtCcEdgeBatch(agents)
     from netsim.algorithms.gossip_batch import gossip_batch
     return gossip_batch(agents) or AgentLoop(agents)
 
@@ -444,11 +449,25 @@ def _mv(M, v):
 
 
 class _ReferenceSnapshots:
-    """``ref_drift`` for kernels with one shared reference per agent: own references
-    ``self.R`` (N, d) and the copies held of the neighbours' ones ``self.RC`` (E, d, CSR);
-    for a :class:`_StackedKernel`."""
+    """``ref_drift`` for kernels with shared references: own references ``self.R`` and the
+    copies held of the neighbours' ones ``self.RC`` (E, d, CSR); for a
+    :class:`_StackedKernel`. With ``edge_refs`` False one reference per agent (R (N, d); the
+    copy at edge row e is of agent nbr[e]'s), with True one per directed edge (R (E, d): s_ij
+    at i's row for j; the copy at e is of the reverse edge's)."""
 
     has_references = True
+    edge_refs = False
+
+    def _partner(self):
+        """Per edge row e, the row of R its copy RC[e] follows."""
+        if not self.edge_refs:
+            return self.nbr
+        rev = getattr(self, "_rev", None)
+        if rev is None:
+            row = {(int(i), int(j)): e for e, (i, j) in enumerate(zip(self.src, self.nbr))}
+            rev = self._rev = np.array([row[(int(j), int(i))]
+                                        for i, j in zip(self.src, self.nbr)], dtype=np.intp)
+        return rev
 
     def snapshot_references(self, k, ids) -> None:
         """Agents ``ids`` (in this order) finished round k: keep their u_i and copies u^_j, as
@@ -457,7 +476,8 @@ class _ReferenceSnapshots:
         if snap is None:
             snap = self._snaps[k] = (np.empty_like(self.R), np.empty_like(self.RC), [])
         g = self.groups.get(ids)
-        snap[0][g.sel] = _take(self.R, g)
+        own = g.esel if self.edge_refs else g.sel
+        snap[0][own] = self.R[own]
         snap[1][g.esel] = self.RC[g.esel]
         snap[2].extend(ids)
 
@@ -472,7 +492,7 @@ class _ReferenceSnapshots:
         e = _edge_rows(self.off[order], self.deg[order])   # agents in finishing order
         if e.size == 0:
             return 0.0
-        D = UH[e] - U[self.nbr[e]]
+        D = UH[e] - U[self._partner()[e]]
         vals = np.sqrt(np.vecdot(D, D))
         if np.isnan(vals[0]):
             return float(vals[0])
@@ -480,5 +500,9 @@ class _ReferenceSnapshots:
 
     def references(self, i):
         s = self.off[i]
+        if self.edge_refs:
+            nb = self.neighbors_of(i)
+            return ({(i, j): self.R[s + k] for k, j in enumerate(nb)},
+                    {(j, i): self.RC[s + k] for k, j in enumerate(nb)})
         return ({(i, None): self.R[i]},
                 {(j, None): self.RC[s + k] for k, j in enumerate(self.neighbors_of(i))})

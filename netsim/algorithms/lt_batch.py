@@ -16,7 +16,7 @@ from netsim.algorithms.batch import (_ReferenceSnapshots, _StackedEstimators, _S
                                      _take)
 from netsim.compute import Work
 
-__all__ = ["LtBatch", "LtCcBatch"]
+__all__ = ["AdmmBatch", "LtBatch", "LtCcBatch", "LtCcEdgeBatch"]
 
 
 class _LocalTrainingBatch(_StackedKernel):
@@ -52,15 +52,11 @@ class _LocalTrainingBatch(_StackedKernel):
         return g.unsort([Work(gradients=k + n) for k in grads])
 
 
-class LtBatch(_LocalTrainingBatch):
-    """LT-ADMM / LT-ADMM-VR (:class:`~netsim.algorithms.lt_admm.LtAdmmAgent`): edge messages
-    m_ij = z_ij - 2 rho x_i, compressed row by row, and z_ij <- (1 - alpha) z_ij - alpha m_ji."""
+class _EdgeMessages:
+    """Edge ADMM messaging (:mod:`netsim.algorithms.admm` eq. (2)-(3)): m_ij = z_ij - 2 rho x_i
+    compressed row by row, sent to j; z_ij <- (1 - alpha) z_ij - alpha m_ji on receipt."""
 
     has_references = False
-
-    def __init__(self, agents):
-        self._setup(agents)
-        self._bind_views()
 
     def _batch_outgoing(self, ids):
         g = self.groups.get(ids)
@@ -76,6 +72,44 @@ class LtBatch(_LocalTrainingBatch):
             return
         e = g.esel if rows is None else g.edges[rows]
         self.Z[e] = (1.0 - self.alpha) * self.Z[e] - self.alpha * np.array(msgs)
+
+
+class LtBatch(_EdgeMessages, _LocalTrainingBatch):
+    """LT-ADMM / LT-ADMM-VR (:class:`~netsim.algorithms.lt_admm.LtAdmmAgent`): local
+    training, then edge messages (:class:`_EdgeMessages`)."""
+
+    def __init__(self, agents):
+        self._setup(agents)
+        self._bind_views()
+
+
+class AdmmBatch(_EdgeMessages, _StackedKernel):
+    """Exact decentralized ADMM (:class:`~netsim.algorithms.admm.AdmmAgent`), eq. (1):
+    x_i = argmin f_i(x) + (rho d_i / 2)||x||^2 - <sum_j z_ij, x>, one exact solve per agent
+    of the group (looped: Newton, Cholesky or lasso active set, warm-started at x_i)."""
+
+    def __init__(self, agents):
+        a0 = agents[0]
+        self._init_stack(agents, np.stack([a.x for a in agents]))
+        self.rho, self.alpha = a0.rho, a0.alpha
+        self.Z = np.concatenate([a.z for a in agents])
+        self.problems = [a.problem for a in agents]
+        self.compressor = a0.compressor
+        self.crng = [a._crng for a in agents]
+        self._bind_views()
+
+    def _fields(self):
+        return [("x", self.X, "node"), ("z", self.Z, "edge")]
+
+    def _batch_local_steps(self, ids):
+        g = self.groups.get(ids)
+        out = []
+        for i in g.ids.tolist():
+            d = int(self.deg[i])
+            v = self.Z[self.off[i]:self.off[i] + d].sum(axis=0)
+            self.X[i], grads = self.problems[i].solve(self.rho * d, v, x_init=self.X[i])
+            out.append(Work(gradients=int(grads), solves=1))
+        return g.unsort(out)
 
 
 class LtCcBatch(_ReferenceSnapshots, _LocalTrainingBatch):
@@ -126,3 +160,45 @@ class LtCcBatch(_ReferenceSnapshots, _LocalTrainingBatch):
     @property
     def RC(self):
         return self.UH
+
+
+class LtCcEdgeBatch(_ReferenceSnapshots, _LocalTrainingBatch):
+    """LT-ADMM-CC design B (:class:`~netsim.algorithms.lt_admm_cc.LtAdmmCcEdgeAgent`): per
+    directed edge a shared reference s_ij; y_ij = z_ij - 2 rho x_i, q_ij = C(y_ij - s_ij) sent
+    to j, s_ij <- s_ij + eta q_ij at both ends (s^_ij at j), z_ji <- (1 - alpha) z_ji -
+    alpha s^_ij. Without error feedback q_ij = C(y_ij) and s_ij = q_ij."""
+
+    edge_refs = True
+
+    def __init__(self, agents):
+        self._setup(agents)
+        self.eta, self.ef = agents[0].eta, agents[0].error_feedback
+        self.S = np.concatenate([a.s for a in agents])
+        self.SH = np.concatenate([a.s_hat for a in agents])
+        self._bind_views()
+
+    def _fields(self):
+        return super()._fields() + [("s", self.S, "edge"), ("s_hat", self.SH, "edge")]
+
+    R = property(lambda self: self.S)
+    RC = property(lambda self: self.SH)
+
+    def _batch_outgoing(self, ids):
+        g = self.groups.get(ids)
+        E = g.esel
+        Y = self.Z[E] - (2.0 * self.rho) * g.per_edge(_take(self.X, g))
+        vals, bits = self._compress(Y - self.S[E] if self.ef else Y, g.edge_owners, E,
+                                    self.Z.shape[0])
+        self.S[E] = self.S[E] + self.eta * vals if self.ef else vals
+        nbr = g.nbr
+        return g.unsort([[(nbr[e], vals[e], bits) for e in range(s, t)] for s, t in g.spans])
+
+    def _batch_incoming(self, ids, boxes):
+        g = self.groups.get(ids)
+        msgs, rows = g.gather(boxes)
+        if msgs:
+            e = g.esel if rows is None else g.edges[rows]
+            M = np.array(msgs)
+            self.SH[e] = self.SH[e] + self.eta * M if self.ef else M
+        E = g.esel
+        self.Z[E] = (1.0 - self.alpha) * self.Z[E] - self.alpha * self.SH[E]
