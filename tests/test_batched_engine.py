@@ -2,7 +2,7 @@
 the same results as the reference engine (one SimPy process per agent, per-agent kernels),
 bit for bit: trace, summary (except the wall-clock runtime), per-link ledger, messages and
 iterates, and the agents' final state. Scenarios cover every kernel (LtBatch, LtCcBatch,
-GossipBatch for all six gossip methods, AgentLoop), every estimator, lockstep and asynchronous timing (jitter, heterogeneity,
+GossipBatch for all six gossip methods, AdmmBatch, LtCcEdgeBatch), every estimator, lockstep and asynchronous timing (jitter, heterogeneity,
 stragglers), losses with timeouts and retransmissions, uplinks, zero compute time and
 target stops."""
 
@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import netsim
-from netsim.algorithms.batch import AgentLoop, make_batch
+from netsim.algorithms.batch import make_batch
 from netsim.algorithms.gossip_batch import GossipBatch
 from netsim.algorithms.lt_batch import AdmmBatch, LtBatch, LtCcBatch, LtCcEdgeBatch
 from netsim.scenario import from_dict
@@ -107,6 +107,15 @@ CASES = {
     "dgd with losses": {"algorithm": {"name": "dgd"},
                         "network": {"links": {"loss": 0.2, "on_loss": "drop"}}},
     "admm exact": {"algorithm": {"name": "admm"}},
+    "ragged sample counts, saga, partial groups": {
+        "problem": {"kind": "logistic", "data": "breast_cancer"},
+        "compute": {"stragglers": {"fraction": 0.25, "slowdown": 3.0}}},
+    "ragged sample counts, lead, full batch for some agents": {
+        "algorithm": {"name": "lead", "batch": 71},
+        "problem": {"kind": "logistic", "data": "breast_cancer"}},
+    "ragged, lt-admm minibatch 2, async": _merge(ASYNC, {
+        "algorithm": {"name": "lt-admm", "batch": 2},
+        "problem": {"kind": "least_squares", "data": "breast_cancer"}}),
     "admm exact lasso, async": _merge(ASYNC, {"algorithm": {"name": "admm"},
                                               "problem": {"kind": "lasso"}}),
     "admm exact least squares, quantized": {"algorithm": {
@@ -166,7 +175,7 @@ def test_engines_agree_bit_for_bit(case, monkeypatch):
 
 
 def test_kernel_choice():
-    """The vectorized kernels are used where they apply, the loop elsewhere."""
+    """Every peer algorithm has its stacked kernel, whatever the compressor."""
     def kernel(over):
         sim = build(from_dict(_merge(BASE, over)))
         return type(make_batch(sim.agents))

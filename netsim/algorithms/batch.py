@@ -11,12 +11,13 @@ A batch kernel over agents 0..N-1 provides, for a group ``ids`` (a list of agent
   arrived this round (absent: lost or late);
 * ``x(i)`` and ``references(i)`` (when ``has_references``) for the monitor.
 
-:class:`AgentLoop` wraps the per-agent state machines of any peer algorithm and loops.
-The vectorized kernels (:mod:`netsim.algorithms.lt_batch`: LT-ADMM, LT-ADMM-VR, LT-ADMM-CC
-design A; :mod:`netsim.algorithms.gossip_batch`: the six gossip baselines) hold all agents'
-state in stacked arrays (edge variables in CSR order: agent i's rows are
+Every peer algorithm has one (:func:`make_batch`): :mod:`netsim.algorithms.lt_batch` (exact
+ADMM, LT-ADMM, LT-ADMM-VR, LT-ADMM-CC designs A and B), :mod:`netsim.algorithms.gossip_batch`
+(the six gossip baselines). They hold all agents' state in stacked arrays (edge variables in CSR order: agent i's rows are
 ``off[i] .. off[i] + d_i``, neighbours sorted) and run each phase as a few numpy operations
-on the whole group, with the pieces defined here: groups (:class:`_Groups`), stacked
+on the whole group (a group of one on basic slices of it, at per-agent cost; exact
+ADMM's solves and agents with ragged sample counts loop over the group inside the kernel),
+with the pieces defined here: groups (:class:`_Groups`), stacked
 gradient estimators (:class:`_StackedEstimators`) and ``ref_drift`` snapshots
 (:class:`_ReferenceSnapshots`). They perform, for every agent, the same floating-point
 operations in the same order as the per-agent classes, so results are bit-identical
@@ -43,40 +44,7 @@ from scipy.special import expit
 from netsim.compression.base import tree_map
 
 
-__all__ = ["AgentLoop", "make_batch"]
-
-
-class AgentLoop:
-    """Any peer algorithm: call each agent's own methods, one agent after the other."""
-
-    def __init__(self, agents):
-        self.agents = agents
-        self.n = len(agents)
-        self.has_references = getattr(agents[0], "references", lambda: None)() is not None
-
-    def local_steps(self, ids):
-        return [self.agents[i].local_step() for i in ids]
-
-    def outgoing(self, ids):
-        return [self.agents[i].outgoing() for i in ids]
-
-    def incoming(self, ids, boxes):
-        for i, box in zip(ids, boxes):
-            _deliver_box(self.agents[i], box)
-
-    def x(self, i):
-        return self.agents[i].x
-
-    def xs(self, ids):
-        return np.array([self.agents[i].x for i in ids])
-
-    def references(self, i):
-        return self.agents[i].references()
-
-
-def _deliver_box(agent, box):
-    """A per-agent ``incoming`` with this round's box: None for a neighbour without a value."""
-    agent.incoming({j: box.get(j) for j in agent.neighbors})
+__all__ = ["make_batch"]
 
 
 def _edge_rows(off, deg):
@@ -87,51 +55,16 @@ def _edge_rows(off, deg):
 
 
 def make_batch(agents):
-    """The fastest kernel that reproduces these agents bit for bit: a vectorized one
-    (:mod:`netsim.algorithms.lt_batch`, :mod:`netsim.algorithms.gossip_batch`) when its
-    conditions hold (see ``_stackable``), else :class:`AgentLoop`."""
+    """The stacked kernel of these agents' algorithm (one class per algorithm family)."""
     from netsim.algorithms.admm import AdmmAgent
+    from netsim.algorithms.gossip_batch import GossipBatch
     from netsim.algorithms.lt_admm import LtAdmmAgent
     from netsim.algorithms.lt_admm_cc import LtAdmmCcAgent, LtAdmmCcEdgeAgent
     from netsim.algorithms.lt_batch import AdmmBatch, LtBatch, LtCcBatch, LtCcEdgeBatch
 
-    kinds = {type(a) for a in agents}
-    if kinds == {AdmmAgent}:
-        return AdmmBatch(agents)
-    if kinds == {LtAdmmAgent} and _stackable(agents, ("rho", "alpha", "beta", "gamma", "tau")):
-        return LtBatch(agents)
-    cc = ("rho", "alpha", "beta", "gamma", "tau", "eta", "error_feedback")
-    if kinds == {LtAdmmCcAgent} and _stackable(agents, cc):
-        return LtCcBatch(agents)
-    if kinds == {LtAdmmCcEdgeAgent} and _stackable(agents, cc):
-        return LtCcEdgeBatch(agents)
-    from netsim.algorithms.gossip_batch import gossip_batch
-    return gossip_batch(agents) or AgentLoop(agents)
-
-
-def _stackable(agents, params, compressor=lambda a: a.compressor) -> bool:
-    """Same parameters, estimator type and batch; smooth logistic / least-squares problems
-    with equal sample counts; one stateless compressor with a row-wise form; no isolated
-    agent."""
-    from netsim.algorithms.estimators import MinibatchGradient, SagaGradient, SvrgGradient
-    from netsim.problems.local import LocalProblem
-
-    a0 = agents[0]
-    est0 = a0.estimator
-    if type(est0) not in (MinibatchGradient, SagaGradient, SvrgGradient):
-        return False
-    comp = compressor(a0)
-    p0 = est0.problem
-    for a in agents:
-        p = a.estimator.problem
-        if (type(p) is not LocalProblem or p.kind not in ("logistic", "least_squares")
-                or p.l1 != 0.0 or p.m != p0.m or p.dim != p0.dim
-                or not a.neighbors or compressor(a) is not comp
-                or type(a.estimator) is not type(est0) or a.estimator.batch != est0.batch
-                or a.estimator.full != est0.full
-                or any(getattr(a, k) != getattr(a0, k) for k in params)):
-            return False
-    return True
+    kernel = {AdmmAgent: AdmmBatch, LtAdmmAgent: LtBatch, LtAdmmCcAgent: LtCcBatch,
+              LtAdmmCcEdgeAgent: LtCcEdgeBatch}.get(type(agents[0]))
+    return kernel(agents) if kernel else GossipBatch(agents, type(agents[0]).__name__)
 
 
 class _Groups:
@@ -323,19 +256,28 @@ class _StackedEstimators:
 
         self.ests = ests
         e0 = ests[0]
-        self.full, self.batch, self.m = e0.full, e0.batch, e0.m
         self.kind = ("svrg" if type(e0) is SvrgGradient else
                      "saga" if type(e0) is SagaGradient else "minibatch")
         probs = [e.problem for e in ests]
         self.logistic = probs[0].kind == "logistic"
-        self.A, self.b = stacked_rows(probs)
+        #: ragged sample counts: the data stay per agent (lists) and every group runs as a
+        #: loop of groups of one (each agent its own m_i and full-batch flag)
+        self.ragged = len({p.m for p in probs}) > 1
+        self.ms, self.fulls = [e.m for e in ests], [e.full for e in ests]
+        self.full, self.m = all(self.fulls), e0.m
+        self.batch = next((e.batch for e in ests if not e.full), e0.batch)
+        if self.ragged:
+            self.A, self.b = [p.A for p in probs], [p.b for p in probs]
+        else:
+            self.A, self.b = stacked_rows(probs)
         self.reg = np.array([p.reg for p in probs])
         n, d = len(ests), probs[0].dim
         self.T = self.mean = None
         self._own: dict = {}
         self.first = np.ones(n, dtype=bool) if first is None else np.array(first, dtype=bool)
         if self.kind != "minibatch" and not self.full:
-            self.T = np.zeros((n, self.m, d))
+            self.T = ([np.zeros((m, d)) for m in self.ms] if self.ragged
+                      else np.zeros((n, self.m, d)))
             self.mean = np.zeros((n, d))
             for i, e in enumerate(ests):       # tables filled before the kernel took over
                 if getattr(e, "table", None) is not None:
@@ -355,6 +297,17 @@ class _StackedEstimators:
         round, SVRG in every round. Returns the gradients evaluated, per agent (a list)."""
         if self.full or self.kind == "minibatch":
             return [0] * g.ids.size
+        if self.ragged:
+            out = []
+            for r, i in enumerate(g.ids.tolist()):
+                fill = not self.fulls[i] and (self.kind == "svrg" or self.first[i])
+                if fill:
+                    A, b, reg, T, mean, m, _ = self._own_of(i)
+                    T[...] = A * self._weights(A, b, X[r])[:, None] + reg * X[r]
+                    mean[...] = T.mean(axis=0)
+                self.first[i] = False
+                out.append(self.ms[i] if fill else 0)
+            return out
         if self.kind == "svrg":
             self._fill(g.sel, X)
             return [self.m] * g.ids.size
@@ -379,6 +332,11 @@ class _StackedEstimators:
         """Every mini-batch of the round, drawn per agent in step order: (G, tau, B)."""
         if self.full:
             return None
+        if self.ragged:
+            return np.stack([np.zeros((tau, self.batch), dtype=np.intp) if self.fulls[i]
+                             else self.ests[i]._block_of(tau)[:, None] if self.batch == 1
+                             else np.stack([self.ests[i]._sample() for _ in range(tau)])
+                             for i in g.ids])
         if self.batch == 1:
             if g.single:
                 return self.ests[g.ids[0]]._block_of(tau)[None, :, None]
@@ -390,31 +348,40 @@ class _StackedEstimators:
         """(g_i(phi_i) for the group, component gradients per agent); idx (G, B). A group
         of one runs the same formulas on the agent's own rows (views, per-agent shapes)."""
         if g.single:
-            i = int(g.ids[0])
-            own = self._own.get(i)
-            if own is None:                 # the agent's views, made once
-                own = self._own[i] = (self.A[i], self.b[i], self.reg[i:i + 1], None,
-                                      None if self.T is None else self.T[i],
-                                      None if self.mean is None else self.mean[i])
-            A, b, reg, rows, T, mean = own
-            est, n = self._estimate(phi[0], A, b, reg, rows, None if idx is None else idx[0],
-                                    T, mean)
+            est, n = self._estimate(phi[0], *self._own_of(int(g.ids[0])),
+                                    None if idx is None else idx[0])
             return est[None], n
+        if self.ragged:                     # counts differ: m_i for full-batch agents
+            out = [self._estimate(phi[r], *self._own_of(i), None if idx is None else idx[r])
+                   for r, i in enumerate(g.ids.tolist())]
+            return np.stack([e for e, _ in out]), np.array([c for _, c in out])
         full = self.full
         return self._estimate(phi, _take(self.A, g) if full else None,
-                              _take(self.b, g) if full else None, _take(self.reg, g)[:, None], g.ids[:, None], idx, self.T,
-                              None if self.mean is None else _take(self.mean, g), g.sel)
+                              _take(self.b, g) if full else None, _take(self.reg, g)[:, None],
+                              None, None if self.mean is None else _take(self.mean, g),
+                              self.m, full, idx, g)
 
-    def _estimate(self, phi, A, b, reg, rows, idx, T, mean, sel=None):
-        """The estimator on models ``phi`` (d,) with the agent's data A (m, d), b (m,), or on
-        (G, d) with the group's A (G, m, d) etc.; ``rows`` (G, 1) picks the agents' rows of
-        the full tables ``T`` (N, m, d) (None: ``T`` is the agent's own (m, d) table)."""
-        if self.full:
+    def _own_of(self, i):
+        """Agent i's data and state as views (made once): A, b, reg, T, mean, m, full."""
+        own = self._own.get(i)
+        if own is None:
+            own = self._own[i] = (self.A[i], self.b[i], self.reg[i:i + 1],
+                                  None if self.T is None else self.T[i],
+                                  None if self.mean is None else self.mean[i],
+                                  self.ms[i], self.fulls[i])
+        return own
+
+    def _estimate(self, phi, A, b, reg, T, mean, m, full, idx, g=None):
+        """The estimator on one agent's model ``phi`` (d,) with its data A (m, d), b (m,) and
+        table T (m, d), or on a group ``g``'s models (G, d) with the stacked ones (A (G, m,
+        d) etc.; the group's rows of the full tables are picked with ``idx``)."""
+        if full:
             w = self._weights(A, b, phi)
-            return _mv(np.swapaxes(A, -1, -2), w) / self.m + reg * phi, self.m
-        if rows is None:
+            return _mv(np.swapaxes(A, -1, -2), w) / m + reg * phi, m
+        if g is None:
             a, y = A[idx], b[idx]
         else:
+            rows = g.ids[:, None]
             a, y = self.A[rows, idx], self.b[rows, idx]
         w = self._weights(a, y, phi)
         if self.kind == "minibatch":
@@ -425,20 +392,20 @@ class _StackedEstimators:
                 grad = _mv(np.swapaxes(a, -1, -2), w) / self.batch
             return grad + reg * phi, self.batch
         G = a * w[..., None] + reg[..., None] * phi[..., None, :]
-        diff = G - (T[idx] if rows is None else T[rows, idx])
+        diff = G - (T[idx] if g is None else self.T[rows, idx])
         if self.batch == 1:
             d = diff[..., 0, :]
             est = d + mean
-            new_mean = mean + d / self.m
+            new_mean = mean + d / m
         else:
             est = diff.mean(axis=-2) + mean
-            new_mean = mean + diff.sum(axis=-2) / self.m
-        if rows is None:
+            new_mean = mean + diff.sum(axis=-2) / m
+        if g is None:
             mean[...] = new_mean
             T[idx] = G
         else:
-            self.mean[sel] = new_mean
-            T[rows, idx] = G
+            self.mean[g.sel] = new_mean
+            self.T[rows, idx] = G
         return est, self.batch
 
 

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from netsim.algorithms.batch import (_ReferenceSnapshots, _stackable,
-                                     _StackedEstimators, _StackedKernel, _take)
+from netsim.algorithms.batch import (_ReferenceSnapshots, _StackedEstimators, _StackedKernel,
+                                     _take)
 from netsim.compute import Work
 
-__all__ = ["GossipBatch", "gossip_batch"]
+__all__ = ["GossipBatch"]
 
 #: per method: its own state beyond x, h, the copies and q: (agent attribute, kernel array,
 #: kind: node row, CSR edge rows or flag); an attribute the agent does not have yet starts at zero
@@ -35,23 +35,6 @@ _STATE = {
 _PARAMS = {"LeadAgent": ("eta", "gamma"), "CedasAgent": ("eta", "gamma"),
            "ChocoAgent": ("eta", "gamma"), "ColdAgent": ("a", "b", "c"),
            "DpdcAgent": ("eta", "a", "b"), "DgdAgent": ("eta",)}
-
-
-def gossip_batch(agents):
-    """A :class:`GossipBatch` if these agents qualify (one method, same parameters and
-    weights' shape, stackable problems and estimators, a row-wise compressor), else None."""
-    from netsim.algorithms import gossip
-
-    kind = type(agents[0]).__name__
-    if kind not in _PARAMS or any(type(a) is not type(agents[0]) for a in agents):
-        return None
-    if type(agents[0]) is not getattr(gossip, kind):
-        return None
-    if not _stackable(agents, _PARAMS[kind], compressor=lambda a: a.ref.compressor):
-        return None
-    if any(a.ref.step != agents[0].ref.step for a in agents):
-        return None
-    return GossipBatch(agents, kind)
 
 
 class _MixGroup:

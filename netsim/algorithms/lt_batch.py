@@ -49,7 +49,8 @@ class _LocalTrainingBatch(_StackedKernel):
             n += count
             phi = phi - self.gamma * grad - c
         self.X[g.sel] = phi
-        return g.unsort([Work(gradients=k + n) for k in grads])
+        per = n.tolist() if isinstance(n, np.ndarray) else [n] * len(grads)
+        return g.unsort([Work(gradients=k + c) for k, c in zip(grads, per)])
 
 
 class _EdgeMessages:
