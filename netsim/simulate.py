@@ -55,7 +55,8 @@ class Result:
 
 @dataclass
 class Simulation:
-    """Everything built for one run (exposed for tests and notebooks)."""
+    """Everything built for one run (exposed for tests and notebooks); ``agents`` is the peer
+    algorithm's kernel (stacked state of all agents) or the server algorithm's workers."""
 
     env: simpy.Environment
     problem: object
@@ -193,15 +194,15 @@ def build(scenario: Scenario, progress=None, engine: str = "auto") -> Simulation
                            *peer_capacities(links, n), d["output"]["messages"], "network.links")
     compute = ComputeModel(_compute_spec(d["compute"], n),
                            [a.m for a in problem.agents], streams)
-    agents = info.build(problem, graph, params, x0, streams, compressor)
+    kernel = info.build(problem, graph, params, x0, streams, compressor)
     stop, stop_event, on_stop = _stop_rules(d, problem, env)
     monitor = Monitor(problem, x0, stop, network, on_stop, every=d["output"]["every"],
                       keep_iterates=d["output"]["iterates"], progress=progress,
-                      references=getattr(agents[0], "references", lambda: None)() is not None)
+                      references=kernel.has_references)
     runner_cls = PeerRunner if _reference_engine(d, network, engine) else BatchedPeerRunner
-    runner = runner_cls(env, agents, graph, network, compute, monitor, stop.rounds)
+    runner = runner_cls(env, kernel, graph, network, compute, monitor, stop.rounds)
     start_profiles(env, d, network, compute, n, scenario.base_dir)
-    return Simulation(env, problem, graph, network, compute, agents, monitor, runner, x0,
+    return Simulation(env, problem, graph, network, compute, kernel, monitor, runner, x0,
                       stop_event, _warn(alg["name"], params, problem, graph, compressor))
 
 

@@ -28,16 +28,12 @@ def test_single_index_sampler_matches_choice(m):
 def test_block_of_single_indices_equals_one_call_each(m):
     """integers(0, m, size=K) == K calls of integers(0, m) == K calls of
     choice(m, 1, replace=False); the estimators' buffer returns the same sequence."""
-    from netsim.algorithms.estimators import MinibatchGradient
+    from netsim.algorithms.estimators import Sampler
 
-    class P:
-        pass
-
-    P.m = m
     a, b = np.random.default_rng(11), np.random.default_rng(11)
     assert np.array_equal(a.integers(0, m, size=3001),
                           [b.integers(0, m) for _ in range(3001)])
-    est = MinibatchGradient(P, 1, np.random.default_rng(5))
+    est = Sampler(m, 1, np.random.default_rng(5))
     ref = np.random.default_rng(5)
     got = np.concatenate([est._block_of(k) for k in (1, 3, 1, 700, 2, 5)] +
                          [est._sample() for _ in range(50)])

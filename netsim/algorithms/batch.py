@@ -1,50 +1,39 @@
-"""Batched peer kernels: the agents that reach the same phase at the same simulated instant
-step together. :mod:`netsim.runners.batched` decides *when* a phase runs and for whom; a
-kernel decides *what* it computes. No SimPy here.
+"""Peer kernels: each peer algorithm is one class over stacked state (models X (N, d), edge
+variables in CSR order, method arrays) with three phases over a group of agents that step
+together. :mod:`netsim.runners.batched` decides *when* a phase runs and for whom (the
+reference engine, :mod:`netsim.runners.peer`, runs every agent as a group of one); a kernel
+decides *what* it computes. No SimPy here.
 
-A batch kernel over agents 0..N-1 provides, for a group ``ids`` (a list of agent indices):
+For a group ``ids`` (a list of agent indices) a kernel provides:
 
-* ``local_steps(ids) -> list[Work]``  - eq. (1)-(3) of each agent's algorithm;
+* ``local_steps(ids) -> list[Work]`` - the local computation of each agent;
 * ``outgoing(ids) -> list[list[(dst, value, bits)]]`` - what each agent hands to the
-  network (:class:`~netsim.algorithms.base.Outgoing` or plain tuples; dst None: broadcast);
+  network (dst None: a broadcast to every neighbour);
 * ``incoming(ids, boxes)`` - ``boxes[r]`` maps a neighbour of ``ids[r]`` to the value that
-  arrived this round (absent: lost or late);
-* ``x(i)`` and ``references(i)`` (when ``has_references``) for the monitor.
+  arrived this round (absent: lost or late; a missing message is data);
+* ``x(i)``, ``xs(ids)`` and, when ``has_references``, ``references(i)`` for the monitor.
 
-Every peer algorithm has one (:func:`make_batch`): :mod:`netsim.algorithms.lt_batch` (exact
-ADMM, LT-ADMM, LT-ADMM-VR, LT-ADMM-CC designs A and B), :mod:`netsim.algorithms.gossip_batch`
-(the six gossip baselines). They hold all agents' state in stacked arrays (edge variables in CSR order: agent i's rows are
-``off[i] .. off[i] + d_i``, neighbours sorted) and run each phase as a few numpy operations
-on the whole group (a group of one on basic slices of it, at per-agent cost; exact
-ADMM's solves and agents with ragged sample counts loop over the group inside the kernel),
-with the pieces defined here: groups (:class:`_Groups`), stacked
-gradient estimators (:class:`_StackedEstimators`) and ``ref_drift`` snapshots
-(:class:`_ReferenceSnapshots`). They perform, for every agent, the same floating-point
-operations in the same order as the per-agent classes, so results are bit-identical
-(tests/test_batched_engine.py runs both engines on the same scenarios and compares every
-output file). Operations whose batched form is chosen for that reason:
-
-* a dot product ``a @ x`` of one agent (BLAS gemv) -> ``np.matmul`` on stacked operands, which
-  calls the same BLAS routine per stack entry (``einsum`` / ``(a * x).sum()`` do not match);
-  a one-row ``a.T @ w`` (gemv: 0 + a_j w) -> ``a * w + 0.0``;
-* ``z.sum(axis=0)`` over an agent's d_i edge rows -> a running sum 0 + r_0 + r_1 + ... slot by
-  slot (numpy's axis-0 reduction order; ``np.add.reduceat`` sums differently);
-* sampling: per agent from its own stream, in the same order (see
-  :meth:`~netsim.algorithms.estimators.MinibatchGradient._block_of`).
-
-After the kernel is built, the agents' own arrays (``x``, ``z``, ...) are views into the
-stacked state, so code that inspects agents after a run sees the current values.
+The kernels (:mod:`netsim.algorithms.lt_batch`: exact ADMM, LT-ADMM, LT-ADMM-VR, LT-ADMM-CC
+designs A and B; :mod:`netsim.algorithms.gossip_batch`: the six gossip baselines) use the
+pieces defined here: the CSR layout (agent i's edge rows are ``off[i] .. off[i] + d_i``,
+neighbours sorted), groups (:class:`_Groups`: a contiguous group, in particular a group of
+one, is addressed by basic slices, so its reads are views at per-agent cost), compressor
+channels (:meth:`StackedKernel._compress`) and ``ref_drift`` snapshots
+(:class:`_ReferenceSnapshots`). Each agent's arithmetic does not depend on the group it
+steps in: ``z.sum(axis=0)`` over an agent's d_i edge rows is a running sum 0 + r_0 + r_1 +
+... slot by slot (numpy's axis-0 reduction order; ``np.add.reduceat`` sums differently), dot
+products follow :mod:`netsim.algorithms.estimators`. tests/test_batched_engine.py runs both
+engines, and the per-agent oracle classes of tests/oracle/, on the same scenarios and
+compares every output file bit for bit.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import expit
 
 from netsim.compression.base import tree_map
 
-
-__all__ = ["make_batch"]
+__all__ = ["StackedKernel"]
 
 
 def _edge_rows(off, deg):
@@ -52,19 +41,6 @@ def _edge_rows(off, deg):
     deg = np.asarray(deg)
     ends = np.cumsum(deg)
     return np.repeat(np.asarray(off) - (ends - deg), deg) + np.arange(ends[-1] if deg.size else 0)
-
-
-def make_batch(agents):
-    """The stacked kernel of these agents' algorithm (one class per algorithm family)."""
-    from netsim.algorithms.admm import AdmmAgent
-    from netsim.algorithms.gossip_batch import GossipBatch
-    from netsim.algorithms.lt_admm import LtAdmmAgent
-    from netsim.algorithms.lt_admm_cc import LtAdmmCcAgent, LtAdmmCcEdgeAgent
-    from netsim.algorithms.lt_batch import AdmmBatch, LtBatch, LtCcBatch, LtCcEdgeBatch
-
-    kernel = {AdmmAgent: AdmmBatch, LtAdmmAgent: LtBatch, LtAdmmCcAgent: LtCcBatch,
-              LtAdmmCcEdgeAgent: LtCcEdgeBatch}.get(type(agents[0]))
-    return kernel(agents) if kernel else GossipBatch(agents, type(agents[0]).__name__)
 
 
 class _Groups:
@@ -170,39 +146,28 @@ def _take(arr, g):
     return arr[g.sel]
 
 
-class _Views:
-    """Rebinds the agents' array attributes to views of the stacked state, so that code
-    inspecting ``sim.agents`` after a run sees the current values. ``_fields()`` lists
-    (attribute path, stacked array, kind) with kind "node" (row i) or "edge" (agent i's CSR
-    rows)."""
+class StackedKernel:
+    """What the peer kernels share: the CSR layout of the edge rows (deg, off, nbr: neighbour
+    per row, src: owner per row), the group cache, the models X, the compressor with its
+    per-agent streams and per-channel states, and the phases' signatures (see the module
+    docstring); subclasses implement ``local_steps``, ``outgoing`` and ``incoming``."""
 
-    def _bind_views(self):
-        for path, arr, kind in self._fields():
-            for i, a in enumerate(self.agents):
-                s = i if kind == "node" else slice(self.off[i], self.off[i] + self.deg[i])
-                _set(a, path, arr[s])
+    has_references = False
 
-
-def _set(obj, path, value):
-    *head, last = path.split(".")
-    for name in head:
-        obj = getattr(obj, name)
-    setattr(obj, last, value)
-
-
-class _StackedKernel(_Views):
-    """What the vectorized kernels share: the agents, the CSR layout of the edge rows (deg,
-    off, nbr: neighbour per row, src: owner per row), the group cache, the models X, and the
-    phases over a group of any size (a group of one runs the same code on slices)."""
-
-    def _init_stack(self, agents, X):
-        self.agents, self.n = agents, len(agents)
-        self.deg = np.array([len(a.neighbors) for a in agents])
+    def _init_stack(self, graph, x0, compressor, streams):
+        """Layout from the (connected, undirected) ``graph``; X = x0 (copied, float); agent
+        i's compressor stream ("agent", i, "compressor")."""
+        n = graph.number_of_nodes()
+        self.n = n
+        self.neighbors = [sorted(graph.neighbors(i)) for i in range(n)]
+        self.deg = np.array([len(nb) for nb in self.neighbors])
         self.off = np.concatenate([[0], np.cumsum(self.deg)[:-1]])
-        self.nbr = np.concatenate([a.neighbors for a in agents]).astype(np.intp)
-        self.src = np.repeat(np.arange(self.n), self.deg)
+        self.nbr = np.concatenate(self.neighbors).astype(np.intp)
+        self.src = np.repeat(np.arange(n), self.deg)
         self.groups = _Groups(self.off, self.deg, self.nbr)
-        self.X = X
+        self.X = np.array(x0, dtype=float)
+        self.compressor = compressor
+        self.crng = [streams.generator("agent", i, "compressor") for i in range(n)]
         self.cstate = None                 # compressor states, one row per channel
         self._snaps: dict = {}
 
@@ -224,16 +189,7 @@ class _StackedKernel(_Views):
         return self.X[ids]
 
     def neighbors_of(self, i):
-        return self.agents[i].neighbors
-
-    def local_steps(self, ids):
-        return self._batch_local_steps(ids)
-
-    def outgoing(self, ids):
-        return self._batch_outgoing(ids)
-
-    def incoming(self, ids, boxes):
-        self._batch_incoming(ids, boxes)
+        return self.neighbors[i]
 
 
 def _assign(dst, sel, src):
@@ -243,176 +199,6 @@ def _assign(dst, sel, src):
             _assign(d, sel, s_)
     elif dst is not None:
         dst[sel] = src
-
-
-class _StackedEstimators:
-    """The agents' gradient estimators (one type, one batch size) on stacked data
-    A (N, m, d), b (N, m): the operations of :mod:`netsim.algorithms.estimators` and
-    :class:`~netsim.problems.local.LocalProblem`, per agent, on a group at once."""
-
-    def __init__(self, ests, first=None):
-        from netsim.algorithms.estimators import SagaGradient, SvrgGradient
-        from netsim.problems.problem import stacked_rows
-
-        self.ests = ests
-        e0 = ests[0]
-        self.kind = ("svrg" if type(e0) is SvrgGradient else
-                     "saga" if type(e0) is SagaGradient else "minibatch")
-        probs = [e.problem for e in ests]
-        self.logistic = probs[0].kind == "logistic"
-        #: ragged sample counts: the data stay per agent (lists) and every group runs as a
-        #: loop of groups of one (each agent its own m_i and full-batch flag)
-        self.ragged = len({p.m for p in probs}) > 1
-        self.ms, self.fulls = [e.m for e in ests], [e.full for e in ests]
-        self.full, self.m = all(self.fulls), e0.m
-        self.batch = next((e.batch for e in ests if not e.full), e0.batch)
-        if self.ragged:
-            self.A, self.b = [p.A for p in probs], [p.b for p in probs]
-        else:
-            self.A, self.b = stacked_rows(probs)
-        self.reg = np.array([p.reg for p in probs])
-        n, d = len(ests), probs[0].dim
-        self.T = self.mean = None
-        self._own: dict = {}
-        self.first = np.ones(n, dtype=bool) if first is None else np.array(first, dtype=bool)
-        if self.kind != "minibatch" and not self.full:
-            self.T = ([np.zeros((m, d)) for m in self.ms] if self.ragged
-                      else np.zeros((n, self.m, d)))
-            self.mean = np.zeros((n, d))
-            for i, e in enumerate(ests):       # tables filled before the kernel took over
-                if getattr(e, "table", None) is not None:
-                    self.T[i], self.mean[i] = e.table, e.mean
-                e.table, e.mean = self.T[i], self.mean[i]     # one state, two views
-
-    def _weights(self, a, y, x):
-        """d loss / d (a.x) for rows a (B, d), targets y (B,), model x (d,), or stacked:
-        a (G, B, d), y (G, B), x (G, d)."""
-        z = _mv(a, x)
-        if not self.logistic:
-            return z - y
-        return -y * expit(-y * z)
-
-    def start(self, g, X):
-        """Round start at X (rows of the group): SAGA fills its table in an agent's first
-        round, SVRG in every round. Returns the gradients evaluated, per agent (a list)."""
-        if self.full or self.kind == "minibatch":
-            return [0] * g.ids.size
-        if self.ragged:
-            out = []
-            for r, i in enumerate(g.ids.tolist()):
-                fill = not self.fulls[i] and (self.kind == "svrg" or self.first[i])
-                if fill:
-                    A, b, reg, T, mean, m, _ = self._own_of(i)
-                    T[...] = A * self._weights(A, b, X[r])[:, None] + reg * X[r]
-                    mean[...] = T.mean(axis=0)
-                self.first[i] = False
-                out.append(self.ms[i] if fill else 0)
-            return out
-        if self.kind == "svrg":
-            self._fill(g.sel, X)
-            return [self.m] * g.ids.size
-        if g.single and not self.first[g.ids[0]]:
-            return [0]
-        fill = self.first[g.sel].copy()
-        if fill.all():
-            self._fill(g.sel, X)
-        elif fill.any():
-            self._fill(g.ids[fill], X[fill])
-        self.first[g.sel] = False
-        return np.where(fill, self.m, 0).tolist()
-
-    def _fill(self, sel, X):
-        A, b = self.A[sel], self.b[sel]
-        w = self._weights(A, b, X)
-        T = A * w[:, :, None] + self.reg[sel][:, None, None] * X[:, None, :]
-        self.T[sel] = T
-        self.mean[sel] = T.mean(axis=1)
-
-    def draws(self, g, tau):
-        """Every mini-batch of the round, drawn per agent in step order: (G, tau, B)."""
-        if self.full:
-            return None
-        if self.ragged:
-            return np.stack([np.zeros((tau, self.batch), dtype=np.intp) if self.fulls[i]
-                             else self.ests[i]._block_of(tau)[:, None] if self.batch == 1
-                             else np.stack([self.ests[i]._sample() for _ in range(tau)])
-                             for i in g.ids])
-        if self.batch == 1:
-            if g.single:
-                return self.ests[g.ids[0]]._block_of(tau)[None, :, None]
-            return np.stack([self.ests[i]._block_of(tau) for i in g.ids])[:, :, None]
-        return np.stack([np.stack([self.ests[i]._sample() for _ in range(tau)])
-                         for i in g.ids])
-
-    def __call__(self, g, phi, idx):
-        """(g_i(phi_i) for the group, component gradients per agent); idx (G, B). A group
-        of one runs the same formulas on the agent's own rows (views, per-agent shapes)."""
-        if g.single:
-            est, n = self._estimate(phi[0], *self._own_of(int(g.ids[0])),
-                                    None if idx is None else idx[0])
-            return est[None], n
-        if self.ragged:                     # counts differ: m_i for full-batch agents
-            out = [self._estimate(phi[r], *self._own_of(i), None if idx is None else idx[r])
-                   for r, i in enumerate(g.ids.tolist())]
-            return np.stack([e for e, _ in out]), np.array([c for _, c in out])
-        full = self.full
-        return self._estimate(phi, _take(self.A, g) if full else None,
-                              _take(self.b, g) if full else None, _take(self.reg, g)[:, None],
-                              None, None if self.mean is None else _take(self.mean, g),
-                              self.m, full, idx, g)
-
-    def _own_of(self, i):
-        """Agent i's data and state as views (made once): A, b, reg, T, mean, m, full."""
-        own = self._own.get(i)
-        if own is None:
-            own = self._own[i] = (self.A[i], self.b[i], self.reg[i:i + 1],
-                                  None if self.T is None else self.T[i],
-                                  None if self.mean is None else self.mean[i],
-                                  self.ms[i], self.fulls[i])
-        return own
-
-    def _estimate(self, phi, A, b, reg, T, mean, m, full, idx, g=None):
-        """The estimator on one agent's model ``phi`` (d,) with its data A (m, d), b (m,) and
-        table T (m, d), or on a group ``g``'s models (G, d) with the stacked ones (A (G, m,
-        d) etc.; the group's rows of the full tables are picked with ``idx``)."""
-        if full:
-            w = self._weights(A, b, phi)
-            return _mv(np.swapaxes(A, -1, -2), w) / m + reg * phi, m
-        if g is None:
-            a, y = A[idx], b[idx]
-        else:
-            rows = g.ids[:, None]
-            a, y = self.A[rows, idx], self.b[rows, idx]
-        w = self._weights(a, y, phi)
-        if self.kind == "minibatch":
-            if self.batch == 1:
-                # a.T @ w with one row is BLAS gemv: 0 + a_j w, i.e. a_j w with -0 -> +0
-                grad = a[..., 0, :] * w + 0.0
-            else:
-                grad = _mv(np.swapaxes(a, -1, -2), w) / self.batch
-            return grad + reg * phi, self.batch
-        G = a * w[..., None] + reg[..., None] * phi[..., None, :]
-        diff = G - (T[idx] if g is None else self.T[rows, idx])
-        if self.batch == 1:
-            d = diff[..., 0, :]
-            est = d + mean
-            new_mean = mean + d / m
-        else:
-            est = diff.mean(axis=-2) + mean
-            new_mean = mean + diff.sum(axis=-2) / m
-        if g is None:
-            mean[...] = new_mean
-            T[idx] = G
-        else:
-            self.mean[g.sel] = new_mean
-            self.T[rows, idx] = G
-        return est, self.batch
-
-
-def _mv(M, v):
-    """Matrix-vector products M @ v: one BLAS gemv for M (k, m), v (m,); per stack entry
-    (the same routine) for M (G, k, m), v (G, m)."""
-    return M @ v if v.ndim == 1 else np.matmul(M, v[..., None])[..., 0]
 
 
 class _ReferenceSnapshots:
