@@ -149,7 +149,7 @@ def build(scenario: Scenario, progress=None, engine: str = "auto") -> Simulation
 
     if engine == "auto":
         engine = os.environ.get("NETSIM_ENGINE", "auto")
-    from netsim.algorithms.registry import ALGORITHMS
+    from netsim.algorithms.registry import get_algorithm
     from netsim.compression.registry import make_compressor
     from netsim.compute import ComputeModel
     from netsim.monitor import Monitor
@@ -165,7 +165,7 @@ def build(scenario: Scenario, progress=None, engine: str = "auto") -> Simulation
     net = d["network"]
     n = net["agents"]
     alg = d["algorithm"]
-    info = ALGORITHMS[alg["name"]]
+    info = get_algorithm(alg["name"])
     if info.family == "server":
         return _build_server(scenario, streams, progress)
     tparams = {k: v for k, v in net.items()
@@ -212,7 +212,9 @@ def _warn(name, params, problem, graph, compressor) -> list[str]:
 
     from netsim.guards import StabilityWarning, stability_messages
 
-    msgs = stability_messages(name, params, problem, graph, compressor)
+    from netsim.algorithms.registry import get_algorithm
+
+    msgs = stability_messages(get_algorithm(name), params, problem, graph, compressor)
     for m in msgs:
         warnings.warn(m, StabilityWarning, stacklevel=3)
     return msgs

@@ -70,6 +70,8 @@ class AlgorithmInfo:
         doc: one line for ``netsim list algorithms``.
         smooth_only: True if it needs gradients of f_i (no l1 term in the agents' costs).
         default_compressor: the ``algorithm.compressor`` table when the scenario gives none.
+        checks: stability checks ``check(params, problem, graph, compressor) -> [message]``
+            (see :mod:`netsim.guards`), issued as warnings before a run.
     """
 
     name: str
@@ -79,3 +81,4 @@ class AlgorithmInfo:
     doc: str = ""
     smooth_only: bool = False
     default_compressor: dict = field(default_factory=lambda: {"name": "none"})
+    checks: tuple = ()

@@ -18,8 +18,8 @@ designs A and B; :mod:`netsim.algorithms.gossip_batch`: the six gossip baselines
 pieces defined here: the CSR layout (agent i's edge rows are ``off[i] .. off[i] + d_i``,
 neighbours sorted), groups (:class:`_Groups`: a contiguous group, in particular a group of
 one, is addressed by basic slices, so its reads are views at per-agent cost), compressor
-channels (:meth:`StackedKernel._compress`) and ``ref_drift`` snapshots
-(:class:`_ReferenceSnapshots`). Each agent's arithmetic does not depend on the group it
+channels (:meth:`StackedKernel._compress`); the shared-estimate channel and ``ref_drift``
+are in :mod:`netsim.algorithms.channel`. Each agent's arithmetic does not depend on the group it
 steps in: ``z.sum(axis=0)`` over an agent's d_i edge rows is a running sum 0 + r_0 + r_1 +
 ... slot by slot (numpy's axis-0 reduction order; ``np.add.reduceat`` sums differently), dot
 products follow :mod:`netsim.algorithms.estimators`. tests/test_batched_engine.py runs both
@@ -31,16 +31,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from netsim.algorithms.channel import _edge_rows
 from netsim.compression.base import tree_map
 
 __all__ = ["StackedKernel"]
 
 
-def _edge_rows(off, deg):
-    """The CSR edge rows of agents with these offsets and degrees, agent after agent."""
-    deg = np.asarray(deg)
-    ends = np.cumsum(deg)
-    return np.repeat(np.asarray(off) - (ends - deg), deg) + np.arange(ends[-1] if deg.size else 0)
 
 
 class _Groups:
@@ -169,7 +165,6 @@ class StackedKernel:
         self.compressor = compressor
         self.crng = [streams.generator("agent", i, "compressor") for i in range(n)]
         self.cstate = None                 # compressor states, one row per channel
-        self._snaps: dict = {}
 
     def _compress(self, V, owners, sel, channels):
         """``compressor.rows`` on ``V`` (one row per channel ``sel`` of the stacked channel
@@ -199,63 +194,3 @@ def _assign(dst, sel, src):
             _assign(d, sel, s_)
     elif dst is not None:
         dst[sel] = src
-
-
-class _ReferenceSnapshots:
-    """``ref_drift`` for kernels with shared references: own references ``self.R`` and the
-    copies held of the neighbours' ones ``self.RC`` (E, d, CSR); for a
-    :class:`_StackedKernel`. With ``edge_refs`` False one reference per agent (R (N, d); the
-    copy at edge row e is of agent nbr[e]'s), with True one per directed edge (R (E, d): s_ij
-    at i's row for j; the copy at e is of the reverse edge's)."""
-
-    has_references = True
-    edge_refs = False
-
-    def _partner(self):
-        """Per edge row e, the row of R its copy RC[e] follows."""
-        if not self.edge_refs:
-            return self.nbr
-        rev = getattr(self, "_rev", None)
-        if rev is None:
-            row = {(int(i), int(j)): e for e, (i, j) in enumerate(zip(self.src, self.nbr))}
-            rev = self._rev = np.array([row[(int(j), int(i))]
-                                        for i, j in zip(self.src, self.nbr)], dtype=np.intp)
-        return rev
-
-    def snapshot_references(self, k, ids) -> None:
-        """Agents ``ids`` (in this order) finished round k: keep their u_i and copies u^_j, as
-        the monitor's per-agent snapshots would (see :meth:`drift`)."""
-        snap = self._snaps.get(k)
-        if snap is None:
-            snap = self._snaps[k] = (np.empty_like(self.R), np.empty_like(self.RC), [])
-        g = self.groups.get(ids)
-        own = g.esel if self.edge_refs else g.sel
-        snap[0][own] = self.R[own]
-        snap[1][g.esel] = self.RC[g.esel]
-        snap[2].extend(ids)
-
-    def drift(self, k) -> float:
-        """ref_drift of round k: ``max`` over copies, in the monitor's order (agents as they
-        finished, neighbours sorted), of ||u^_j held by i - u_j||, each norm the
-        ``np.linalg.norm`` of one vector (sqrt of a BLAS dot; ``np.vecdot`` calls the same
-        routine row by row) and the maximum with Python's ``max`` semantics (a NaN first
-        wins, later NaNs are skipped)."""
-        U, UH, order = self._snaps.pop(k)
-        order = np.asarray(order, dtype=np.intp)
-        e = _edge_rows(self.off[order], self.deg[order])   # agents in finishing order
-        if e.size == 0:
-            return 0.0
-        D = UH[e] - U[self._partner()[e]]
-        vals = np.sqrt(np.vecdot(D, D))
-        if np.isnan(vals[0]):
-            return float(vals[0])
-        return float(np.max(vals[~np.isnan(vals)]))
-
-    def references(self, i):
-        s = self.off[i]
-        if self.edge_refs:
-            nb = self.neighbors_of(i)
-            return ({(i, j): self.R[s + k] for k, j in enumerate(nb)},
-                    {(j, i): self.RC[s + k] for k, j in enumerate(nb)})
-        return ({(i, None): self.R[i]},
-                {(j, None): self.RC[s + k] for k, j in enumerate(self.neighbors_of(i))})

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from netsim.algorithms.batch import StackedKernel, _ReferenceSnapshots, _take
+from netsim.algorithms.batch import StackedKernel, _take
+from netsim.algorithms.channel import SharedEstimate, WithSharedEstimate
 from netsim.algorithms.estimators import StackedEstimators
 from netsim.compression import scaled
 from netsim.compute import Work
@@ -59,10 +60,11 @@ class _MixGroup:
         return out
 
 
-class GossipBase(_ReferenceSnapshots, StackedKernel):
-    """Common state: models X, Metropolis rows (w_self, W per edge row), one shared-reference
-    channel (H, HC, the last sent Q), a mini-batch gradient estimator. A method sets
-    ``params`` (its scalar parameters, copied to attributes), ``ref_step_param`` and
+class GossipBase(WithSharedEstimate, StackedKernel):
+    """Common state: models X, Metropolis rows (w_self, W per edge row), one shared-estimate
+    channel ``ref`` (h_i and the copies h^_j, :class:`~netsim.algorithms.channel.
+    SharedEstimate`; Q the last sent innovations), a mini-batch gradient estimator. A method
+    sets ``params`` (its scalar parameters, copied to attributes), ``ref_step_param`` and
     implements ``local_steps``, ``_to_send(g)`` and ``incoming``.
 
     Args:
@@ -77,13 +79,13 @@ class GossipBase(_ReferenceSnapshots, StackedKernel):
         self._init_stack(graph, x0, self._channel(compressor, dim), streams)
         for p in self.params:
             setattr(self, p, float(params[p]))
-        self.step = (auto_step(params[self.ref_step_param], compressor, dim)
-                     if self.ref_step_param else 1.0)
+        step = (auto_step(params[self.ref_step_param], compressor, dim)
+                if self.ref_step_param else 1.0)
         W = metropolis_weights(graph)
         self.w_self = np.diag(W).copy()
         self.W = W[self.src, self.nbr]
-        self.H = np.zeros_like(self.X)
-        self.HC = np.zeros((self.src.size, dim))
+        self.ref = SharedEstimate(self, np.zeros_like(self.X), np.zeros((self.src.size, dim)),
+                                  step)
         self.Q = np.zeros_like(self.X)
         self.est = StackedEstimators(
             "minibatch", problem.agents, params["batch"],
@@ -97,9 +99,6 @@ class GossipBase(_ReferenceSnapshots, StackedKernel):
     def _init_method(self):
         """Method state beyond the channel (zeros, set by subclasses)."""
 
-    R = property(lambda self: self.H)
-    RC = property(lambda self: self.HC)
-
     def _zeros(self):
         return np.zeros_like(self.X)
 
@@ -110,7 +109,7 @@ class GossipBase(_ReferenceSnapshots, StackedKernel):
             m = g.mixer = _MixGroup(g, self.deg, self.off, self.W)
         return m
 
-    def _mix(self, g, own, rows, local=False):
+    def mix(self, g, own, rows, local=False):
         """w_ii own + sum_j w_ij rows_j for the group; ``rows`` by edge row (or, ``local``,
         in the group's own edge order)."""
         ws = _take(self.w_self, g)[:, None]
@@ -118,18 +117,20 @@ class GossipBase(_ReferenceSnapshots, StackedKernel):
             return ws * own + self.W[g.esel] @ (rows if local else rows[g.esel])
         return ws * own + self._mixer(g).wsum(rows, g.ids.size, own.shape[1], local)
 
-    def _grad(self, g, X):
+    def gradient(self, g, X):
+        """(g_i(x_i) for the group's models X, component gradients per agent)."""
         draws = self.est.draws(g, 1)
         return self.est(g, X, None if draws is None else draws[:, 0])
 
     @staticmethod
-    def _work(g, counts):
+    def work(g, counts):
+        """Per-agent :class:`~netsim.compute.Work` of ``counts`` gradients, caller's order."""
         return g.unsort([Work(gradients=k) for k in counts.tolist()])
 
     def outgoing(self, ids):
         """q_i = C(v_i - h_i), broadcast; v from :meth:`_to_send`."""
         g = self.groups.get(ids)
-        vals, bits = self._compress(self._to_send(g) - _take(self.H, g), g.ids.tolist(),
+        vals, bits = self._compress(self.ref.delta(self._to_send(g), g.sel), g.ids.tolist(),
                                     g.sel, self.n)
         self.Q[g.sel] = vals
         return g.unsort([[(None, vals[r], bits)] for r in range(g.ids.size)])
@@ -137,37 +138,29 @@ class GossipBase(_ReferenceSnapshots, StackedKernel):
     def _received(self, g, boxes):
         """The copies h^_j <- h^_j + step q_j for what arrived; returns Qr (the group's edges x
         d, 0 where lost)."""
-        msgs, rows = g.gather(boxes)
-        E = g.esel
+        M, rows = self.ref.receive(g, boxes)
         Qr = np.zeros((g.edges.size, self.X.shape[1]))
-        if msgs:
-            M = np.array(msgs)
-            if rows is None:
-                Qr[:] = M
-                self.HC[E] = self.HC[E] + self.step * M
-            else:
-                Qr[rows] = M
-                e = g.edges[rows]
-                self.HC[e] = self.HC[e] + self.step * M
+        if M is not None:
+            Qr[slice(None) if rows is None else rows] = M
         return Qr
 
     def _compressed_difference(self, g, boxes):
         """LEAD / CEDAS communication: V^ - V^_w with V^ = H + Q, V^_w = H_w + W Q (rows of
         the group), then H <- H + step Q and the copies."""
-        q, h = _take(self.Q, g), _take(self.H, g)
-        h_w = self._mix(g, h, self.HC)
+        q, h = _take(self.Q, g), _take(self.ref.R, g)
+        h_w = self.mix(g, h, self.ref.RC)
         v_hat = h + q
-        v_hat_w = h_w + self._mix(g, q, self._received(g, boxes), local=True)
-        self.H[g.sel] = h + self.step * q
+        v_hat_w = h_w + self.mix(g, q, self._received(g, boxes), local=True)
+        self.ref.advance(g.sel, q)
         return v_hat - v_hat_w
 
     def _estimates(self, g, boxes):
         """CHOCO / COLD / DPDC communication: H <- H + step Q, the copies, then
         (h_i, w_ii h_i + sum_j w_ij h^_j)."""
-        self.H[g.sel] = _take(self.H, g) + self.step * _take(self.Q, g)
-        self._received(g, boxes)
-        h = _take(self.H, g)
-        return h, self._mix(g, h, self.HC)
+        self.ref.advance(g.sel, _take(self.Q, g))
+        self.ref.receive(g, boxes)
+        h = _take(self.ref.R, g)
+        return h, self.mix(g, h, self.ref.RC)
 
 
 class LeadBatch(GossipBase):
@@ -195,16 +188,16 @@ class LeadBatch(GossipBase):
         first = self.first[g.sel]
         if first.any():                     # round 1: X^1 = X^0 - eta g(X^0)
             sub = g.ids[first]
-            g0, n0 = self._grad(self.groups.get(sub.tolist()), X[first])
+            g0, n0 = self.gradient(self.groups.get(sub.tolist()), X[first])
             X = X.copy()
             X[first] = X[first] - self.eta * g0
             self.X[sub] = X[first]
             counts[first] += n0
             self.first[sub] = False
-        grad, n = self._grad(g, X)
+        grad, n = self.gradient(g, X)
         self.G[g.sel] = grad
         self.Y[g.sel] = X - self.eta * grad - self.eta * _take(self.D, g)
-        return self._work(g, counts + n)
+        return self.work(g, counts + n)
 
     def _to_send(self, g):
         return _take(self.Y, g)
@@ -235,11 +228,11 @@ class CedasBatch(GossipBase):
     def local_steps(self, ids):
         g = self.groups.get(ids)
         X = _take(self.X, g)
-        grad, n = self._grad(g, X)
+        grad, n = self.gradient(g, X)
         psi_new = X - self.eta * grad
         self.PHI[g.sel] = psi_new + X - _take(self.PSI, g)
         self.PSI[g.sel] = psi_new
-        return self._work(g, np.full(g.ids.size, n))
+        return self.work(g, np.full(g.ids.size, n))
 
     def _to_send(self, g):
         return _take(self.PHI, g)
@@ -266,9 +259,9 @@ class ChocoBatch(GossipBase):
     def local_steps(self, ids):
         g = self.groups.get(ids)
         X = _take(self.X, g)
-        grad, n = self._grad(g, X)
+        grad, n = self.gradient(g, X)
         self.HALF[g.sel] = X - self.eta * grad
-        return self._work(g, np.full(g.ids.size, n))
+        return self.work(g, np.full(g.ids.size, n))
 
     def _to_send(self, g):
         return _take(self.HALF, g)
@@ -287,9 +280,9 @@ class _GradientFirst(GossipBase):
 
     def local_steps(self, ids):
         g = self.groups.get(ids)
-        grad, n = self._grad(g, _take(self.X, g))
+        grad, n = self.gradient(g, _take(self.X, g))
         self.G[g.sel] = grad
-        return self._work(g, np.full(g.ids.size, n))
+        return self.work(g, np.full(g.ids.size, n))
 
     def _to_send(self, g):
         return _take(self.X, g)
@@ -360,6 +353,7 @@ class DgdBatch(_GradientFirst):
 
     def _init_method(self):
         super()._init_method()
+        self.C = np.zeros_like(self.ref.RC)               # the neighbours' last models
         self.seen = np.zeros(self.src.size, dtype=bool)
 
     def outgoing(self, ids):
@@ -373,8 +367,8 @@ class DgdBatch(_GradientFirst):
         msgs, rows = g.gather(boxes)
         if msgs:
             e = E if rows is None else g.edges[rows]
-            self.HC[e] = np.array(msgs)
+            self.C[e] = np.array(msgs)
             self.seen[e] = True
         X = _take(self.X, g)
-        rowsx = np.where(self.seen[E][:, None], self.HC[E], g.per_edge(X))
-        self.X[g.sel] = self._mix(g, X, rowsx, local=True) - self.eta * _take(self.G, g)
+        rowsx = np.where(self.seen[E][:, None], self.C[E], g.per_edge(X))
+        self.X[g.sel] = self.mix(g, X, rowsx, local=True) - self.eta * _take(self.G, g)

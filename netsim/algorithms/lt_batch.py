@@ -37,7 +37,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from netsim.algorithms.batch import StackedKernel, _ReferenceSnapshots, _take
+from netsim.algorithms.batch import StackedKernel, _take
+from netsim.algorithms.channel import SharedEstimate, WithSharedEstimate
 from netsim.algorithms.estimators import StackedEstimators
 from netsim.compute import Work
 
@@ -137,84 +138,63 @@ class AdmmBatch(_EdgeMessages, StackedKernel):
         return g.unsort(out)
 
 
-class LtCcBatch(_ReferenceSnapshots, _LocalTrainingBatch):
-    """LT-ADMM-CC design A eq. (1)-(6):
-    q_i = C(x_i - u_i) broadcast; u_i <- u_i + eta q_i, u^_j <- u^_j + eta q_j;
+class LtCcBatch(WithSharedEstimate, _LocalTrainingBatch):
+    """LT-ADMM-CC design A, eq. (1)-(6): q_i = C(x_i - u_i) broadcast over the shared estimate
+    (u_i, u^_j; :class:`~netsim.algorithms.channel.SharedEstimate` with step eta), then
     z_ij <- (1 - alpha) z_ij - alpha z~_ji + 2 alpha rho u^_j and the mirror update of z~_ji."""
 
     def __init__(self, problem, graph, params, x0, streams, compressor):
         self._setup(problem, graph, params, x0, streams, compressor, params["estimator"])
-        self.eta, self.ef = params["eta"], params["error_feedback"]
-        self.U = self.X.copy()
-        self.Q = np.zeros_like(self.U)
-        self.UH = self.X[self.nbr].copy()                 # u^_j = x_j,0
-        self.ZM = self.UH.copy()                          # z~_ji = x_j,0
+        self.ref = SharedEstimate(self, self.X.copy(), self.X[self.nbr].copy(),  # u, u^ = x0
+                                  params["eta"], params["error_feedback"])
+        self.Q = np.zeros_like(self.X)
+        self.ZM = self.X[self.nbr].copy()                 # z~_ji = x_j,0
+
+    U = property(lambda self: self.ref.R)
+    UH = property(lambda self: self.ref.RC)
 
     def outgoing(self, ids):
         g = self.groups.get(ids)
-        V = _take(self.X, g) - _take(self.U, g) if self.ef else _take(self.X, g)
-        vals, bits = self._compress(V, g.ids.tolist(), g.sel, self.n)
+        vals, bits = self._compress(self.ref.delta(_take(self.X, g), g.sel), g.ids.tolist(),
+                                    g.sel, self.n)
         self.Q[g.sel] = vals
         return g.unsort([[(None, vals[r], bits)] for r in range(g.ids.size)])
 
     def incoming(self, ids, boxes):
         g = self.groups.get(ids)
-        self.U[g.sel] = (_take(self.U, g) + self.eta * _take(self.Q, g) if self.ef
-                         else _take(self.Q, g))
-        msgs, rows = g.gather(boxes)
-        if msgs:
-            e = g.esel if rows is None else g.edges[rows]
-            self.UH[e] = self.UH[e] + self.eta * np.array(msgs) if self.ef else np.array(msgs)
+        self.ref.advance(g.sel, _take(self.Q, g))
+        self.ref.receive(g, boxes)
         E = g.esel
         z_old = self.Z[E]
         zm = self.ZM[E]
-        z_new = mirror_edge_update(z_old, zm, self.UH[E], self.alpha, self.rho)
-        self.ZM[E] = mirror_edge_update(zm, z_old, g.per_edge(_take(self.U, g)), self.alpha,
+        z_new = mirror_edge_update(z_old, zm, self.ref.RC[E], self.alpha, self.rho)
+        self.ZM[E] = mirror_edge_update(zm, z_old, g.per_edge(_take(self.ref.R, g)), self.alpha,
                                         self.rho)
         self.Z[E] = z_new
 
-    @property
-    def R(self):
-        return self.U
 
-    @property
-    def RC(self):
-        return self.UH
-
-
-class LtCcEdgeBatch(_ReferenceSnapshots, _LocalTrainingBatch):
-    """LT-ADMM-CC design B: per
-    directed edge a shared reference s_ij; y_ij = z_ij - 2 rho x_i, q_ij = C(y_ij - s_ij) sent
-    to j, s_ij <- s_ij + eta q_ij at both ends (s^_ij at j), z_ji <- (1 - alpha) z_ji -
-    alpha s^_ij. Without error feedback q_ij = C(y_ij) and s_ij = q_ij."""
-
-    edge_refs = True
+class LtCcEdgeBatch(WithSharedEstimate, _LocalTrainingBatch):
+    """LT-ADMM-CC design B: per directed edge a shared estimate s_ij (per-edge
+    :class:`~netsim.algorithms.channel.SharedEstimate`); y_ij = z_ij - 2 rho x_i,
+    q_ij = C(y_ij - s_ij) sent to j, s_ij <- s_ij + eta q_ij at both ends (s^_ij at j),
+    z_ji <- (1 - alpha) z_ji - alpha s^_ij."""
 
     def __init__(self, problem, graph, params, x0, streams, compressor):
         self._setup(problem, graph, params, x0, streams, compressor, params["estimator"])
-        self.eta, self.ef = params["eta"], params["error_feedback"]
-        self.S = np.zeros_like(self.Z)                    # s_ij, own outgoing references
-        self.SH = np.zeros_like(self.Z)                   # copies of s_ji
-
-    R = property(lambda self: self.S)
-    RC = property(lambda self: self.SH)
+        self.ref = SharedEstimate(self, np.zeros_like(self.Z), np.zeros_like(self.Z),
+                                  params["eta"], params["error_feedback"], per_edge=True)
 
     def outgoing(self, ids):
         g = self.groups.get(ids)
         E = g.esel
         Y = self.Z[E] - (2.0 * self.rho) * g.per_edge(_take(self.X, g))
-        vals, bits = self._compress(Y - self.S[E] if self.ef else Y, g.edge_owners, E,
-                                    self.Z.shape[0])
-        self.S[E] = self.S[E] + self.eta * vals if self.ef else vals
+        vals, bits = self._compress(self.ref.delta(Y, E), g.edge_owners, E, self.Z.shape[0])
+        self.ref.advance(E, vals)
         nbr = g.nbr
         return g.unsort([[(nbr[e], vals[e], bits) for e in range(s, t)] for s, t in g.spans])
 
     def incoming(self, ids, boxes):
         g = self.groups.get(ids)
-        msgs, rows = g.gather(boxes)
-        if msgs:
-            e = g.esel if rows is None else g.edges[rows]
-            M = np.array(msgs)
-            self.SH[e] = self.SH[e] + self.eta * M if self.ef else M
+        self.ref.receive(g, boxes)
         E = g.esel
-        self.Z[E] = (1.0 - self.alpha) * self.Z[E] - self.alpha * self.SH[E]
+        self.Z[E] = (1.0 - self.alpha) * self.Z[E] - self.alpha * self.ref.RC[E]

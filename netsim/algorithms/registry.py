@@ -15,8 +15,9 @@ from netsim.algorithms.gossip_batch import (CedasBatch, ChocoBatch, ColdBatch, D
                                             DpdcBatch, LeadBatch)
 from netsim.algorithms.lt_batch import AdmmBatch, LtBatch, LtCcBatch, LtCcEdgeBatch
 from netsim.algorithms.server_admm import AdamSolver, ServerAdmmServer, ServerAdmmWorker
+from netsim.guards import local_training, quantization_levels, reference_step
 
-__all__ = ["ALGORITHMS", "list_algorithms", "COMMON_PARAMS"]
+__all__ = ["ALGORITHMS", "get_algorithm", "list_algorithms", "COMMON_PARAMS"]
 
 #: keys every algorithm table may hold besides its own parameters
 COMMON_PARAMS = ("name", "x0", "batch", "compressor")
@@ -46,14 +47,14 @@ ALGORITHMS: dict[str, AlgorithmInfo] = {
         "lt-admm", "peer", LtBatch,
         {"rho": _RHO, "alpha": _ALPHA, "tau": _TAU, "gamma": _GAMMA, "beta": _BETA},
         "LT-ADMM: tau local mini-batch gradient steps per round (floors with noise)",
-        smooth_only=True),
+        smooth_only=True, checks=(local_training,)),
     "lt-admm-vr": AlgorithmInfo(
         "lt-admm-vr", "peer", LtBatch,
         {"rho": _RHO, "alpha": _ALPHA, "tau": _TAU, "gamma": _GAMMA, "beta": _BETA,
          "estimator": Param("saga", P.choice("saga", "svrg"),
                             "variance reduction: saga (table) or svrg (reset each round)")},
         "LT-ADMM-VR: local training with SAGA/SVRG variance reduction (exact)",
-        smooth_only=True),
+        smooth_only=True, checks=(local_training,)),
     "lt-admm-cc": AlgorithmInfo(
         "lt-admm-cc", "peer", _build_lt_admm_cc,
         {"rho": _RHO, "alpha": _ALPHA, "tau": _TAU, "gamma": _GAMMA, "beta": _BETA,
@@ -67,7 +68,7 @@ ALGORITHMS: dict[str, AlgorithmInfo] = {
                          "A: compressed model innovation, one broadcast; B: per-edge messages")},
         "LT-ADMM-CC: local training + VR + compressed innovations with error feedback "
         "[RECONSTRUCTION of arXiv 2508.15509, spec §3]",
-        smooth_only=True),
+        smooth_only=True, checks=(local_training, reference_step)),
     "lead": AlgorithmInfo(
         "lead", "peer", LeadBatch,
         {"eta": _ETA, "gamma": Param(1.0, P.positive, "dual step (1: NIDS without compression)"),
@@ -159,10 +160,47 @@ ALGORITHMS.update({
                            "z-hat, its delta sent to all N")},
         "QADMM (Shrestha 2025): async ADMM with q-bit dithered deltas + error feedback both "
         "ways [RECONSTRUCTION, spec qadmm.md]",
-        default_compressor={"name": "dither", "bits": 3}),
+        default_compressor={"name": "dither", "bits": 3}, checks=(quantization_levels,)),
 })
 
 
+def _plugin_problem(info) -> str | None:
+    if not isinstance(info, AlgorithmInfo):
+        return f"is not an AlgorithmInfo (got {type(info).__name__})"
+    if info.family != "peer" or not callable(info.build):
+        return "is not a peer algorithm (family 'peer' with a kernel class as build)"
+    return None
+
+
+def get_algorithm(name: str, key: str = "algorithm.name") -> AlgorithmInfo:
+    """The built-in algorithm ``name``, else the installed ``netsim.algorithms`` entry point
+    of that name (loaded now, see :mod:`netsim.plugins`).
+
+    Raises:
+        ScenarioError: no such algorithm (the message lists the built-in and installed
+            names), or the plugin fails to load or is not a peer AlgorithmInfo.
+    """
+    import difflib
+
+    from netsim import plugins
+    from netsim.errors import must
+
+    info = ALGORITHMS.get(name)
+    if info is None:
+        info = plugins.load("algorithms", name, key, _plugin_problem)
+    if info is None:
+        names = [*ALGORITHMS, *sorted(plugins.available("algorithms"))]
+        near = difflib.get_close_matches(str(name), names, n=1)
+        hint = f" — did you mean '{near[0]}'?" if near else ""
+        raise must(key, "one of " + ", ".join(repr(o) for o in names) + hint, name)
+    return info
+
+
 def list_algorithms() -> list[tuple[str, str]]:
-    """(name, one-line doc) for every registered algorithm."""
-    return [(name, info.doc) for name, info in ALGORITHMS.items()]
+    """(name, one-line doc) for every registered algorithm and installed plugin (plugins
+    are listed from their metadata, not loaded)."""
+    from netsim import plugins
+
+    return ([(name, info.doc) for name, info in ALGORITHMS.items()]
+            + [(name, f"[plugin {value}]") for name, value in
+               sorted(plugins.available("algorithms").items()) if name not in ALGORITHMS])

@@ -55,6 +55,8 @@ class Compressor:
         unbiased: E[C(v)] = v.
         params: the parameters it was built with (for descriptions).
         scale_header: each message carries one float32 scale (the dithered quantizers).
+        omega_exact: ``omega`` is the exact variance factor, not a bound (rand-k).
+        levels: magnitude levels of a quantizer (None: not a quantizer).
     """
 
     name: str
@@ -64,6 +66,8 @@ class Compressor:
     unbiased: bool
     params: dict = field(default_factory=dict)
     scale_header: bool = False
+    omega_exact: bool = False
+    levels: int | None = None
 
     def update(self, v, state, rng) -> tuple[Compressed, Any]:
         """One vector through :attr:`rows`: ``rows(v[None], [rng])[0]`` -> (Compressed,
@@ -204,7 +208,7 @@ def quantizer(bits: int = 4, norm: str = "inf") -> Compressor:
 
     name = "quantizer" if norm == "inf" else "qsgd"
     return Compressor(name, _no_state, rows, omega, True, {"bits": bits, "norm": norm},
-                      scale_header=True)
+                      scale_header=True, levels=int(levels))
 
 
 def dither(bits: int = 3, norm: str = "inf") -> Compressor:
@@ -238,7 +242,7 @@ def dither(bits: int = 3, norm: str = "inf") -> Compressor:
         return min(dim / (4.0 * levels ** 2), math.sqrt(dim) / levels)
 
     return Compressor("dither", _no_state, rows, omega, True, {"bits": bits, "norm": norm},
-                      scale_header=True)
+                      scale_header=True, levels=int(levels))
 
 
 def qsgd(bits: int = 4) -> Compressor:
@@ -291,7 +295,8 @@ def rand_k(k: int | None = None, fraction: float | None = None, scaled: bool = T
         return dim / kk - 1.0 if scaled else math.inf
 
     params = {"k": k} if k is not None else {"fraction": fraction}
-    return Compressor("rand_k", _no_state, rows, omega, scaled, {**params, "scaled": scaled})
+    return Compressor("rand_k", _no_state, rows, omega, scaled, {**params, "scaled": scaled},
+                      omega_exact=scaled)
 
 
 def top_k(k: int | None = None, fraction: float | None = None) -> Compressor:

@@ -32,7 +32,8 @@ def error_feedback(inner: Compressor) -> Compressor:
         return vals, bits, (s_in, corrected - vals)
 
     return Compressor(f"ef({inner.name})", init, rows, inner.omega, False,
-                      {**inner.params, "error_feedback": True}, inner.scale_header)
+                      {**inner.params, "error_feedback": True}, inner.scale_header,
+                      levels=inner.levels)
 
 
 def apply_delta(h: np.ndarray, delta: np.ndarray, eta: float = 1.0) -> np.ndarray:
@@ -54,7 +55,8 @@ def shared_estimate(inner: Compressor, eta: float = 1.0) -> Compressor:
         return H.copy(), bits, (s_in, H)
 
     return Compressor(f"shared({inner.name})", init, rows, inner.omega, False,
-                      {**inner.params, "eta": eta}, inner.scale_header)
+                      {**inner.params, "eta": eta}, inner.scale_header,
+                      levels=inner.levels)
 
 
 def scaled(inner: Compressor, factor: float) -> Compressor:
@@ -66,4 +68,4 @@ def scaled(inner: Compressor, factor: float) -> Compressor:
 
     return Compressor(f"scaled({inner.name})", inner.init, rows,
                       lambda dim: inner.omega(dim), False, {**inner.params, "factor": factor},
-                      inner.scale_header)
+                      inner.scale_header, levels=inner.levels)
