@@ -48,6 +48,19 @@ WORKLOADS = {
         algorithm={"name": "lt-admm", "tau": 5, "batch": 1},
         compute={"noise": {"dist": "lognormal", "mean": 1.0, "sigma": 0.3}},
         stop={"rounds": 100}), "auto"),
+    "async lt-admm-cc lognormal noise N=100": (dict(
+        _BASE, name="b4c", network={"agents": 100, "topology": "ring",
+                                    "links": {"bandwidth": "10 Mbit/s", "latency": "1 ms"}},
+        algorithm={"name": "lt-admm-cc", "rho": 0.2,
+                   "compressor": {"name": "quantizer", "bits": 4}},
+        compute={"noise": {"dist": "lognormal", "mean": 1.0, "sigma": 0.3}},
+        stop={"rounds": 100}), "auto"),
+    "async lead lognormal noise N=100": (dict(
+        _BASE, name="b4g", network={"agents": 100, "topology": "ring",
+                                    "links": {"bandwidth": "10 Mbit/s", "latency": "1 ms"}},
+        algorithm={"name": "lead", "compressor": {"name": "quantizer", "bits": 4}},
+        compute={"noise": {"dist": "lognormal", "mean": 1.0, "sigma": 0.3}},
+        stop={"rounds": 300}), "auto"),
     "lossy drop lt-admm-cc N=100": (dict(
         _BASE, name="b5", network={"agents": 100, "topology": "ring",
                                    "links": {"bandwidth": "10 Mbit/s", "latency": "1 ms",

@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["StabilityWarning", "stability_messages"]
+__all__ = ["StabilityWarning", "stability_messages", "local_training", "reference_step",
+           "quantization_levels"]
 
 
 class StabilityWarning(UserWarning):
@@ -42,28 +43,47 @@ def _smoothness(f) -> tuple[float, float]:
     return scale * lam + f.reg, scale * per_sample + f.reg
 
 
-def stability_messages(name: str, params: dict, problem, graph, compressor) -> list[str]:
-    """The stability conditions this run violates (empty if none)."""
+def local_training(params, problem, graph, compressor) -> list[str]:
+    """LT-ADMM family (spec §3.4): tau beta rho d_max and gamma <= 1/(2L)."""
     out = []
-    if name in ("lt-admm", "lt-admm-vr", "lt-admm-cc"):
-        dmax = max(d for _, d in graph.degree) if graph is not None else 0
-        prod = params["tau"] * params["beta"] * params["rho"] * dmax
-        if prod >= 2.0:
-            out.append(f"algorithm: tau * beta * rho * d_max = {params['tau']} x {params['beta']} "
-                       f"x {params['rho']} x {dmax} = {prod:.3g} >= 2: the local phase may "
-                       f"diverge (spec lt_admm_cc.md §3.4 asks for well below 1; lower beta "
-                       f"or rho for high-degree graphs)")
-        L, Lmax = max((_smoothness(f) for f in problem.agents), default=(0.0, 0.0))
-        if L > 0 and params["gamma"] > 1.0 / (2.0 * L):
-            out.append(f"algorithm.gamma = {params['gamma']:g} > 1/(2L) = {1 / (2 * L):.3g} "
-                       f"(L = {L:.3g}, largest local smoothness constant; spec §3.4)")
-        if name == "lt-admm-cc" and compressor.name == "rand_k" and compressor.unbiased:
-            om = compressor.omega(problem.dim)
-            if om >= 1.0 and params["eta"] * (1.0 + om) > 1.0 + 1e-12:
-                out.append(f"algorithm.eta = {params['eta']:g} with a compressor of omega = "
-                           f"{om:.3g}: eta (1 + omega) = {params['eta'] * (1 + om):.3g} > 1 "
-                           f"may diverge (spec §7.9: use eta ~ 1/(1 + omega) and alpha ~ 0.25)")
-    if name == "qadmm" and compressor.name == "dither" and compressor.params.get("bits") == 2:
-        out.append("algorithm.compressor.bits = 2 for qadmm: one quantization level, no "
-                   "contraction; diverged in every setting of spec qadmm.md §6.4 (use q >= 3)")
+    dmax = max(d for _, d in graph.degree) if graph is not None else 0
+    prod = params["tau"] * params["beta"] * params["rho"] * dmax
+    if prod >= 2.0:
+        out.append(f"algorithm: tau * beta * rho * d_max = {params['tau']} x {params['beta']} "
+                   f"x {params['rho']} x {dmax} = {prod:.3g} >= 2: the local phase may "
+                   f"diverge (spec lt_admm_cc.md §3.4 asks for well below 1; lower beta "
+                   f"or rho for high-degree graphs)")
+    L, Lmax = max((_smoothness(f) for f in problem.agents), default=(0.0, 0.0))
+    if L > 0 and params["gamma"] > 1.0 / (2.0 * L):
+        out.append(f"algorithm.gamma = {params['gamma']:g} > 1/(2L) = {1 / (2 * L):.3g} "
+                   f"(L = {L:.3g}, largest local smoothness constant; spec §3.4)")
     return out
+
+
+def reference_step(params, problem, graph, compressor) -> list[str]:
+    """LT-ADMM-CC (spec §7.9): eta (1 + omega) <= 1 for an unbiased compressor whose omega is
+    exact (``Compressor.omega_exact``, e.g. rand-k; the quantizers' bound is too loose)."""
+    if not (compressor.unbiased and compressor.omega_exact):
+        return []
+    om = compressor.omega(problem.dim)
+    if om >= 1.0 and params["eta"] * (1.0 + om) > 1.0 + 1e-12:
+        return [f"algorithm.eta = {params['eta']:g} with a compressor of omega = "
+                f"{om:.3g}: eta (1 + omega) = {params['eta'] * (1 + om):.3g} > 1 "
+                f"may diverge (spec §7.9: use eta ~ 1/(1 + omega) and alpha ~ 0.25)"]
+    return []
+
+
+def quantization_levels(params, problem, graph, compressor) -> list[str]:
+    """QADMM (qadmm.md §6.4): a quantizer with a single magnitude level
+    (``Compressor.levels == 1``) diverged in every setting of the spec's check."""
+    if compressor.levels == 1:
+        return [f"algorithm.compressor.bits = {compressor.params.get('bits')} for qadmm: one "
+                f"quantization level, no contraction; diverged in every setting of spec "
+                f"qadmm.md §6.4 (use q >= 3)"]
+    return []
+
+
+def stability_messages(info, params: dict, problem, graph, compressor) -> list[str]:
+    """The stability conditions this run violates (empty if none): the checks the algorithm
+    declares (:attr:`~netsim.algorithms.base.AlgorithmInfo.checks`)."""
+    return [m for check in info.checks for m in check(params, problem, graph, compressor)]

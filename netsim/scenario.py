@@ -321,7 +321,7 @@ def from_dict(data: dict, source: str | None = None, base_dir=None) -> Scenario:
 
 # --------------------------------------------------------------------------- resolution
 def _resolve(data: dict, base: pathlib.Path) -> dict:
-    from netsim.algorithms.registry import ALGORITHMS, COMMON_PARAMS
+    from netsim.algorithms.registry import ALGORITHMS, COMMON_PARAMS, get_algorithm
     from netsim.compression.registry import make_compressor
     from netsim.network.topology import TOPOLOGIES
 
@@ -384,9 +384,8 @@ def _resolve(data: dict, base: pathlib.Path) -> dict:
     out["problem"] = rprob   # checked in full by netsim.problems.make_problem
 
     alg = dict(_table(data.get("algorithm", {}), "algorithm"))
-    name = _str(alg.get("name", DEFAULTS["algorithm"]["name"]), "algorithm.name",
-                tuple(ALGORITHMS))
-    info = ALGORITHMS[name]
+    name = _str(alg.get("name", DEFAULTS["algorithm"]["name"]), "algorithm.name")
+    info = get_algorithm(name, "algorithm.name")     # built-in or installed plugin
     _check_keys(alg, (*COMMON_PARAMS, *info.params), "algorithm")
     ralg = {"name": name}
     for p, par in info.params.items():

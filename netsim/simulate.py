@@ -66,7 +66,8 @@ class Result:
 
 @dataclass
 class Simulation:
-    """Everything built for one run (exposed for tests and notebooks)."""
+    """Everything built for one run (exposed for tests and notebooks); ``agents`` is the peer
+    algorithm's kernel (stacked state of all agents) or the server algorithm's workers."""
 
     env: simpy.Environment
     problem: object
@@ -161,7 +162,7 @@ def build(scenario: Scenario, progress=None, engine: str = "auto") -> Simulation
 
     if engine == "auto":
         engine = os.environ.get("NETSIM_ENGINE", "auto")
-    from netsim.algorithms.registry import ALGORITHMS
+    from netsim.algorithms.registry import get_algorithm
     from netsim.compression.registry import make_compressor
     from netsim.compute import ComputeModel
     from netsim.monitor import Monitor
@@ -178,7 +179,7 @@ def build(scenario: Scenario, progress=None, engine: str = "auto") -> Simulation
     net = d["network"]
     n = net["agents"]
     alg = d["algorithm"]
-    info = ALGORITHMS[alg["name"]]
+    info = get_algorithm(alg["name"])
     if info.family == "server":
         return _build_server(scenario, streams, progress)
     tparams = {k: v for k, v in net.items()
@@ -208,16 +209,16 @@ def build(scenario: Scenario, progress=None, engine: str = "auto") -> Simulation
                            *peer_capacities(links, n), d["output"]["messages"], "network.links")
     compute = ComputeModel(_compute_spec(d["compute"], n),
                            [a.m for a in problem.agents], streams)
-    agents = info.build(problem, graph, params, x0, streams, compressor)
+    kernel = info.build(problem, graph, params, x0, streams, compressor)
     stop, stop_event, on_stop = _stop_rules(d, problem, env)
     monitor = Monitor(problem, x0, stop, network, on_stop, every=d["output"]["every"],
                       keep_iterates=d["output"]["iterates"], progress=progress,
-                      references=getattr(agents[0], "references", lambda: None)() is not None)
+                      references=kernel.has_references)
     monitor.finishes = [] if d["output"]["messages"] else None        # agents.csv
     runner_cls = PeerRunner if _reference_engine(d, network, engine) else BatchedPeerRunner
-    runner = runner_cls(env, agents, graph, network, compute, monitor, stop.rounds)
+    runner = runner_cls(env, kernel, graph, network, compute, monitor, stop.rounds)
     start_profiles(env, d, network, compute, n, scenario.base_dir)
-    return Simulation(env, problem, graph, network, compute, agents, monitor, runner, x0,
+    return Simulation(env, problem, graph, network, compute, kernel, monitor, runner, x0,
                       stop_event, _warn(alg["name"], params, problem, graph, compressor))
 
 
@@ -255,7 +256,9 @@ def _warn(name, params, problem, graph, compressor) -> list[str]:
 
     from netsim.guards import StabilityWarning, stability_messages
 
-    msgs = stability_messages(name, params, problem, graph, compressor)
+    from netsim.algorithms.registry import get_algorithm
+
+    msgs = stability_messages(get_algorithm(name), params, problem, graph, compressor)
     for m in msgs:
         warnings.warn(m, StabilityWarning, stacklevel=3)
     return msgs

@@ -1,10 +1,11 @@
-"""The batched peer engine (callbacks, agents stepped together by vectorized kernels) gives
-the same results as the reference engine (one SimPy process per agent, per-agent kernels),
-bit for bit: trace, summary (except the wall-clock runtime), per-link ledger, messages and
-iterates, and the agents' final state. Scenarios cover every kernel (LtBatch, LtCcBatch,
-GossipBatch for all six gossip methods, AgentLoop), every estimator, lockstep and asynchronous timing (jitter, heterogeneity,
-stragglers), losses with timeouts and retransmissions, uplinks, zero compute time and
-target stops."""
+"""The peer algorithms give the same results bit for bit: on the batched engine (callbacks,
+agents stepped together by the stacked kernels), on the reference engine (one SimPy process
+per agent, the same kernels stepping groups of one) and as the per-agent oracle classes of
+tests/oracle/ (the code the kernels replaced) on the reference engine: trace, summary (except
+the wall-clock runtime), per-link ledger, messages and iterates, and the final state.
+Scenarios cover every kernel and estimator, ragged data, wrapped compressors, lockstep and
+asynchronous timing (jitter, heterogeneity, stragglers, groups of one), losses with timeouts
+and retransmissions, uplinks, zero compute time and target stops."""
 
 import math
 import pathlib
@@ -13,11 +14,12 @@ import numpy as np
 import pytest
 
 import netsim
-from netsim.algorithms.batch import AgentLoop, make_batch
-from netsim.algorithms.gossip_batch import GossipBatch
-from netsim.algorithms.lt_batch import LtBatch, LtCcBatch
+import netsim.simulate
+from netsim.algorithms.gossip_batch import LeadBatch
+from netsim.algorithms.lt_batch import AdmmBatch, LtBatch, LtCcBatch, LtCcEdgeBatch
 from netsim.scenario import from_dict
 from netsim.simulate import build
+from oracle.build import AgentLoop, oracle_agents
 
 BASE = {
     "name": "engines", "seed": 3,
@@ -67,14 +69,27 @@ CASES = {
         "name": "lt-admm-cc", "compressor": {"name": "dither", "bits": 3}}}),
     "lt-admm-cc no EF, eta 0.5": {"algorithm": {"name": "lt-admm-cc", "error_feedback": False,
                                                 "eta": 0.5}},
-    "lt-admm-cc design B (loop)": {"algorithm": {"name": "lt-admm-cc", "design": "B"}},
+    "lt-admm-cc design B": {"algorithm": {"name": "lt-admm-cc", "design": "B"}},
+    "lt-admm-cc design B async, drop losses, no EF": _merge(ASYNC, {
+        "algorithm": {"name": "lt-admm-cc", "design": "B", "error_feedback": False,
+                      "compressor": {"name": "quantizer", "bits": 3}},
+        "network": {"links": {"loss": 0.1, "on_loss": "drop"}}}),
+    "lt-admm-cc design B, drop losses, rand-k": {
+        "algorithm": {"name": "lt-admm-cc", "design": "B", "eta": 0.5,
+                      "compressor": {"name": "rand_k", "k": 6}},
+        "network": {"links": {"loss": 0.1, "on_loss": "drop"}}},
     "lt-admm-cc rand-k": {"algorithm": {"name": "lt-admm-cc", "eta": 0.5,
                                         "compressor": {"name": "rand_k", "k": 6}}},
+    "lt-admm top-k edges with error feedback (edge residuals)": {"algorithm": {
+        "name": "lt-admm", "compressor": {"name": "top_k", "k": 4, "error_feedback": True}}},
+    "lead async, error feedback": _merge(ASYNC, {"algorithm": {
+        "name": "lead", "compressor": {"name": "quantizer", "bits": 2,
+                                       "error_feedback": True}}}),
     "lt-admm top-k edges": {"algorithm": {"name": "lt-admm",
                                           "compressor": {"name": "top_k", "k": 4}}},
     "choco-sgd top-k": {"algorithm": {"name": "choco-sgd",
                                       "compressor": {"name": "top_k", "fraction": 0.5}}},
-    "lt-admm-cc qsgd (loop: 2-norm scale)": {"algorithm": {
+    "lt-admm-cc qsgd (2-norm scale)": {"algorithm": {
         "name": "lt-admm-cc", "compressor": {"name": "qsgd", "bits": 4}}},
     "lead": {"algorithm": {"name": "lead", "compressor": {"name": "quantizer"}}},
     "lead full gradient, async, drop losses": _merge(ASYNC, {
@@ -87,13 +102,31 @@ CASES = {
                                  "network": {"links": {"loss": 0.1, "on_loss": "drop"}}},
     "choco-sgd": {"algorithm": {"name": "choco-sgd", "compressor": {"name": "dither"}}},
     "cold (identity)": {"algorithm": {"name": "cold"}},
-    "cold quantized (loop: contractive wrapper)": {"algorithm": {
+    "cold quantized (contractive wrapper)": {"algorithm": {
         "name": "cold", "compressor": {"name": "quantizer"}}},
     "dpdc": {"algorithm": {"name": "dpdc", "compressor": {"name": "quantizer", "bits": 3}}},
     "dgd": {"algorithm": {"name": "dgd", "compressor": {"name": "quantizer", "bits": 6}}},
     "dgd with losses": {"algorithm": {"name": "dgd"},
                         "network": {"links": {"loss": 0.2, "on_loss": "drop"}}},
-    "admm exact (loop)": {"algorithm": {"name": "admm"}},
+    "admm exact": {"algorithm": {"name": "admm"}},
+    "ragged sample counts, saga, partial groups": {
+        "problem": {"kind": "logistic", "data": "breast_cancer"},
+        "compute": {"stragglers": {"fraction": 0.25, "slowdown": 3.0}}},
+    "ragged sample counts, lead, full batch for some agents": {
+        "algorithm": {"name": "lead", "batch": 71},
+        "problem": {"kind": "logistic", "data": "breast_cancer"}},
+    "ragged, lt-admm minibatch 2, async": _merge(ASYNC, {
+        "algorithm": {"name": "lt-admm", "batch": 2},
+        "problem": {"kind": "least_squares", "data": "breast_cancer"}}),
+    "admm exact lasso, async": _merge(ASYNC, {"algorithm": {"name": "admm"},
+                                              "problem": {"kind": "lasso"}}),
+    "admm exact least squares, quantized": {"algorithm": {
+        "name": "admm", "compressor": {"name": "quantizer", "bits": 6}},
+        "problem": {"kind": "least_squares"}},
+    # continuous compute noise: every group has one agent (the slice path of each method)
+    **{f"{m} async (groups of one)": _merge(ASYNC, {"algorithm": {
+        "name": m, "compressor": {"name": "quantizer", "bits": 4}}})
+       for m in GOSSIP + ("lt-admm",)},
     "drop losses with timeouts": {"network": {"links": {"loss": 0.1, "on_loss": "drop"}}},
     "lt-admm-cc drop losses": {"algorithm": {"name": "lt-admm-cc"},
                                "network": {"links": {"loss": 0.1, "on_loss": "drop"}}},
@@ -116,6 +149,32 @@ def _run(data, engine, monkeypatch):
     return netsim.run(from_dict(data))
 
 
+def _run_oracle(data, monkeypatch):
+    """The per-agent oracle objects on the reference engine (the run's own build, with the
+    kernel swapped for them before the run starts)."""
+    original = netsim.simulate.build
+
+    def build_with_oracle(scenario, progress=None, engine="auto"):
+        sim = original(scenario, progress, engine="reference")
+        sim.agents = sim.runner.kernel = AgentLoop(oracle_agents(scenario, sim))
+        return sim
+    with monkeypatch.context() as m:
+        m.setattr(netsim.simulate, "build", build_with_oracle)
+        return netsim.run(from_dict(data))
+
+
+def _assert_same_results(ref, bat, case):
+    assert list(ref.trace) == list(bat.trace)
+    for c in ref.trace:
+        assert _same(ref.trace[c], bat.trace[c]), (case, c)
+    s_ref = {k: v for k, v in ref.summary.items() if k != "runtime_s"}
+    s_bat = {k: v for k, v in bat.summary.items() if k != "runtime_s"}
+    assert s_ref == s_bat
+    assert ref.links == bat.links
+    assert ref.messages == bat.messages
+    assert _same(ref.iterates, bat.iterates)
+
+
 def _same(a, b):
     """Equal bit for bit (NaN equal to NaN)."""
     a, b = np.asarray(a), np.asarray(b)
@@ -131,32 +190,22 @@ def test_engines_agree_bit_for_bit(case, monkeypatch):
     data = _merge(BASE, CASES[case])
     ref = _run(data, "reference", monkeypatch)
     bat = _run(data, "batched", monkeypatch)
-    assert list(ref.trace) == list(bat.trace)
-    for c in ref.trace:
-        assert _same(ref.trace[c], bat.trace[c]), (case, c)
-    s_ref = {k: v for k, v in ref.summary.items() if k != "runtime_s"}
-    s_bat = {k: v for k, v in bat.summary.items() if k != "runtime_s"}
-    assert s_ref == s_bat
-    assert ref.links == bat.links
-    assert ref.messages == bat.messages
-    assert _same(ref.iterates, bat.iterates)
+    _assert_same_results(ref, bat, case)
+    _assert_same_results(_run_oracle(data, monkeypatch), ref, case)
     assert len(ref.trace["round"]) > 2
 
 
-def test_kernel_choice():
-    """The vectorized kernels are used where they apply, the loop elsewhere."""
+def test_each_algorithm_is_one_kernel_class():
+    """Every peer algorithm is built as its stacked kernel, whatever the compressor."""
     def kernel(over):
-        sim = build(from_dict(_merge(BASE, over)))
-        return type(make_batch(sim.agents))
+        return type(build(from_dict(_merge(BASE, over))).agents)
     assert kernel({}) is LtBatch
     assert kernel({"algorithm": {"name": "lt-admm-cc"}}) is LtCcBatch
-    assert kernel({"algorithm": {"name": "lt-admm-cc", "design": "B"}}) is AgentLoop
-    assert kernel({"algorithm": {"name": "lead"}}) is GossipBatch
-    assert kernel({"algorithm": {"name": "cold", "compressor":
-                                 {"name": "quantizer"}}}) is AgentLoop   # scaled wrapper
-    assert kernel({"algorithm": {"name": "admm"}}) is AgentLoop
+    assert kernel({"algorithm": {"name": "lt-admm-cc", "design": "B"}}) is LtCcEdgeBatch
+    assert kernel({"algorithm": {"name": "lead"}}) is LeadBatch
+    assert kernel({"algorithm": {"name": "admm"}}) is AdmmBatch
     assert kernel({"algorithm": {"name": "lt-admm", "compressor":
-                                 {"name": "qsgd", "bits": 4}}}) is AgentLoop   # 2-norm scale
+                                 {"name": "qsgd", "bits": 4}}}) is LtBatch
 
 
 def test_reference_engine_where_batched_does_not_apply():
@@ -187,21 +236,25 @@ def test_a_bad_engine_variable_is_a_one_line_error(tmp_path):
     assert "NETSIM_ENGINE" in out.stderr and len(out.stderr.strip().splitlines()) == 1
 
 
-def test_agents_state_is_live_after_a_batched_run():
-    """Agents' arrays are views of the kernel's stacked state: inspecting sim.agents after a
-    run shows the final values (the reference engine's agents, bit for bit)."""
+def test_kernel_state_equals_the_oracle_agents_state():
+    """After a batched run the stacked state (x, z, u, u^, z~ of LT-ADMM-CC) equals, bit for
+    bit, the per-agent oracle objects' state after the same run on the reference engine."""
     data = _merge(BASE, {"algorithm": {"name": "lt-admm-cc"}, "stop": {"rounds": 7}})
-    out = {}
-    for engine in ("reference", "batched"):
-        sim = build(from_dict(data), engine=engine)
-        sim.runner.start()
-        sim.env.run(until=sim.stop_event)
-        out[engine] = [(a.x.copy(), a.z.copy(), a.u.copy(), a.u_hat.copy(), a.z_mirror.copy())
-                       for a in sim.agents]
-    for ra, ba in zip(out["reference"], out["batched"]):
-        for r, b in zip(ra, ba):
-            assert np.array_equal(r, b)
-    assert math.isfinite(float(out["batched"][0][0][0]))
+    sim = build(from_dict(data), engine="batched")
+    sim.runner.start()
+    sim.env.run(until=sim.stop_event)
+    k = sim.agents
+    sc = from_dict(data)
+    osim = build(sc, engine="reference")
+    osim.runner.kernel = AgentLoop(oracle_agents(sc, osim))
+    osim.runner.start()
+    osim.env.run(until=osim.stop_event)
+    for i, a in enumerate(osim.runner.kernel.agents):
+        e = slice(k.off[i], k.off[i] + k.deg[i])
+        for mine, theirs in ((k.X[i], a.x), (k.Z[e], a.z), (k.U[i], a.u), (k.UH[e], a.u_hat),
+                             (k.ZM[e], a.z_mirror)):
+            assert np.array_equal(mine, theirs)
+    assert math.isfinite(float(k.X[0, 0]))
 
 
 def test_asynchronous_cases_step_partial_groups():
@@ -212,17 +265,13 @@ def test_asynchronous_cases_step_partial_groups():
                  "drop losses with timeouts"):
         sim = build(from_dict(_merge(BASE, CASES[case])), engine="batched")
         seen = sizes[case] = set()
+        k = sim.runner.kernel
+        inner = k.local_steps
 
-        def recording(agents, seen=seen):
-            k = make_batch(agents)
-            inner = k.local_steps
-
-            def local_steps(ids):
-                seen.add(len(ids))
-                return inner(ids)
-            k.local_steps = local_steps
-            return k
-        sim.runner._make_kernel = recording
+        def local_steps(ids, seen=seen, inner=inner):
+            seen.add(len(ids))
+            return inner(ids)
+        k.local_steps = local_steps
         sim.runner.start()
         sim.env.run(until=sim.stop_event)
     print(sizes)

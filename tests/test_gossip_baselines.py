@@ -76,7 +76,7 @@ def test_lead_dual_variables_sum_to_zero():
     sim = build(from_dict(data))
     sim.runner.start()
     sim.env.run(until=sim.stop_event)
-    D = np.array([a.d for a in sim.agents])
+    D = sim.agents.D                  # LEAD's dual variables, one row per agent
     assert np.linalg.norm(D.sum(axis=0)) <= 1e-12 * np.abs(D).max() * len(D)
     assert np.abs(D).max() > 1e-3
 

@@ -119,12 +119,11 @@ def test_mirror_consistency_bit_for_bit():
     """Property 7: z~_ji held by i == z_ji held by j, and u^_j == u_j, bit for bit."""
     data = _data({"compressor": Q2}, 1)
     for r, sim in _simulate(data, (1, 2, 3, 10, 37)):
-        ag = sim.agents
-        for i, a in enumerate(ag):
-            for k, j in enumerate(a.neighbors):
-                kj = ag[j].neighbors.index(i)
-                assert np.array_equal(a.z_mirror[k], ag[j].z[kj]), (r, i, j)
-                assert np.array_equal(a.u_hat[k], ag[j].u), (r, i, j)
+        k = sim.agents                  # stacked state; edge row e = (src[e], nbr[e])
+        for e, (i, j) in enumerate(zip(k.src, k.nbr)):
+            back = k.off[j] + k.neighbors[j].index(i)
+            assert np.array_equal(k.ZM[e], k.Z[back]), (r, i, j)
+            assert np.array_equal(k.UH[e], k.U[j]), (r, i, j)
     res = netsim.run(from_dict(_data({"compressor": Q2}, 100)))
     assert np.all(res.trace["ref_drift"] == 0.0)
 
@@ -139,14 +138,13 @@ def test_fixed_point_is_invariant():
     # z*_ij = rho x* + p_i - p_j with L p = (gamma/beta) grad f_i(x*) (a flow on the graph)
     R = np.array([gb * sim.problem.agents[i].grad(xs) for i in range(n)])
     P = np.linalg.pinv(nx.laplacian_matrix(G, nodelist=range(n)).toarray()) @ R
-    for i, a in enumerate(sim.agents):
-        a.x, a.u = xs.copy(), xs.copy()
-        a.u_hat = np.tile(xs, (a.degree, 1))
-        a.z = np.array([rho * xs + P[i] - P[j] for j in a.neighbors])
-        a.z_mirror = np.array([rho * xs + P[j] - P[i] for j in a.neighbors])
+    k = sim.agents                      # the kernel's stacked state, set before the run
+    k.X[:], k.U[:], k.UH[:] = xs, xs, xs
+    k.Z[:] = [rho * xs + P[i] - P[j] for i, j in zip(k.src, k.nbr)]
+    k.ZM[:] = [rho * xs + P[j] - P[i] for i, j in zip(k.src, k.nbr)]
     sim.runner.start()
     sim.env.run(until=sim.stop_event)
-    err = max(np.linalg.norm(a.x - xs) for a in sim.agents)
+    err = max(np.linalg.norm(k.X[i] - xs) for i in range(n))
     assert err <= 1e-10 * np.linalg.norm(xs), err
 
 

@@ -3,6 +3,8 @@
 import numpy as np
 import pytest
 
+from netsim.compression.base import tree_map
+
 
 @pytest.mark.parametrize("m", [1, 2, 3, 7, 50, 1000, 10001, 65537, 2**33])
 def test_single_index_sampler_matches_choice(m):
@@ -26,16 +28,12 @@ def test_single_index_sampler_matches_choice(m):
 def test_block_of_single_indices_equals_one_call_each(m):
     """integers(0, m, size=K) == K calls of integers(0, m) == K calls of
     choice(m, 1, replace=False); the estimators' buffer returns the same sequence."""
-    from netsim.algorithms.estimators import MinibatchGradient
+    from netsim.algorithms.estimators import Sampler
 
-    class P:
-        pass
-
-    P.m = m
     a, b = np.random.default_rng(11), np.random.default_rng(11)
     assert np.array_equal(a.integers(0, m, size=3001),
                           [b.integers(0, m) for _ in range(3001)])
-    est = MinibatchGradient(P, 1, np.random.default_rng(5))
+    est = Sampler(m, 1, np.random.default_rng(5))
     ref = np.random.default_rng(5)
     got = np.concatenate([est._block_of(k) for k in (1, 3, 1, 700, 2, 5)] +
                          [est._sample() for _ in range(50)])
@@ -46,40 +44,60 @@ def test_block_of_single_indices_equals_one_call_each(m):
 def _rows_vs_loop(comp, V, owners):
     gens = {o: np.random.default_rng(100 + o) for o in set(owners)}
     gens2 = {o: np.random.default_rng(100 + o) for o in set(owners)}
-    vals, bits = comp.rows(V, [gens[o] for o in owners])
-    for r, o in enumerate(owners):
-        c, _ = comp.update(V[r], None, gens2[o])
-        assert c.bits == bits
-        assert np.array_equal(c.value.view(np.uint64), vals[r].view(np.uint64)), r
+    states = comp.stack_state(V.shape[1], len(owners))
+    for _ in range(2):                  # twice: stateful wrappers carry their residuals
+        before = states
+        vals, bits, states = comp.rows(V, [gens[o] for o in owners], states)
+        for r, o in enumerate(owners):
+            st = tree_map(lambda a: a[r], before)
+            c, _ = comp.update(V[r], st, gens2[o])
+            assert c.bits == bits
+            assert np.array_equal(c.value.view(np.uint64), vals[r].view(np.uint64)), r
+    return states
 
 
-@pytest.mark.parametrize("name,kw", [("none", {}), ("none", {"float_bits": 32}),
-                                     ("quantizer", {"bits": 1}), ("quantizer", {"bits": 4}),
-                                     ("quantizer", {"bits": 16}), ("dither", {"bits": 2}),
-                                     ("dither", {"bits": 3}), ("dither", {"bits": 8}),
-                                     ("rand_k", {"k": 7}), ("rand_k", {"fraction": 1.0}),
-                                     ("rand_k", {"k": 3, "scaled": False}),
-                                     ("top_k", {"k": 5}), ("top_k", {"fraction": 0.5})])
-def test_row_wise_compressors_equal_the_loop(name, kw):
-    """Compressor.rows compresses rows exactly as update() does one after the other (same
-    dither draws from each row's generator, zero rows, non-finite rows)."""
+_ROW_CASES = [("none", {}), ("none", {"float_bits": 32}),
+              ("quantizer", {"bits": 1}), ("quantizer", {"bits": 4}),
+              ("quantizer", {"bits": 16}), ("dither", {"bits": 2}),
+              ("dither", {"bits": 3}), ("dither", {"bits": 8}), ("qsgd", {"bits": 4}),
+              ("rand_k", {"k": 7}), ("rand_k", {"fraction": 1.0}),
+              ("rand_k", {"k": 3, "scaled": False}),
+              ("top_k", {"k": 5}), ("top_k", {"fraction": 0.5}),
+              ("quantizer", {"bits": 3, "error_feedback": True}),
+              ("top_k", {"k": 5, "error_feedback": True})]
+
+
+@pytest.mark.parametrize("name,kw", _ROW_CASES)
+@pytest.mark.parametrize("wrap", [None, "scaled"])
+def test_row_wise_compressors_equal_the_loop(name, kw, wrap):
+    """Compressor.rows compresses rows exactly as update() (one row at a time) does, one
+    after the other (same dither draws from each row's generator, zero rows, non-finite
+    rows), also through the wrappers (error feedback carries a residual per row)."""
+    from netsim.compression import scaled
     from netsim.compression.registry import make_compressor
 
     comp = make_compressor({"name": name, **kw}, 30, "c")
+    if wrap:
+        comp = scaled(comp, 0.75)
     rng = np.random.default_rng(0)
     V = rng.standard_normal((12, 30)) * rng.choice([1e-8, 1.0, 1e6], size=(12, 1))
     V[3] = 0.0
     V[5, 4] = np.inf
     V[7, 1] = np.nan
     V[9] = -0.0
-    _rows_vs_loop(comp, V, [0, 0, 0, 1, 1, 2, 3, 3, 3, 3, 4, 0])
+    states = _rows_vs_loop(comp, V, [0, 0, 0, 1, 1, 2, 3, 3, 3, 3, 4, 0])
+    if kw.get("error_feedback"):
+        assert np.any(states[1][0] != 0.0)       # the residual is carried
 
 
-def test_qsgd_has_no_row_form():
-    """The 2-norm scale is a BLAS norm: no bit-identical row form, the loop is used."""
+def test_wrappers_keep_the_scale_header_flag():
+    """Properties live with the compressor and survive wrapping."""
+    from netsim.compression import error_feedback, scaled
     from netsim.compression.registry import make_compressor
 
-    assert make_compressor({"name": "qsgd", "bits": 4}, 10, "c").rows is None
+    q = make_compressor({"name": "dither", "bits": 3}, 10, "c")
+    assert q.scale_header and error_feedback(q).scale_header and scaled(q, 0.5).scale_header
+    assert not make_compressor({"name": "top_k", "k": 2}, 10, "c").scale_header
 
 
 def test_vectorized_durations_equal_the_loop():

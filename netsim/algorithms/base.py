@@ -1,53 +1,45 @@
-"""What every peer algorithm provides to the runner (no SimPy here).
+"""What every peer algorithm provides to the runners (no SimPy here).
 
-A peer algorithm is a list of per-agent state machines. In every round the runner calls,
-for agent i:
+A peer algorithm is one class over all agents' stacked state (a *kernel*, see
+:mod:`netsim.algorithms.batch`). For a group of agents that step together (``ids``; a group
+of one agent is the common case under asynchrony) the runner calls:
 
-1. ``local_step()`` -> :class:`~netsim.compute.Work` (the runner turns it into seconds);
-2. ``outgoing()`` -> list of :class:`Outgoing` (``dst=None`` is a broadcast: one copy per
-   neighbour, each a separate point-to-point message with the same bits);
-3. ``incoming({j: value or None})`` with what arrived from each neighbour this round
-   (None: lost or late; the algorithm keeps what it had).
+1. ``local_steps(ids)`` -> one :class:`~netsim.compute.Work` per agent (the runner turns it
+   into seconds);
+2. ``outgoing(ids)`` -> per agent a list of ``(dst, value, bits)`` (``dst=None`` is a
+   broadcast: one copy per neighbour, each a separate point-to-point message);
+3. ``incoming(ids, boxes)`` with, per agent, ``{j: value}`` for what arrived from each
+   neighbour this round (a missing j: lost or late; the algorithm keeps what it had).
 
-``x`` is the agent's current model (read by the monitor; never modified by it).
+``x(i)`` / ``xs(ids)`` are the current models (read by the monitor; never modified by it).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, NamedTuple, Protocol
+from typing import Any, Callable, Protocol
 
 import numpy as np
 
 from netsim.compute import Work
 
-__all__ = ["Outgoing", "PeerAgent", "Param", "AlgorithmInfo"]
+__all__ = ["PeerKernel", "Param", "AlgorithmInfo"]
 
 
-class Outgoing(NamedTuple):
-    """One message an agent hands to the network.
+class PeerKernel(Protocol):
+    """A peer algorithm over stacked state (see the module docstring)."""
 
-    Attributes:
-        dst: receiving neighbour, or None for a broadcast to every neighbour.
-        value: the decoded vector the receiver gets.
-        bits: payload size in bits (exact, from the compressor).
-    """
+    has_references: bool
 
-    dst: int | None
-    value: np.ndarray
-    bits: int
+    def local_steps(self, ids: list[int]) -> list[Work]: ...
 
+    def outgoing(self, ids: list[int]) -> list[list[tuple]]: ...
 
-class PeerAgent(Protocol):
-    """Per-agent state machine of a peer (decentralized) algorithm."""
+    def incoming(self, ids: list[int], boxes: list[dict[int, Any]]) -> None: ...
 
-    x: np.ndarray
+    def x(self, i: int) -> np.ndarray: ...
 
-    def local_step(self) -> Work: ...
-
-    def outgoing(self) -> list[Outgoing]: ...
-
-    def incoming(self, messages: dict[int, Any]) -> None: ...
+    def xs(self, ids: list[int]) -> np.ndarray: ...
 
 
 @dataclass(frozen=True)
@@ -72,11 +64,14 @@ class AlgorithmInfo:
     Attributes:
         name: scenario name (``algorithm.name``).
         family: ``"peer"`` (decentralized rounds) or ``"server"``.
-        build: ``build(problem, graph, params, x0, streams) -> list[PeerAgent]``.
+        build: peer: ``build(problem, graph, params, x0, streams, compressor) ->``
+            :class:`PeerKernel` (usually the kernel class itself); server: None.
         params: the parameters this algorithm accepts besides the common ones.
         doc: one line for ``netsim list algorithms``.
         smooth_only: True if it needs gradients of f_i (no l1 term in the agents' costs).
         default_compressor: the ``algorithm.compressor`` table when the scenario gives none.
+        checks: stability checks ``check(params, problem, graph, compressor) -> [message]``
+            (see :mod:`netsim.guards`), issued as warnings before a run.
     """
 
     name: str
@@ -86,3 +81,4 @@ class AlgorithmInfo:
     doc: str = ""
     smooth_only: bool = False
     default_compressor: dict = field(default_factory=lambda: {"name": "none"})
+    checks: tuple = ()

@@ -1,132 +1,42 @@
-"""Batched peer kernels: the agents that reach the same phase at the same simulated instant
-step together. :mod:`netsim.runners.batched` decides *when* a phase runs and for whom; a
-kernel decides *what* it computes. No SimPy here.
+"""Peer kernels: each peer algorithm is one class over stacked state (models X (N, d), edge
+variables in CSR order, method arrays) with three phases over a group of agents that step
+together. :mod:`netsim.runners.batched` decides *when* a phase runs and for whom (the
+reference engine, :mod:`netsim.runners.peer`, runs every agent as a group of one); a kernel
+decides *what* it computes. No SimPy here.
 
-A batch kernel over agents 0..N-1 provides, for a group ``ids`` (a list of agent indices):
+For a group ``ids`` (a list of agent indices) a kernel provides:
 
-* ``local_steps(ids) -> list[Work]``  - eq. (1)-(3) of each agent's algorithm;
+* ``local_steps(ids) -> list[Work]`` - the local computation of each agent;
 * ``outgoing(ids) -> list[list[(dst, value, bits)]]`` - what each agent hands to the
-  network (:class:`~netsim.algorithms.base.Outgoing` or plain tuples; dst None: broadcast);
+  network (dst None: a broadcast to every neighbour);
 * ``incoming(ids, boxes)`` - ``boxes[r]`` maps a neighbour of ``ids[r]`` to the value that
-  arrived this round (absent: lost or late);
-* ``x(i)`` and ``references(i)`` (when ``has_references``) for the monitor.
+  arrived this round (absent: lost or late; a missing message is data);
+* ``x(i)``, ``xs(ids)`` and, when ``has_references``, ``references(i)`` for the monitor.
 
-:class:`AgentLoop` wraps the per-agent state machines of any peer algorithm and loops.
-The vectorized kernels (:mod:`netsim.algorithms.lt_batch`: LT-ADMM, LT-ADMM-VR, LT-ADMM-CC
-design A; :mod:`netsim.algorithms.gossip_batch`: the six gossip baselines) hold all agents'
-state in stacked arrays (edge variables in CSR order: agent i's rows are
-``off[i] .. off[i] + d_i``, neighbours sorted) and run each phase as a few numpy operations
-on the whole group, with the pieces defined here: groups (:class:`_Groups`), stacked
-gradient estimators (:class:`_StackedEstimators`) and ``ref_drift`` snapshots
-(:class:`_ReferenceSnapshots`). They perform, for every agent, the same floating-point
-operations in the same order as the per-agent classes, so results are bit-identical
-(tests/test_batched_engine.py runs both engines on the same scenarios and compares every
-output file). Operations whose batched form is chosen for that reason:
-
-* a dot product ``a @ x`` of one agent (BLAS gemv) -> ``np.matmul`` on stacked operands, which
-  calls the same BLAS routine per stack entry (``einsum`` / ``(a * x).sum()`` do not match);
-  a one-row ``a.T @ w`` (gemv: 0 + a_j w) -> ``a * w + 0.0``;
-* ``z.sum(axis=0)`` over an agent's d_i edge rows -> a running sum 0 + r_0 + r_1 + ... slot by
-  slot (numpy's axis-0 reduction order; ``np.add.reduceat`` sums differently);
-* sampling: per agent from its own stream, in the same order (see
-  :meth:`~netsim.algorithms.estimators.MinibatchGradient._block_of`).
-
-After the kernel is built, the agents' own arrays (``x``, ``z``, ...) are views into the
-stacked state, so code that inspects agents after a run sees the current values.
+The kernels (:mod:`netsim.algorithms.lt_batch`: exact ADMM, LT-ADMM, LT-ADMM-VR, LT-ADMM-CC
+designs A and B; :mod:`netsim.algorithms.gossip_batch`: the six gossip baselines) use the
+pieces defined here: the CSR layout (agent i's edge rows are ``off[i] .. off[i] + d_i``,
+neighbours sorted), groups (:class:`_Groups`: a contiguous group, in particular a group of
+one, is addressed by basic slices, so its reads are views at per-agent cost), compressor
+channels (:meth:`StackedKernel._compress`); the shared-estimate channel and ``ref_drift``
+are in :mod:`netsim.algorithms.channel`. Each agent's arithmetic does not depend on the group it
+steps in: ``z.sum(axis=0)`` over an agent's d_i edge rows is a running sum 0 + r_0 + r_1 +
+... slot by slot (numpy's axis-0 reduction order; ``np.add.reduceat`` sums differently), dot
+products follow :mod:`netsim.algorithms.estimators`. tests/test_batched_engine.py runs both
+engines, and the per-agent oracle classes of tests/oracle/, on the same scenarios and
+compares every output file bit for bit.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import expit
+
+from netsim.algorithms.channel import _edge_rows
+from netsim.compression.base import tree_map
+
+__all__ = ["StackedKernel"]
 
 
-__all__ = ["AgentLoop", "make_batch"]
-
-
-class AgentLoop:
-    """Any peer algorithm: call each agent's own methods, one agent after the other."""
-
-    def __init__(self, agents):
-        self.agents = agents
-        self.n = len(agents)
-        self.has_references = getattr(agents[0], "references", lambda: None)() is not None
-
-    def local_steps(self, ids):
-        return [self.agents[i].local_step() for i in ids]
-
-    def outgoing(self, ids):
-        return [self.agents[i].outgoing() for i in ids]
-
-    def incoming(self, ids, boxes):
-        for i, box in zip(ids, boxes):
-            _deliver_box(self.agents[i], box)
-
-    def x(self, i):
-        return self.agents[i].x
-
-    def xs(self, ids):
-        return np.array([self.agents[i].x for i in ids])
-
-    def references(self, i):
-        return self.agents[i].references()
-
-
-def _deliver_box(agent, box):
-    """A per-agent ``incoming`` with this round's box: None for a neighbour without a value."""
-    agent.incoming({j: box.get(j) for j in agent.neighbors})
-
-
-def _edge_rows(off, deg):
-    """The CSR edge rows of agents with these offsets and degrees, agent after agent."""
-    deg = np.asarray(deg)
-    ends = np.cumsum(deg)
-    return np.repeat(np.asarray(off) - (ends - deg), deg) + np.arange(ends[-1] if deg.size else 0)
-
-
-def make_batch(agents):
-    """The fastest kernel that reproduces these agents bit for bit: a vectorized one
-    (:mod:`netsim.algorithms.lt_batch`, :mod:`netsim.algorithms.gossip_batch`) when its
-    conditions hold (see ``_stackable``), else :class:`AgentLoop`."""
-    from netsim.algorithms.lt_admm import LtAdmmAgent
-    from netsim.algorithms.lt_admm_cc import LtAdmmCcAgent
-    from netsim.algorithms.lt_batch import LtBatch, LtCcBatch
-
-    kinds = {type(a) for a in agents}
-    if kinds == {LtAdmmAgent} and _stackable(agents, ("rho", "alpha", "beta", "gamma", "tau")):
-        return LtBatch(agents)
-    if kinds == {LtAdmmCcAgent} and _stackable(
-            agents, ("rho", "alpha", "beta", "gamma", "tau", "eta", "error_feedback")):
-        return LtCcBatch(agents)
-    from netsim.algorithms.gossip_batch import gossip_batch
-    return gossip_batch(agents) or AgentLoop(agents)
-
-
-def _stackable(agents, params, compressor=lambda a: a.compressor) -> bool:
-    """Same parameters, estimator type and batch; smooth logistic / least-squares problems
-    with equal sample counts; one stateless compressor with a row-wise form; no isolated
-    agent."""
-    from netsim.algorithms.estimators import MinibatchGradient, SagaGradient, SvrgGradient
-    from netsim.problems.local import LocalProblem
-
-    a0 = agents[0]
-    est0 = a0.estimator
-    if type(est0) not in (MinibatchGradient, SagaGradient, SvrgGradient):
-        return False
-    comp = compressor(a0)
-    if comp.rows is None or comp.init(1) is not None:
-        return False
-    p0 = est0.problem
-    for a in agents:
-        p = a.estimator.problem
-        if (type(p) is not LocalProblem or p.kind not in ("logistic", "least_squares")
-                or p.l1 != 0.0 or p.m != p0.m or p.dim != p0.dim
-                or not a.neighbors or compressor(a) is not comp
-                or type(a.estimator) is not type(est0) or a.estimator.batch != est0.batch
-                or a.estimator.full != est0.full
-                or any(getattr(a, k) != getattr(a0, k) for k in params)):
-            return False
-    return True
 
 
 class _Groups:
@@ -154,19 +64,31 @@ class _Groups:
 
 class _Group:
     """Attributes: ids (sorted); order (caller's position of each sorted row); all (ids ==
-    0..N-1); edges (the group's edge rows in CSR order); owner (row of ``ids`` owning each
-    edge); slots (for each slot r, the group rows with degree > r and their r-th edge);
+    0..N-1); single (one agent); sel (the rows of ``ids``: a slice when they are
+    contiguous, so that reads are views and writes cost a copy of the rows only, the per-agent
+    cost for a group of one; else ``ids``); edges (the group's edge rows in CSR order);
+    esel (the same as a slice when contiguous, else ``edges``); owner (row of ``ids`` owning
+    each edge); slots (for each slot r, the group rows with degree > r and their r-th edge);
     spans (per agent, its range in ``edges``); nbr (neighbour at each edge)."""
 
     def __init__(self, ids, groups, order):
         self.ids = ids
         self.order = None if order == list(range(len(order))) else order
         self.all = ids.size == groups.n and bool(np.all(ids == np.arange(groups.n)))
+        self.single = ids.size == 1
         deg = groups.deg[ids]
         off = groups.off[ids]
         self.deg = deg
+        self.degc = deg[:, None]
         self.edges = _edge_rows(off, deg)
+        lo, hi = int(ids[0]), int(ids[-1]) + 1
+        if hi - lo == ids.size:
+            self.sel = slice(lo, hi)
+            self.esel = slice(int(off[0]), int(off[-1] + deg[-1]))
+        else:
+            self.sel, self.esel = ids, self.edges
         self.owner = np.repeat(np.arange(ids.size), deg)
+        self.edge_owners = ids[self.owner].tolist()
         self.slots = [(np.flatnonzero(deg > r), off[deg > r] + r) for r in range(deg.max())]
         ends = np.concatenate([[0], np.cumsum(deg)])
         self.spans = list(zip(ends[:-1].tolist(), ends[1:].tolist()))
@@ -196,8 +118,16 @@ class _Group:
         rows = [e for e, v in enumerate(vals) if v is not None]
         return [vals[e] for e in rows], rows
 
+    def per_edge(self, rows):
+        """Rows of the group (G, d) -> the owner's row at each of its edges (a broadcastable
+        (1, d) view for a group of one)."""
+        return rows if self.single else rows[self.owner]
+
     def edge_sum(self, Z):
-        """Per agent of the group, 0 + z_1 + z_2 + ... over its edge rows (numpy's order)."""
+        """Per agent of the group, 0 + z_1 + z_2 + ... over its edge rows (numpy's order;
+        for one agent ``sum(axis=0)`` itself)."""
+        if self.single:
+            return Z[self.esel].sum(axis=0, keepdims=True)
         acc = np.zeros((self.ids.size, Z.shape[1]))
         for rows, e in self.slots:
             if rows.size == self.ids.size:
@@ -208,100 +138,44 @@ class _Group:
 
 
 def _take(arr, g):
-    return arr if g.all else arr[g.ids]
+    """The group's rows of ``arr`` (a view when the group is contiguous)."""
+    return arr[g.sel]
 
 
-#: groups of at most this many agents run the agents' own methods on views of the stacked
-#: state: array operations on one or two rows cost more than the per-agent code, and with
-#: continuous timing noise (every step its own instant) every group has one agent
-SMALL_GROUP = 2
+class StackedKernel:
+    """What the peer kernels share: the CSR layout of the edge rows (deg, off, nbr: neighbour
+    per row, src: owner per row), the group cache, the models X, the compressor with its
+    per-agent streams and per-channel states, and the phases' signatures (see the module
+    docstring); subclasses implement ``local_steps``, ``outgoing`` and ``incoming``."""
 
+    has_references = False
 
-def _get(obj, path):
-    if "." not in path:
-        return getattr(obj, path)
-    for name in path.split("."):
-        obj = getattr(obj, name)
-    return obj
-
-
-def _set(obj, path, value):
-    *head, last = path.split(".")
-    for name in head:
-        obj = getattr(obj, name)
-    setattr(obj, last, value)
-
-
-class _Delegation:
-    """Small groups through the agents' own methods (exact by construction: it is the
-    reference code). ``_fields()`` lists (attribute path, stacked array, kind) with kind
-    "node" (row i), "edge" (agent i's CSR rows) or "flag" (a Python bool kept in an array).
-    Agents' array attributes are views of the stacked state; a per-agent method that rebinds
-    one is copied back and re-viewed by :meth:`_leave`. Gradient estimators share their SAGA
-    tables with :class:`_StackedEstimators` through views as well (updated in place)."""
-
-    def _slot(self, i, kind):
-        return i if kind != "edge" else slice(self.off[i], self.off[i] + self.deg[i])
-
-    def _bind_views(self):
-        fields = self._fields()
-        self._flags = [(path, arr) for path, arr, kind in fields if kind == "flag"]
-        self._arrays = [(k, path, arr, kind) for k, (path, arr, kind) in
-                        enumerate(f for f in fields if f[2] != "flag")]
-        self._views = []
-        for i, a in enumerate(self.agents):
-            views = []
-            for _, path, arr, kind in self._arrays:
-                views.append(arr[self._slot(i, kind)])
-                _set(a, path, views[-1])
-            self._views.append(views)
-
-    def _enter(self, i):
-        a = self.agents[i]
-        for path, arr in self._flags:
-            _set(a, path, bool(arr[i]))
-
-    def _leave(self, i):
-        """Copy back what the agent's method rebound (an attribute still holding its view was
-        at most updated in place), and view it again."""
-        a, views = self.agents[i], self._views[i]
-        for path, arr in self._flags:
-            arr[i] = _get(a, path)
-        for k, path, arr, kind in self._arrays:
-            v = _get(a, path)
-            if v is views[k]:
-                continue
-            s = self._slot(i, kind)
-            arr[s] = v
-            views[k] = arr[s]
-            _set(a, path, views[k])
-
-    def _each(self, ids, call, args=None):
-        """``call(agent)`` (or ``call(agent, arg)``) for each agent, between _enter/_leave."""
-        out = []
-        for r, i in enumerate(ids):
-            self._enter(i)
-            a = self.agents[i]
-            out.append(call(a) if args is None else call(a, args[r]))
-            self._leave(i)
-        return out
-
-
-class _StackedKernel(_Delegation):
-    """What the vectorized kernels share: the agents, the CSR layout of the edge rows (deg,
-    off, nbr: neighbour per row, src: owner per row), the group cache, the models X, and the
-    dispatch of each phase: small groups through the agents' own methods
-    (:class:`_Delegation`), larger ones through the subclass's ``_batch_*`` methods."""
-
-    def _init_stack(self, agents, X):
-        self.agents, self.n = agents, len(agents)
-        self.deg = np.array([len(a.neighbors) for a in agents])
+    def _init_stack(self, graph, x0, compressor, streams):
+        """Layout from the (connected, undirected) ``graph``; X = x0 (copied, float); agent
+        i's compressor stream ("agent", i, "compressor")."""
+        n = graph.number_of_nodes()
+        self.n = n
+        self.neighbors = [sorted(graph.neighbors(i)) for i in range(n)]
+        self.deg = np.array([len(nb) for nb in self.neighbors])
         self.off = np.concatenate([[0], np.cumsum(self.deg)[:-1]])
-        self.nbr = np.concatenate([a.neighbors for a in agents]).astype(np.intp)
-        self.src = np.repeat(np.arange(self.n), self.deg)
+        self.nbr = np.concatenate(self.neighbors).astype(np.intp)
+        self.src = np.repeat(np.arange(n), self.deg)
         self.groups = _Groups(self.off, self.deg, self.nbr)
-        self.X = X
-        self._snaps: dict = {}
+        self.X = np.array(x0, dtype=float)
+        self.compressor = compressor
+        self.crng = [streams.generator("agent", i, "compressor") for i in range(n)]
+        self.cstate = None                 # compressor states, one row per channel
+
+    def _compress(self, V, owners, sel, channels):
+        """``compressor.rows`` on ``V`` (one row per channel ``sel`` of the stacked channel
+        states), row r drawing from agent ``owners[r]``'s stream; stores the new states."""
+        if self.cstate is None:
+            self.cstate = self.compressor.stack_state(V.shape[1], channels)
+        st = tree_map(lambda a: a[sel], self.cstate)
+        vals, bits, st = self.compressor.rows(V, [self.crng[i] for i in owners], st)
+        if st is not None:
+            _assign(self.cstate, sel, st)
+        return vals, bits
 
     def x(self, i):
         return self.X[i]
@@ -310,157 +184,13 @@ class _StackedKernel(_Delegation):
         return self.X[ids]
 
     def neighbors_of(self, i):
-        return self.agents[i].neighbors
-
-    def local_steps(self, ids):
-        if len(ids) <= SMALL_GROUP:
-            return self._each(ids, lambda a: a.local_step())
-        return self._batch_local_steps(ids)
-
-    def outgoing(self, ids):
-        if len(ids) <= SMALL_GROUP:
-            return self._each(ids, lambda a: a.outgoing())
-        return self._batch_outgoing(ids)
-
-    def incoming(self, ids, boxes):
-        if len(ids) <= SMALL_GROUP:
-            self._each(ids, _deliver_box, boxes)
-        else:
-            self._batch_incoming(ids, boxes)
+        return self.neighbors[i]
 
 
-class _StackedEstimators:
-    """The agents' gradient estimators (one type, one batch size) on stacked data
-    A (N, m, d), b (N, m): the operations of :mod:`netsim.algorithms.estimators` and
-    :class:`~netsim.problems.local.LocalProblem`, per agent, on a group at once."""
-
-    def __init__(self, ests):
-        from netsim.algorithms.estimators import SagaGradient, SvrgGradient
-        from netsim.problems.problem import stacked_rows
-
-        self.ests = ests
-        e0 = ests[0]
-        self.full, self.batch, self.m = e0.full, e0.batch, e0.m
-        self.kind = ("svrg" if type(e0) is SvrgGradient else
-                     "saga" if type(e0) is SagaGradient else "minibatch")
-        probs = [e.problem for e in ests]
-        self.logistic = probs[0].kind == "logistic"
-        self.A, self.b = stacked_rows(probs)
-        self.reg = np.array([p.reg for p in probs])
-        n, d = len(ests), probs[0].dim
-        self.T = self.mean = None
-        if self.kind != "minibatch" and not self.full:
-            self.T = np.zeros((n, self.m, d))
-            self.mean = np.zeros((n, d))
-            for i, e in enumerate(ests):       # tables filled before the kernel took over
-                if getattr(e, "table", None) is not None:
-                    self.T[i], self.mean[i] = e.table, e.mean
-                e.table, e.mean = self.T[i], self.mean[i]     # one state, two views
-
-    def _weights(self, a, y, x):
-        """d loss / d (a.x) for rows a (G, B, d), targets y (G, B), models x (G, d)."""
-        z = np.matmul(a, x[:, :, None])[..., 0]
-        if not self.logistic:
-            return z - y
-        return -y * expit(-y * z)
-
-    def start(self, g, X, first):
-        """Round start at X (rows of the group); returns gradients evaluated per agent."""
-        if self.full or self.kind == "minibatch":
-            return np.zeros(g.ids.size, dtype=np.int64)
-        fill = np.ones(g.ids.size, dtype=bool) if self.kind == "svrg" else first
-        if fill.all():
-            self._fill(g.ids, X, g.all)
-        elif fill.any():
-            self._fill(g.ids[fill], X[fill], False)
-        return np.where(fill, self.m, 0)
-
-    def _fill(self, ids, X, every):
-        A = self.A if every else self.A[ids]
-        b = self.b if every else self.b[ids]
-        w = self._weights(A, b, X)
-        T = A * w[:, :, None] + self.reg[ids][:, None, None] * X[:, None, :]
-        self.T[ids] = T
-        self.mean[ids] = T.mean(axis=1)
-
-    def draws(self, g, tau):
-        """Every mini-batch of the round, drawn per agent in step order: (G, tau, B)."""
-        if self.full:
-            return None
-        if self.batch == 1:
-            return np.stack([self.ests[i]._block_of(tau) for i in g.ids])[:, :, None]
-        return np.stack([np.stack([self.ests[i]._sample() for _ in range(tau)])
-                         for i in g.ids])
-
-    def __call__(self, g, phi, idx):
-        """(g_i(phi_i) for the group, component gradients per agent); idx (G, B)."""
-        reg = _take(self.reg, g)[:, None]
-        if self.full:
-            A, b = _take(self.A, g), _take(self.b, g)
-            w = self._weights(A, b, phi)
-            grad = np.matmul(A.transpose(0, 2, 1), w[:, :, None])[..., 0] / self.m + reg * phi
-            return grad, self.m
-        rows = g.ids[:, None]
-        a = self.A[rows, idx]
-        w = self._weights(a, self.b[rows, idx], phi)
-        if self.kind == "minibatch":
-            if self.batch == 1:
-                # a.T @ w with one row is BLAS gemv: 0 + a_j w, i.e. a_j w with -0 -> +0
-                grad = a[:, 0, :] * w + 0.0
-            else:
-                grad = np.matmul(a.transpose(0, 2, 1), w[:, :, None])[..., 0] / self.batch
-            return grad + reg * phi, self.batch
-        G = a * w[:, :, None] + reg[:, :, None] * phi[:, None, :]
-        diff = G - self.T[rows, idx]
-        mean = _take(self.mean, g)
-        if self.batch == 1:
-            d = diff[:, 0]
-            est = d + mean
-            new_mean = mean + d / self.m
-        else:
-            est = diff.mean(axis=1) + mean
-            new_mean = mean + diff.sum(axis=1) / self.m
-        self.mean[g.ids] = new_mean
-        self.T[rows, idx] = G
-        return est, self.batch
-
-
-class _ReferenceSnapshots:
-    """``ref_drift`` for kernels with one shared reference per agent: own references
-    ``self.R`` (N, d) and the copies held of the neighbours' ones ``self.RC`` (E, d, CSR);
-    for a :class:`_StackedKernel`."""
-
-    has_references = True
-
-    def snapshot_references(self, k, ids) -> None:
-        """Agents ``ids`` (in this order) finished round k: keep their u_i and copies u^_j, as
-        the monitor's per-agent snapshots would (see :meth:`drift`)."""
-        snap = self._snaps.get(k)
-        if snap is None:
-            snap = self._snaps[k] = (np.empty_like(self.R), np.empty_like(self.RC), [])
-        g = self.groups.get(ids)
-        snap[0][g.ids] = _take(self.R, g)
-        snap[1][g.edges] = self.RC[g.edges]
-        snap[2].extend(ids)
-
-    def drift(self, k) -> float:
-        """ref_drift of round k: ``max`` over copies, in the monitor's order (agents as they
-        finished, neighbours sorted), of ||u^_j held by i - u_j||, each norm the
-        ``np.linalg.norm`` of one vector (sqrt of a BLAS dot; ``np.vecdot`` calls the same
-        routine row by row) and the maximum with Python's ``max`` semantics (a NaN first
-        wins, later NaNs are skipped)."""
-        U, UH, order = self._snaps.pop(k)
-        order = np.asarray(order, dtype=np.intp)
-        e = _edge_rows(self.off[order], self.deg[order])   # agents in finishing order
-        if e.size == 0:
-            return 0.0
-        D = UH[e] - U[self.nbr[e]]
-        vals = np.sqrt(np.vecdot(D, D))
-        if np.isnan(vals[0]):
-            return float(vals[0])
-        return float(np.max(vals[~np.isnan(vals)]))
-
-    def references(self, i):
-        s = self.off[i]
-        return ({(i, None): self.R[i]},
-                {(j, None): self.RC[s + k] for k, j in enumerate(self.neighbors_of(i))})
+def _assign(dst, sel, src):
+    """dst[sel] = src for every array of a (nested tuple) compressor state."""
+    if isinstance(dst, tuple):
+        for d, s_ in zip(dst, src):
+            _assign(d, sel, s_)
+    elif dst is not None:
+        dst[sel] = src

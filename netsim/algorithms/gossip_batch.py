@@ -1,57 +1,40 @@
-"""Batched kernel of the compressed gossip baselines (:mod:`netsim.algorithms.gossip`: LEAD,
-CEDAS, CHOCO-SGD, COLD, DPDC, DGD) for :mod:`netsim.runners.batched`. No SimPy here.
+"""Compressed gossip baselines (spec ``lt_admm_cc.md`` §6): LEAD, CEDAS, COLD, DPDC, plus the
+teaching baselines CHOCO-SGD and DGD, each one class over stacked state (see
+:mod:`netsim.algorithms.batch`). One (mini-batch or full) gradient per agent per round, one
+compressed broadcast per agent per round, no local training. No SimPy here.
 
-All agents' rows in stacked arrays: models X, own references H, the copies of the
-neighbours' references HC (CSR edge rows, as in :mod:`netsim.algorithms.batch`), plus each
-method's own variables. Every formula below is the per-agent one of ``gossip.py``, with the
-same operations in the same order, so results are bit-identical (tests/test_batched_engine.py).
-The mixing ``w_ii own + w_i @ rows`` (a BLAS gemv per agent) is a stacked ``np.matmul`` over
-the agents of equal degree, which calls the same routine per agent.
+W is the Metropolis-Hastings matrix, w_ij = 1 / (1 + max(d_i, d_j)) on edges and
+w_ii = 1 - sum_j w_ij, known to each agent for its own row. Every method except DGD sends a
+compressed *difference* against a reference both ends keep: q_i = C(v_i - h_i),
+h_i <- h_i + step q_i at the sender (H) and at every neighbour's copy (HC, CSR edge rows).
+A lost message leaves the receiver's copy behind (drift, reported as ``ref_drift``).
+Matrix notation below stacks agents' rows (X, D, H, ...). The mixing ``w_ii own + w_i @ rows``
+is one BLAS gemv per agent: a stacked ``np.matmul`` over the agents of equal degree, which
+calls the same routine per agent (a group of one calls it directly).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from netsim.algorithms.batch import (_ReferenceSnapshots, _stackable,
-                                     _StackedEstimators, _StackedKernel, _take)
+from netsim.algorithms.batch import StackedKernel, _take
+from netsim.algorithms.channel import SharedEstimate, WithSharedEstimate
+from netsim.algorithms.estimators import StackedEstimators
+from netsim.compression import scaled
 from netsim.compute import Work
+from netsim.network.topology import metropolis_weights
 
-__all__ = ["GossipBatch", "gossip_batch"]
-
-#: per method: its own state beyond x, h, the copies and q: (agent attribute, kernel array,
-#: kind as in batch._Delegation); an attribute the agent does not have yet starts at zero
-_STATE = {
-    "LeadAgent": [("d", "D", "node"), ("_g", "G", "node"), ("_y", "Y", "node"),
-                  ("_first", "first", "flag")],
-    "CedasAgent": [("psi", "PSI", "node"), ("_phi", "PHI", "node")],
-    "ChocoAgent": [("_half", "HALF", "node")],
-    "ColdAgent": [("_g", "G", "node"), ("lam", "LAM", "node")],
-    "DpdcAgent": [("_g", "G", "node"), ("v", "V", "node")],
-    "DgdAgent": [("_g", "G", "node"), ("_seen", "seen", "edge")],
-}
-
-#: per method: its scalar parameters (attribute names of the agent)
-_PARAMS = {"LeadAgent": ("eta", "gamma"), "CedasAgent": ("eta", "gamma"),
-           "ChocoAgent": ("eta", "gamma"), "ColdAgent": ("a", "b", "c"),
-           "DpdcAgent": ("eta", "a", "b"), "DgdAgent": ("eta",)}
+__all__ = ["GossipBase", "LeadBatch", "CedasBatch", "ChocoBatch", "ColdBatch", "DpdcBatch",
+           "DgdBatch", "auto_step"]
 
 
-def gossip_batch(agents):
-    """A :class:`GossipBatch` if these agents qualify (one method, same parameters and
-    weights' shape, stackable problems and estimators, a row-wise compressor), else None."""
-    from netsim.algorithms import gossip
-
-    kind = type(agents[0]).__name__
-    if kind not in _PARAMS or any(type(a) is not type(agents[0]) for a in agents):
-        return None
-    if type(agents[0]) is not getattr(gossip, kind):
-        return None
-    if not _stackable(agents, _PARAMS[kind], compressor=lambda a: a.ref.compressor):
-        return None
-    if any(a.ref.step != agents[0].ref.step for a in agents):
-        return None
-    return GossipBatch(agents, kind)
+def auto_step(value, compressor, dim):
+    """The reference step: ``value``, or for "auto" 1 / (1 + omega) of an unbiased compressor
+    (1 for exact ones)."""
+    if value != "auto":
+        return float(value)
+    om = compressor.omega(dim)
+    return 1.0 / (1.0 + om) if compressor.unbiased and np.isfinite(om) else 1.0
 
 
 class _MixGroup:
@@ -77,47 +60,47 @@ class _MixGroup:
         return out
 
 
-class GossipBatch(_ReferenceSnapshots, _StackedKernel):
-    """The gossip baselines on stacked state; ``kind`` is the agent class name."""
+class GossipBase(WithSharedEstimate, StackedKernel):
+    """Common state: models X, Metropolis rows (w_self, W per edge row), one shared-estimate
+    channel ``ref`` (h_i and the copies h^_j, :class:`~netsim.algorithms.channel.
+    SharedEstimate`; Q the last sent innovations), a mini-batch gradient estimator. A method
+    sets ``params`` (its scalar parameters, copied to attributes), ``ref_step_param`` and
+    implements ``local_steps``, ``_to_send(g)`` and ``incoming``.
 
-    def __init__(self, agents, kind):
-        a0 = agents[0]
-        self.kind = kind
-        self._init_stack(agents, np.stack([a.x for a in agents]))
-        for p in _PARAMS[kind]:
-            setattr(self, p, getattr(a0, p))
-        self.step = a0.ref.step
-        self.w_self = np.array([a.w_self for a in agents])
-        self.W = np.concatenate([a.w for a in agents])
-        self.H = np.stack([a.ref.h for a in agents])
-        self.HC = np.concatenate([a.ref.copies for a in agents])
+    Args:
+        problem, graph, params, x0, streams, compressor: as for every registry builder.
+    """
+
+    params: tuple = ()
+    ref_step_param: str | None = None
+
+    def __init__(self, problem, graph, params, x0, streams, compressor):
+        dim = problem.dim
+        self._init_stack(graph, x0, self._channel(compressor, dim), streams)
+        for p in self.params:
+            setattr(self, p, float(params[p]))
+        step = (auto_step(params[self.ref_step_param], compressor, dim)
+                if self.ref_step_param else 1.0)
+        W = metropolis_weights(graph)
+        self.w_self = np.diag(W).copy()
+        self.W = W[self.src, self.nbr]
+        self.ref = SharedEstimate(self, np.zeros_like(self.X), np.zeros((self.src.size, dim)),
+                                  step)
         self.Q = np.zeros_like(self.X)
-        self.est = _StackedEstimators([a.estimator for a in agents])
-        self.compressor = a0.ref.compressor
-        self.crng = [a.ref._rng for a in agents]
-        for path, name, kind_ in _STATE[kind]:
-            setattr(self, name, self._gather(path, kind_))
-        self.has_references = kind != "DgdAgent"
-        self._bind_views()
+        self.est = StackedEstimators(
+            "minibatch", problem.agents, params["batch"],
+            [streams.generator("agent", i, "sampling") for i in range(self.n)])
+        self._init_method()
 
-    def _gather(self, path, kind):
-        """The agents' ``path`` stacked (rows, CSR edge rows or flags); zeros where an agent
-        has none yet (a value its first local step creates)."""
-        vals = [getattr(a, path, None) for a in self.agents]
-        if kind == "flag":
-            return np.array(vals)
-        if kind == "edge":
-            return np.concatenate(vals)
-        return np.zeros_like(self.X) if vals[0] is None else np.stack(vals)
+    def _channel(self, compressor, dim):
+        """The compressor of the channel (COLD: its contractive form)."""
+        return compressor
 
-    def _fields(self):
-        return ([("x", self.X, "node"), ("ref.h", self.H, "node"),
-                 ("ref.copies", self.HC, "edge"), ("_q", self.Q, "node")]
-                + [(path, getattr(self, name), kind) for path, name, kind in _STATE[self.kind]])
+    def _init_method(self):
+        """Method state beyond the channel (zeros, set by subclasses)."""
 
-    # ------------------------------------------------------------------ helpers
-    R = property(lambda self: self.H)
-    RC = property(lambda self: self.HC)
+    def _zeros(self):
+        return np.zeros_like(self.X)
 
     def _mixer(self, g):
         """The group's :class:`_MixGroup`, kept on the (cached) group."""
@@ -126,120 +109,266 @@ class GossipBatch(_ReferenceSnapshots, _StackedKernel):
             m = g.mixer = _MixGroup(g, self.deg, self.off, self.W)
         return m
 
-    def _mix(self, g, own, rows, local=False):
-        """w_ii own + sum_j w_ij rows_j (GossipAgent._mix) for the group."""
+    def mix(self, g, own, rows, local=False):
+        """w_ii own + sum_j w_ij rows_j for the group; ``rows`` by edge row (or, ``local``,
+        in the group's own edge order)."""
         ws = _take(self.w_self, g)[:, None]
+        if g.single:                       # the agent's own gemv w_i @ rows_i
+            return ws * own + self.W[g.esel] @ (rows if local else rows[g.esel])
         return ws * own + self._mixer(g).wsum(rows, g.ids.size, own.shape[1], local)
 
-    def _grad(self, g, X):
+    def gradient(self, g, X):
+        """(g_i(x_i) for the group's models X, component gradients per agent)."""
         draws = self.est.draws(g, 1)
-        grad, count = self.est(g, X, None if draws is None else draws[:, 0])
-        return grad, count
+        return self.est(g, X, None if draws is None else draws[:, 0])
 
-    # ------------------------------------------------------------------ phases
-    def _batch_local_steps(self, ids):
-        g = self.groups.get(ids)
-        X = _take(self.X, g)
-        counts = np.zeros(g.ids.size, dtype=np.int64)
-        if self.kind == "LeadAgent":
-            first = self.first[g.ids]
-            if first.any():                     # round 1: X^1 = X^0 - eta g(X^0)
-                sub = g.ids[first]
-                gs = self.groups.get(sub.tolist())
-                g0, n0 = self._grad(gs, X[first])
-                X = X.copy()
-                X[first] = X[first] - self.eta * g0
-                self.X[sub] = X[first]
-                counts[first] += n0
-                self.first[sub] = False
-            grad, n = self._grad(g, X)
-            self.G[g.ids] = grad
-            self.Y[g.ids] = X - self.eta * grad - self.eta * _take(self.D, g)
-        elif self.kind == "CedasAgent":
-            grad, n = self._grad(g, X)
-            psi_new = X - self.eta * grad
-            self.PHI[g.ids] = psi_new + X - _take(self.PSI, g)
-            self.PSI[g.ids] = psi_new
-        elif self.kind == "ChocoAgent":
-            grad, n = self._grad(g, X)
-            self.HALF[g.ids] = X - self.eta * grad
-        else:                                   # COLD, DPDC, DGD
-            grad, n = self._grad(g, X)
-            self.G[g.ids] = grad
-        counts += n
+    @staticmethod
+    def work(g, counts):
+        """Per-agent :class:`~netsim.compute.Work` of ``counts`` gradients, caller's order."""
         return g.unsort([Work(gradients=k) for k in counts.tolist()])
 
-    def _batch_outgoing(self, ids):
+    def outgoing(self, ids):
+        """q_i = C(v_i - h_i), broadcast; v from :meth:`_to_send`."""
         g = self.groups.get(ids)
-        if self.kind == "DgdAgent":            # C(x_i) itself, no reference
-            V = _take(self.X, g)
-        else:
-            v = getattr(self, {"LeadAgent": "Y", "CedasAgent": "PHI",
-                               "ChocoAgent": "HALF"}.get(self.kind, "X"))
-            V = _take(v, g) - _take(self.H, g)
-        vals, bits = self.compressor.rows(V, [self.crng[i] for i in g.ids])
-        self.Q[g.ids] = vals
+        vals, bits = self._compress(self.ref.delta(self._to_send(g), g.sel), g.ids.tolist(),
+                                    g.sel, self.n)
+        self.Q[g.sel] = vals
         return g.unsort([[(None, vals[r], bits)] for r in range(g.ids.size)])
 
     def _received(self, g, boxes):
-        """Reference.received for the group: Qr (group edges x d, 0 where lost) and the
-        copies h^_j <- h^_j + step q_j."""
-        msgs, rows = g.gather(boxes)
-        E = g.edges
-        Qr = np.zeros((E.size, self.X.shape[1]))
-        if msgs:
-            M = np.array(msgs)
-            if rows is None:
-                Qr[:] = M
-                self.HC[E] = self.HC[E] + self.step * M
-            else:
-                Qr[rows] = M
-                e = E[rows]
-                self.HC[e] = self.HC[e] + self.step * M
+        """The copies h^_j <- h^_j + step q_j for what arrived; returns Qr (the group's edges x
+        d, 0 where lost)."""
+        M, rows = self.ref.receive(g, boxes)
+        Qr = np.zeros((g.edges.size, self.X.shape[1]))
+        if M is not None:
+            Qr[slice(None) if rows is None else rows] = M
         return Qr
 
-    def _batch_incoming(self, ids, boxes):
+    def _compressed_difference(self, g, boxes):
+        """LEAD / CEDAS communication: V^ - V^_w with V^ = H + Q, V^_w = H_w + W Q (rows of
+        the group), then H <- H + step Q and the copies."""
+        q, h = _take(self.Q, g), _take(self.ref.R, g)
+        h_w = self.mix(g, h, self.ref.RC)
+        v_hat = h + q
+        v_hat_w = h_w + self.mix(g, q, self._received(g, boxes), local=True)
+        self.ref.advance(g.sel, q)
+        return v_hat - v_hat_w
+
+    def _estimates(self, g, boxes):
+        """CHOCO / COLD / DPDC communication: H <- H + step Q, the copies, then
+        (h_i, w_ii h_i + sum_j w_ij h^_j)."""
+        self.ref.advance(g.sel, _take(self.Q, g))
+        self.ref.receive(g, boxes)
+        h = _take(self.ref.R, g)
+        return h, self.mix(g, h, self.ref.RC)
+
+
+class LeadBatch(GossipBase):
+    """LEAD (Liu et al., ICLR 2021, arXiv 2007.00232), §6.1:
+
+        Y = X - eta g(X) - eta D;  Q = C(Y - H);  Y^ = H + Q;  Y^_w = H_w + W Q
+        H <- H + a Q;  H_w <- H_w + a W Q;  D <- D + gamma / (2 eta) (Y^ - Y^_w)
+        X <- X - eta g(X) - eta D            (the same stochastic gradient)
+
+    with X^1 = X^0 - eta g(X^0) (done in round 1), D = H = H_w = 0 at start; H_w,i is
+    w_ii h_i + sum_j w_ij h^_j from the copies. Identity compressor and gamma = 1: NIDS.
+    """
+
+    params = ("eta", "gamma")
+    ref_step_param = "alpha"
+
+    def _init_method(self):
+        self.D, self.G, self.Y = self._zeros(), self._zeros(), self._zeros()
+        self.first = np.ones(self.n, dtype=bool)
+
+    def local_steps(self, ids):
         g = self.groups.get(ids)
-        ids_, E = g.ids, g.edges
-        q = _take(self.Q, g)
-        k = self.kind
-        if k in ("LeadAgent", "CedasAgent"):
-            h = _take(self.H, g)
-            h_w = self._mix(g, h, self.HC)
-            v_hat = h + q
-            Qr = self._received(g, boxes)
-            v_hat_w = h_w + self._mix(g, q, Qr, local=True)
-            self.H[ids_] = h + self.step * q
-            if k == "LeadAgent":
-                D = _take(self.D, g) + (self.gamma / (2.0 * self.eta)) * (v_hat - v_hat_w)
-                self.D[ids_] = D
-                self.X[ids_] = _take(self.X, g) - self.eta * _take(self.G, g) - self.eta * D
-            else:
-                self.X[ids_] = _take(self.PHI, g) - (self.gamma / 2.0) * (v_hat - v_hat_w)
-            return
-        if k == "DgdAgent":
-            msgs, rows = g.gather(boxes)
-            if msgs:
-                e = E if rows is None else E[rows]
-                self.HC[e] = np.array(msgs)
-                self.seen[e] = True
-            X = _take(self.X, g)
-            rowsx = np.where(self.seen[E][:, None], self.HC[E], X[g.owner])
-            self.X[ids_] = self._mix(g, X, rowsx, local=True) - self.eta * _take(self.G, g)
-            return
-        self.H[ids_] = _take(self.H, g) + self.step * q           # Reference.own
-        self._received(g, boxes)
-        h = _take(self.H, g)
-        mixed = self._mix(g, h, self.HC)
-        if k == "ChocoAgent":
-            self.X[ids_] = _take(self.HALF, g) + self.gamma * (mixed - h)
-        elif k == "ColdAgent":
-            lx = h - mixed
-            self.X[ids_] = (_take(self.X, g) - self.a * (_take(self.G, g) + _take(self.LAM, g))
-                            - self.c * lx)
-            self.LAM[ids_] = _take(self.LAM, g) + self.b * lx
-        else:                                                      # DPDC
-            lx = h - mixed
-            self.X[ids_] = _take(self.X, g) - self.eta * (
-                self.a * lx + self.b * _take(self.V, g) + _take(self.G, g))
-            self.V[ids_] = _take(self.V, g) + self.eta * self.b * lx
+        X = _take(self.X, g)
+        counts = np.zeros(g.ids.size, dtype=np.int64)
+        first = self.first[g.sel]
+        if first.any():                     # round 1: X^1 = X^0 - eta g(X^0)
+            sub = g.ids[first]
+            g0, n0 = self.gradient(self.groups.get(sub.tolist()), X[first])
+            X = X.copy()
+            X[first] = X[first] - self.eta * g0
+            self.X[sub] = X[first]
+            counts[first] += n0
+            self.first[sub] = False
+        grad, n = self.gradient(g, X)
+        self.G[g.sel] = grad
+        self.Y[g.sel] = X - self.eta * grad - self.eta * _take(self.D, g)
+        return self.work(g, counts + n)
+
+    def _to_send(self, g):
+        return _take(self.Y, g)
+
+    def incoming(self, ids, boxes):
+        g = self.groups.get(ids)
+        diff = self._compressed_difference(g, boxes)
+        D = _take(self.D, g) + (self.gamma / (2.0 * self.eta)) * diff
+        self.D[g.sel] = D
+        self.X[g.sel] = _take(self.X, g) - self.eta * _take(self.G, g) - self.eta * D
+
+
+class CedasBatch(GossipBase):
+    """CEDAS (Huang & Pu, IEEE TAC, arXiv 2301.05872), §6.2, constant step:
+
+        psi' = X - eta g(X);  Phi = psi' + X - psi;  COMM(Phi) as in LEAD
+        X <- Phi - gamma / 2 (Phi^ - Phi^_w);  psi <- psi'
+
+    with psi^0 = X^0, H = H_w = 0. Identity compressor and gamma = 1: exact diffusion.
+    """
+
+    params = ("eta", "gamma")
+    ref_step_param = "alpha"
+
+    def _init_method(self):
+        self.PSI, self.PHI = self.X.copy(), self._zeros()
+
+    def local_steps(self, ids):
+        g = self.groups.get(ids)
+        X = _take(self.X, g)
+        grad, n = self.gradient(g, X)
+        psi_new = X - self.eta * grad
+        self.PHI[g.sel] = psi_new + X - _take(self.PSI, g)
+        self.PSI[g.sel] = psi_new
+        return self.work(g, np.full(g.ids.size, n))
+
+    def _to_send(self, g):
+        return _take(self.PHI, g)
+
+    def incoming(self, ids, boxes):
+        g = self.groups.get(ids)
+        diff = self._compressed_difference(g, boxes)
+        self.X[g.sel] = _take(self.PHI, g) - (self.gamma / 2.0) * diff
+
+
+class ChocoBatch(GossipBase):
+    """CHOCO-SGD (Koloskova, Stich, Jaggi, ICML 2019), teaching baseline:
+
+        X' = X - eta g(X);  Q = C(X' - X^);  X^ <- X^ + Q;  X <- X' + gamma (W - I) X^
+
+    Not exact with a constant step and stochastic gradients (no gradient tracking).
+    """
+
+    params = ("eta", "gamma")
+
+    def _init_method(self):
+        self.HALF = self._zeros()
+
+    def local_steps(self, ids):
+        g = self.groups.get(ids)
+        X = _take(self.X, g)
+        grad, n = self.gradient(g, X)
+        self.HALF[g.sel] = X - self.eta * grad
+        return self.work(g, np.full(g.ids.size, n))
+
+    def _to_send(self, g):
+        return _take(self.HALF, g)
+
+    def incoming(self, ids, boxes):
+        g = self.groups.get(ids)
+        h, mixed = self._estimates(g, boxes)
+        self.X[g.sel] = _take(self.HALF, g) + self.gamma * (mixed - h)
+
+
+class _GradientFirst(GossipBase):
+    """Methods whose local step is one gradient g(x_i), kept in G."""
+
+    def _init_method(self):
+        self.G = self._zeros()
+
+    def local_steps(self, ids):
+        g = self.groups.get(ids)
+        grad, n = self.gradient(g, _take(self.X, g))
+        self.G[g.sel] = grad
+        return self.work(g, np.full(g.ids.size, n))
+
+    def _to_send(self, g):
+        return _take(self.X, g)
+
+
+class ColdBatch(_GradientFirst):
+    """COLD stand-in (Zhang, You, Xie, IEEE TAC 2023, arXiv 2105.06697), §6.3.
+    RECONSTRUCTION (the exact recursion was not re-verified): innovation compression on a
+    primal-dual gradient method, with (L x^)_i = x^_i - w_ii x^_i - sum_j w_ij x^_j:
+
+        q_i = C'(x_i - x^_i), x^ <- x^ + q (all holders), C' = C / (1 + omega) (contractive)
+        x_i <- x_i - a (g_i(x_i) + lambda_i) - c (L x^)_i;   lambda_i <- lambda_i + b (L x^)_i
+    """
+
+    params = ("a", "b", "c")
+
+    def _channel(self, compressor, dim):
+        om = compressor.omega(dim)
+        return scaled(compressor, 1.0 / (1.0 + om)) if compressor.unbiased and om > 0 \
+            else compressor
+
+    def _init_method(self):
+        super()._init_method()
+        self.LAM = self._zeros()
+
+    def incoming(self, ids, boxes):
+        g = self.groups.get(ids)
+        h, mixed = self._estimates(g, boxes)
+        lx = h - mixed
+        self.X[g.sel] = (_take(self.X, g) - self.a * (_take(self.G, g) + _take(self.LAM, g))
+                         - self.c * lx)
+        self.LAM[g.sel] = _take(self.LAM, g) + self.b * lx
+
+
+class DpdcBatch(_GradientFirst):
+    """DPDC (most likely Yi et al., IEEE TAC 2023, arXiv 2201.03930), §6.4. RECONSTRUCTION
+    (identity of the baseline and its equations uncertain, see the spec):
+
+        x^ <- x^ + psi C(x - x^)   (all holders; psi is the reference step)
+        x_i <- x_i - eta (a (L x^)_i + b v_i + g_i(x_i));   v_i <- v_i + eta b (L x^)_i
+    """
+
+    params = ("eta", "a", "b")
+    ref_step_param = "psi"
+
+    def _init_method(self):
+        super()._init_method()
+        self.V = self._zeros()
+
+    def incoming(self, ids, boxes):
+        g = self.groups.get(ids)
+        h, mixed = self._estimates(g, boxes)
+        lx = h - mixed
+        self.X[g.sel] = _take(self.X, g) - self.eta * (
+            self.a * lx + self.b * _take(self.V, g) + _take(self.G, g))
+        self.V[g.sel] = _take(self.V, g) + self.eta * self.b * lx
+
+
+class DgdBatch(_GradientFirst):
+    """Decentralized gradient descent (Nedic & Ozdaglar 2009), teaching baseline:
+    x_i <- sum_j w_ij C(x_j) - eta g_i(x_i), the neighbours' models arriving compressed as
+    they are (no reference) and the agent using its own exact x_i. Converges only to a
+    neighbourhood of x* with a constant step. A lost x_j is replaced by the last one
+    received (by x_i before the first)."""
+
+    params = ("eta",)
+    has_references = False
+
+    def _init_method(self):
+        super()._init_method()
+        self.C = np.zeros_like(self.ref.RC)               # the neighbours' last models
+        self.seen = np.zeros(self.src.size, dtype=bool)
+
+    def outgoing(self, ids):
+        g = self.groups.get(ids)
+        vals, bits = self._compress(_take(self.X, g), g.ids.tolist(), g.sel, self.n)
+        return g.unsort([[(None, vals[r], bits)] for r in range(g.ids.size)])
+
+    def incoming(self, ids, boxes):
+        g = self.groups.get(ids)
+        E = g.esel
+        msgs, rows = g.gather(boxes)
+        if msgs:
+            e = E if rows is None else g.edges[rows]
+            self.C[e] = np.array(msgs)
+            self.seen[e] = True
+        X = _take(self.X, g)
+        rowsx = np.where(self.seen[E][:, None], self.C[E], g.per_edge(X))
+        self.X[g.sel] = self.mix(g, X, rowsx, local=True) - self.eta * _take(self.G, g)

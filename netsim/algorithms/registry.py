@@ -1,28 +1,23 @@
-"""Registry: scenario name -> algorithm (builder, parameters, one-line doc).
+"""Registry: scenario name -> algorithm (kernel class, parameters, one-line doc).
 
-Every builder has the signature ``build(problem, graph, params, x0, streams, compressor)``
-and returns one agent object per node (see :mod:`netsim.algorithms.base`). ``params`` holds
-the validated parameters of :attr:`AlgorithmInfo.params` plus ``batch``; ``x0`` has shape
-(agents, dim); ``compressor`` is a :class:`netsim.compression.Compressor`.
+A peer algorithm's ``build`` is its kernel class (:mod:`netsim.algorithms.batch`), called as
+``build(problem, graph, params, x0, streams, compressor)``: ``params`` holds the validated
+parameters of :attr:`AlgorithmInfo.params` plus ``batch``; ``x0`` has shape (agents, dim);
+``compressor`` is a :class:`netsim.compression.Compressor`. Third-party algorithms register
+the same way through the ``netsim.algorithms`` entry points (:mod:`netsim.plugins`).
 """
 
 from __future__ import annotations
 
-import numpy as np
-
 from netsim.algorithms import params as P
-from netsim.algorithms.admm import AdmmAgent
 from netsim.algorithms.base import AlgorithmInfo, Param
-from netsim.algorithms.estimators import make_estimator
-from netsim.algorithms.gossip import (CedasAgent, ChocoAgent, ColdAgent, DgdAgent, DpdcAgent,
-                                     LeadAgent)
-from netsim.algorithms.lt_admm import LtAdmmAgent
-from netsim.algorithms.lt_admm_cc import LtAdmmCcAgent, LtAdmmCcEdgeAgent
+from netsim.algorithms.gossip_batch import (CedasBatch, ChocoBatch, ColdBatch, DgdBatch,
+                                            DpdcBatch, LeadBatch)
+from netsim.algorithms.lt_batch import AdmmBatch, LtBatch, LtCcBatch, LtCcEdgeBatch
 from netsim.algorithms.server_admm import AdamSolver, ServerAdmmServer, ServerAdmmWorker
-from netsim.compression import scaled
-from netsim.network.topology import metropolis_weights
+from netsim.guards import local_training, quantization_levels, reference_step
 
-__all__ = ["ALGORITHMS", "list_algorithms", "COMMON_PARAMS"]
+__all__ = ["ALGORITHMS", "get_algorithm", "list_algorithms", "COMMON_PARAMS"]
 
 #: keys every algorithm table may hold besides its own parameters
 COMMON_PARAMS = ("name", "x0", "batch", "compressor")
@@ -34,78 +29,9 @@ _GAMMA = Param(0.05, P.positive, "step size on the (stochastic) gradient")
 _BETA = Param(0.05, P.positive, "step size on the ADMM correction term")
 
 
-def _neighbors(graph, i):
-    return sorted(graph.neighbors(i))
-
-
-def _build_admm(problem, graph, params, x0, streams, compressor):
-    agents = []
-    for i in range(problem.n_agents):
-        nb = _neighbors(graph, i)
-        agents.append(AdmmAgent(
-            i, nb, problem.agents[i], x0[i], np.zeros((len(nb), problem.dim)),
-            params["rho"], params["alpha"], compressor,
-            streams.generator("agent", i, "compressor")))
-    return agents
-
-
-def _lt_builder(kind_from_params):
-    def build(problem, graph, params, x0, streams, compressor):
-        agents = []
-        for i in range(problem.n_agents):
-            nb = _neighbors(graph, i)
-            est = make_estimator(kind_from_params(params), problem.agents[i], params["batch"],
-                                 streams.generator("agent", i, "sampling"))
-            z0 = np.tile(np.asarray(x0[i], dtype=float), (len(nb), 1))   # z_ij,0 = x_i,0
-            agents.append(LtAdmmAgent(
-                i, nb, problem.agents[i], x0[i], z0, params["rho"], params["alpha"],
-                compressor, streams.generator("agent", i, "compressor"),
-                estimator=est, gamma=params["gamma"], beta=params["beta"], tau=params["tau"]))
-        return agents
-    return build
-
-
 def _build_lt_admm_cc(problem, graph, params, x0, streams, compressor):
-    agent_cls = LtAdmmCcAgent if params["design"] == "A" else LtAdmmCcEdgeAgent
-    agents = []
-    for i in range(problem.n_agents):
-        nb = _neighbors(graph, i)
-        est = make_estimator(params["estimator"], problem.agents[i], params["batch"],
-                             streams.generator("agent", i, "sampling"))
-        agents.append(agent_cls(
-            i, nb, problem.agents[i], x0[i], x0[nb], params["rho"], params["alpha"],
-            params["beta"], params["gamma"], params["tau"], est, compressor,
-            streams.generator("agent", i, "compressor"), eta=params["eta"],
-            error_feedback=params["error_feedback"]))
-    return agents
-
-
-def _auto(value, compressor, dim):
-    """"auto" reference step: 1 / (1 + omega) of the compressor (1 for exact ones)."""
-    if value != "auto":
-        return value
-    om = compressor.omega(dim)
-    return 1.0 / (1.0 + om) if compressor.unbiased and np.isfinite(om) else 1.0
-
-
-def _gossip_builder(cls, kwargs_of, ref_step_of=lambda p: 1.0, contractive=False):
-    """Builder for a :mod:`netsim.algorithms.gossip` agent class."""
-    def build(problem, graph, params, x0, streams, compressor):
-        W = metropolis_weights(graph)
-        comp = compressor
-        if contractive and compressor.unbiased and compressor.omega(problem.dim) > 0:
-            comp = scaled(compressor, 1.0 / (1.0 + compressor.omega(problem.dim)))
-        step = _auto(ref_step_of(params), compressor, problem.dim)
-        agents = []
-        for i in range(problem.n_agents):
-            nb = _neighbors(graph, i)
-            est = make_estimator("minibatch", problem.agents[i], params["batch"],
-                                 streams.generator("agent", i, "sampling"))
-            agents.append(cls(i, nb, (W[i, i], W[i, nb]), x0[i], est, comp,
-                              streams.generator("agent", i, "compressor"), ref_step=step,
-                              **kwargs_of(params)))
-        return agents
-    return build
+    kernel = LtCcBatch if params["design"] == "A" else LtCcEdgeBatch
+    return kernel(problem, graph, params, x0, streams, compressor)
 
 
 _ETA = Param(0.05, P.positive, "gradient step size")
@@ -115,20 +41,20 @@ _RECON = " [RECONSTRUCTION: see the docstring and spec §6]"
 
 ALGORITHMS: dict[str, AlgorithmInfo] = {
     "admm": AlgorithmInfo(
-        "admm", "peer", _build_admm, {"rho": _RHO, "alpha": _ALPHA},
+        "admm", "peer", AdmmBatch, {"rho": _RHO, "alpha": _ALPHA},
         "decentralized relaxed ADMM with exact local solves (z = 0 at start)"),
     "lt-admm": AlgorithmInfo(
-        "lt-admm", "peer", _lt_builder(lambda p: "minibatch"),
+        "lt-admm", "peer", LtBatch,
         {"rho": _RHO, "alpha": _ALPHA, "tau": _TAU, "gamma": _GAMMA, "beta": _BETA},
         "LT-ADMM: tau local mini-batch gradient steps per round (floors with noise)",
-        smooth_only=True),
+        smooth_only=True, checks=(local_training,)),
     "lt-admm-vr": AlgorithmInfo(
-        "lt-admm-vr", "peer", _lt_builder(lambda p: p["estimator"]),
+        "lt-admm-vr", "peer", LtBatch,
         {"rho": _RHO, "alpha": _ALPHA, "tau": _TAU, "gamma": _GAMMA, "beta": _BETA,
          "estimator": Param("saga", P.choice("saga", "svrg"),
                             "variance reduction: saga (table) or svrg (reset each round)")},
         "LT-ADMM-VR: local training with SAGA/SVRG variance reduction (exact)",
-        smooth_only=True),
+        smooth_only=True, checks=(local_training,)),
     "lt-admm-cc": AlgorithmInfo(
         "lt-admm-cc", "peer", _build_lt_admm_cc,
         {"rho": _RHO, "alpha": _ALPHA, "tau": _TAU, "gamma": _GAMMA, "beta": _BETA,
@@ -142,43 +68,34 @@ ALGORITHMS: dict[str, AlgorithmInfo] = {
                          "A: compressed model innovation, one broadcast; B: per-edge messages")},
         "LT-ADMM-CC: local training + VR + compressed innovations with error feedback "
         "[RECONSTRUCTION of arXiv 2508.15509, spec §3]",
-        smooth_only=True),
+        smooth_only=True, checks=(local_training, reference_step)),
     "lead": AlgorithmInfo(
-        "lead", "peer",
-        _gossip_builder(LeadAgent, lambda p: {"eta": p["eta"], "gamma": p["gamma"]},
-                        lambda p: p["alpha"]),
+        "lead", "peer", LeadBatch,
         {"eta": _ETA, "gamma": Param(1.0, P.positive, "dual step (1: NIDS without compression)"),
          "alpha": _REF},
         "LEAD (Liu et al. ICLR 2021): compressed NIDS with a dual variable"),
     "cedas": AlgorithmInfo(
-        "cedas", "peer",
-        _gossip_builder(CedasAgent, lambda p: {"eta": p["eta"], "gamma": p["gamma"]},
-                        lambda p: p["alpha"]),
+        "cedas", "peer", CedasBatch,
         {"eta": _ETA, "gamma": Param(1.0, P.in_half_open_unit, "mixing step in (0, 1]"),
          "alpha": _REF},
         "CEDAS (Huang & Pu, TAC): compressed exact diffusion, constant step"),
     "cold": AlgorithmInfo(
-        "cold", "peer",
-        _gossip_builder(ColdAgent, lambda p: {"a": p["a"], "b": p["b"], "c": p["c"]},
-                        contractive=True),
+        "cold", "peer", ColdBatch,
         {"a": Param(0.05, P.positive, "primal step"), "b": Param(0.05, P.positive, "dual step"),
          "c": Param(0.5, P.positive, "consensus gain")},
         "COLD stand-in: innovation-compressed primal-dual gradient, C/(1+omega)" + _RECON),
     "dpdc": AlgorithmInfo(
-        "dpdc", "peer",
-        _gossip_builder(DpdcAgent, lambda p: {"eta": p["eta"], "a": p["a"], "b": p["b"]},
-                        lambda p: p["psi"]),
+        "dpdc", "peer", DpdcBatch,
         {"eta": _ETA, "a": Param(2.0, P.positive, "consensus weight (alpha in the paper)"),
          "b": Param(1.0, P.positive, "dual weight (beta in the paper)"),
          "psi": _REF},
         "DPDC (Yi et al. TAC 2023?): compressed distributed primal-dual" + _RECON),
     "choco-sgd": AlgorithmInfo(
-        "choco-sgd", "peer",
-        _gossip_builder(ChocoAgent, lambda p: {"eta": p["eta"], "gamma": p["gamma"]}),
+        "choco-sgd", "peer", ChocoBatch,
         {"eta": _ETA, "gamma": Param(0.5, P.in_half_open_unit, "consensus step")},
         "CHOCO-SGD (Koloskova et al. 2019): compressed gossip SGD (inexact), teaching baseline"),
     "dgd": AlgorithmInfo(
-        "dgd", "peer", _gossip_builder(DgdAgent, lambda p: {"eta": p["eta"]}),
+        "dgd", "peer", DgdBatch,
         {"eta": _ETA},
         "DGD: x_i <- sum_j w_ij C(x_j) - eta grad f_i (inexact), teaching baseline"),
 }
@@ -243,10 +160,47 @@ ALGORITHMS.update({
                            "z-hat, its delta sent to all N")},
         "QADMM (Shrestha 2025): async ADMM with q-bit dithered deltas + error feedback both "
         "ways [RECONSTRUCTION, spec qadmm.md]",
-        default_compressor={"name": "dither", "bits": 3}),
+        default_compressor={"name": "dither", "bits": 3}, checks=(quantization_levels,)),
 })
 
 
+def _plugin_problem(info) -> str | None:
+    if not isinstance(info, AlgorithmInfo):
+        return f"is not an AlgorithmInfo (got {type(info).__name__})"
+    if info.family != "peer" or not callable(info.build):
+        return "is not a peer algorithm (family 'peer' with a kernel class as build)"
+    return None
+
+
+def get_algorithm(name: str, key: str = "algorithm.name") -> AlgorithmInfo:
+    """The built-in algorithm ``name``, else the installed ``netsim.algorithms`` entry point
+    of that name (loaded now, see :mod:`netsim.plugins`).
+
+    Raises:
+        ScenarioError: no such algorithm (the message lists the built-in and installed
+            names), or the plugin fails to load or is not a peer AlgorithmInfo.
+    """
+    import difflib
+
+    from netsim import plugins
+    from netsim.errors import must
+
+    info = ALGORITHMS.get(name)
+    if info is None:
+        info = plugins.load("algorithms", name, key, _plugin_problem)
+    if info is None:
+        names = [*ALGORITHMS, *sorted(plugins.available("algorithms"))]
+        near = difflib.get_close_matches(str(name), names, n=1)
+        hint = f" — did you mean '{near[0]}'?" if near else ""
+        raise must(key, "one of " + ", ".join(repr(o) for o in names) + hint, name)
+    return info
+
+
 def list_algorithms() -> list[tuple[str, str]]:
-    """(name, one-line doc) for every registered algorithm."""
-    return [(name, info.doc) for name, info in ALGORITHMS.items()]
+    """(name, one-line doc) for every registered algorithm and installed plugin (plugins
+    are listed from their metadata, not loaded)."""
+    from netsim import plugins
+
+    return ([(name, info.doc) for name, info in ALGORITHMS.items()]
+            + [(name, f"[plugin {value}]") for name, value in
+               sorted(plugins.available("algorithms").items()) if name not in ALGORITHMS])

@@ -1,9 +1,10 @@
 """Compressors as pure functions with explicit state (in the style of Optax transforms).
 
-A :class:`Compressor` is a pair of pure functions::
+A :class:`Compressor` is a pair of pure functions, written once over rows::
 
-    state = comp.init(dim)                      # once per channel (e.g. per directed edge)
-    out, state = comp.update(v, state, rng)     # every message; out = Compressed(value, bits)
+    state = comp.init(dim)                          # once per channel (e.g. per directed edge)
+    vals, bits, states = comp.rows(V, rngs, states) # every row of V a message of its channel
+    out, state = comp.update(v, state, rng)         # one vector: rows(v[None], [rng])[0]
 
 ``out.value`` is the vector the *receiver* reconstructs (float64), ``out.bits`` the exact
 payload size. Randomness (dither, index draws) comes only from the Generator passed in.
@@ -40,38 +41,67 @@ class Compressed(NamedTuple):
 
 @dataclass(frozen=True)
 class Compressor:
-    """A compression transform.
+    """A compression transform, written once in its row form (one vector = one row).
 
     Attributes:
         name: short name ("quantizer", "rand_k", ...).
-        init: dim -> initial state.
-        update: (v, state, rng) -> (Compressed, new state). Pure: never mutates its inputs.
+        init: dim -> initial state of one channel: None, an array, or a tuple of those.
+        rows: ``rows(V, rngs, states) -> (values, bits, states)`` compresses every row of
+            ``V`` (R, dim), row after row, row r drawing from ``rngs[r]`` (the same generator
+            may serve several consecutive rows), with ``states`` the channels' states stacked
+            on a leading row axis (None for a stateless compressor). Pure: never mutates its
+            inputs. ``values`` is what the receivers reconstruct (float64), ``bits`` the exact
+            payload of one row.
         omega: dim -> variance factor with E||C(v) - v||^2 <= omega ||v||^2 (unbiased
             compressors), or the contraction factor (biased ones).
         unbiased: E[C(v)] = v.
         params: the parameters it was built with (for descriptions).
         scale_bits: bits of the scale each compressed vector carries (32 for the dithered
             quantizers' float32 norm, 0 otherwise); wrappers keep their inner compressor's.
-        rows: optional vectorized form for stateless compressors:
-            ``rows(V, rngs) -> (values, bits)`` compresses every row of ``V`` as ``update``
-            would, row after row, row r drawing from ``rngs[r]`` (the same generator may serve
-            several consecutive rows); bit-identical to the loop (tested), used by the
-            batched kernels of :mod:`netsim.algorithms.batch`. None: loop over ``update``.
+        omega_exact: ``omega`` is the exact variance factor, not a bound (rand-k).
+        levels: magnitude levels of a quantizer (None: not a quantizer).
     """
 
     name: str
     init: Callable[[int], Any]
-    update: Callable[[np.ndarray, Any, np.random.Generator], tuple[Compressed, Any]]
+    rows: Callable
     omega: Callable[[int], float]
     unbiased: bool
     params: dict = field(default_factory=dict)
-    rows: Callable | None = None
     scale_bits: int = 0
+    omega_exact: bool = False
+    levels: int | None = None
+
+    def update(self, v, state, rng) -> tuple[Compressed, Any]:
+        """One vector through :attr:`rows`: ``rows(v[None], [rng])[0]`` -> (Compressed,
+        new state)."""
+        vals, bits, st = self.rows(np.asarray(v, dtype=float)[None], [rng],
+                                   tree_map(lambda a: a[None], state))
+        return Compressed(vals[0], bits), tree_map(lambda a: a[0], st)
+
+    def stack_state(self, dim: int, count: int):
+        """The initial states of ``count`` channels, stacked (for :attr:`rows`)."""
+        return tree_map(lambda a: np.repeat(np.asarray(a)[None], count, axis=0),
+                        self.init(dim))
+
+    @property
+    def scale_header(self) -> bool:
+        """Each message carries a scale (:attr:`scale_bits` > 0: the dithered quantizers)."""
+        return self.scale_bits > 0
 
     def describe(self) -> str:
         """``quantizer(bits=4, norm='inf')``."""
         args = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
         return f"{self.name}({args})"
+
+
+def tree_map(f, state):
+    """``f`` on every array of a compressor state (None, an array or nested tuples)."""
+    if state is None:
+        return None
+    if isinstance(state, tuple):
+        return tuple(tree_map(f, s) for s in state)
+    return f(state)
 
 
 def _no_state(dim):
@@ -94,34 +124,12 @@ def identity(float_bits: int = 64) -> Compressor:
     if float_bits not in (32, 64):
         raise ValueError("float_bits must be 32 or 64")
 
-    def update(v, state, rng):
-        v = np.asarray(v, dtype=float)
-        val = v.copy() if float_bits == 64 else v.astype(np.float32).astype(float)
-        return Compressed(val, v.size * float_bits), state
-
-    def rows(V, rngs):
+    def rows(V, rngs, states=None):
         val = V.copy() if float_bits == 64 else V.astype(np.float32).astype(float)
-        return val, V.shape[1] * float_bits
+        return val, V.shape[1] * float_bits, states
 
-    return Compressor("none", _no_state, update, lambda dim: 0.0, True,
-                      {"float_bits": float_bits}, rows)
-
-
-def _dithered_update(bits: int, norm: str, rule):
-    """The update shared by the dithered quantizers: scale alpha = ||v||_norm sent as a float32
-    rounded up, one uniform dither per entry (drawn even for v = 0, so streams stay aligned),
-    ``rule(v, alpha, kappa)`` -> the decoded vector; C(0) = 0, NaN for a non-finite norm.
-    Bits: dim x bits + 32."""
-    def update(v, state, rng):
-        v = np.asarray(v, dtype=float)
-        nrm = float(np.max(np.abs(v))) if norm == "inf" and v.size else float(np.linalg.norm(v))
-        kappa = rng.random(v.size)
-        payload = v.size * bits + 32
-        if nrm == 0.0 or not math.isfinite(nrm):
-            val = np.zeros_like(v) if nrm == 0.0 else np.full_like(v, np.nan)
-            return Compressed(val, payload), state
-        return Compressed(rule(v, float32_up(nrm), kappa), payload), state
-    return update
+    return Compressor("none", _no_state, rows, lambda dim: 0.0, True,
+                      {"float_bits": float_bits})
 
 
 def _draw_rows(rngs, dim) -> np.ndarray:
@@ -139,28 +147,41 @@ def _draw_rows(rngs, dim) -> np.ndarray:
 
 
 def _dithered_rows(bits: int, norm: str, rule):
-    """Vectorized :func:`_dithered_update` (inf-norm only; None for the 2-norm, whose BLAS
-    norm has no bit-identical row-wise form): the same operations on every row at once."""
-    if norm != "inf":
-        return None
+    """Compressor.rows of the dithered quantizers: scale alpha = ||v||_norm sent as a float32
+    rounded up, one uniform dither per entry (drawn even for v = 0, so streams stay aligned),
+    ``rule(v, alpha, kappa)`` -> the decoded rows; C(0) = 0, NaN for a non-finite norm.
+    Bits: dim x bits + 32. The 2-norm is each row's own ``np.linalg.norm``."""
 
-    def rows(V, rngs):
+    def norms(V):
+        if not V.shape[1]:
+            return np.zeros(V.shape[0])
+        if norm == "inf":
+            return np.max(np.abs(V), axis=1)
+        return np.array([np.linalg.norm(v) for v in V])
+
+    def rows(V, rngs, states=None):
         V = np.asarray(V, dtype=float)
         n, dim = V.shape
+        payload = dim * bits + 32
+        if n == 1:                  # one row: scalar scale (the same values, less overhead)
+            kappa = rngs[0].random((1, dim))
+            nrm = float(norms(V)[0])
+            if nrm == 0.0 or not math.isfinite(nrm):
+                return np.full_like(V, 0.0 if nrm == 0.0 else np.nan), payload, states
+            return rule(V, float32_up(nrm), kappa), payload, states
         kappa = _draw_rows(rngs, dim)
-        nrm = np.max(np.abs(V), axis=1) if dim else np.zeros(n)
+        nrm = norms(V)
         f = nrm.astype(np.float32)
-        low = f.astype(float) < nrm
-        f[low] = np.nextafter(f[low], np.float32(np.inf))
+        f = np.where(f.astype(float) < nrm, np.nextafter(f, np.float32(np.inf)), f)
         alpha = f.astype(float)[:, None]
         ok = (nrm != 0.0) & np.isfinite(nrm)
-        out = np.zeros_like(V)
         if ok.all():
-            out = rule(V, alpha, kappa)
-        elif ok.any():
+            return rule(V, alpha, kappa), payload, states
+        out = np.zeros_like(V)
+        if ok.any():
             out[ok] = rule(V[ok], alpha[ok], kappa[ok])
         out[~np.isfinite(nrm)] = np.nan
-        return out, dim * bits + 32
+        return out, payload, states
     return rows
 
 
@@ -188,7 +209,6 @@ def quantizer(bits: int = 4, norm: str = "inf") -> Compressor:
         s = alpha / levels
         return s * np.sign(v) * np.floor(np.abs(v) / s + kappa)
 
-    update = _dithered_update(bits, norm, rule)
     rows = _dithered_rows(bits, norm, rule)
 
     def omega(dim):
@@ -196,8 +216,8 @@ def quantizer(bits: int = 4, norm: str = "inf") -> Compressor:
         return min(dim / 4.0 ** bits, math.sqrt(dim) / levels)
 
     name = "quantizer" if norm == "inf" else "qsgd"
-    return Compressor(name, _no_state, update, omega, True, {"bits": bits, "norm": norm}, rows,
-                      scale_bits=32)
+    return Compressor(name, _no_state, rows, omega, True, {"bits": bits, "norm": norm},
+                      scale_bits=32, levels=int(levels))
 
 
 def dither(bits: int = 3, norm: str = "inf") -> Compressor:
@@ -225,14 +245,13 @@ def dither(bits: int = 3, norm: str = "inf") -> Compressor:
         q = np.minimum(np.floor(levels * np.abs(v) / alpha + kappa), levels)
         return (alpha / levels) * np.sign(v) * q
 
-    update = _dithered_update(bits, norm, rule)
     rows = _dithered_rows(bits, norm, rule)
 
     def omega(dim):
         return min(dim / (4.0 * levels ** 2), math.sqrt(dim) / levels)
 
-    return Compressor("dither", _no_state, update, omega, True, {"bits": bits, "norm": norm},
-                      rows, scale_bits=32)
+    return Compressor("dither", _no_state, rows, omega, True, {"bits": bits, "norm": norm},
+                      scale_bits=32, levels=int(levels))
 
 
 def qsgd(bits: int = 4) -> Compressor:
@@ -261,28 +280,12 @@ def _sparse_bits(k, dim):
     return k * 32 + k * max(1, math.ceil(math.log2(dim))) if dim > 1 else k * 32
 
 
-def _sparsify(k, fraction, choose, factor):
-    """update() of a sparsifier: keep the entries ``choose(v, kk, rng)`` as float32 values,
-    times ``factor(n, kk)``; k x 32 + k x ceil(log2 n) bits."""
-
-    def update(v, state, rng):
-        v = np.asarray(v, dtype=float)
-        n = v.size
-        kk = min(_k_of(k, fraction, n), n)
-        idx = choose(v, kk, rng)
-        out = np.zeros_like(v)
-        out[idx] = v[idx].astype(np.float32).astype(float) * factor(n, kk)
-        return Compressed(out, _sparse_bits(kk, n)), state
-
-    return update
-
-
 def _sparsify_rows(k, fraction, choose_rows, factor):
     """Compressor.rows of a sparsifier: ``choose_rows(V, kk, rngs)`` -> (rows, kk) indices
     (each row's as ``choose`` would pick them, drawing from that row's generator in row
-    order), then the same float32 rounding and factor as :func:`_sparsify`, row-wise."""
+    order), then the float32 rounding and ``factor(n, k)``, row-wise."""
 
-    def rows(V, rngs):
+    def rows(V, rngs, states=None):
         V = np.asarray(V, dtype=float)
         r, n = V.shape
         kk = min(_k_of(k, fraction, n), n)
@@ -290,7 +293,7 @@ def _sparsify_rows(k, fraction, choose_rows, factor):
         at = np.arange(r)[:, None]
         out = np.zeros_like(V)
         out[at, idx] = V[at, idx].astype(np.float32).astype(float) * factor(n, kk)
-        return out, _sparse_bits(kk, n)
+        return out, _sparse_bits(kk, n), states
 
     return rows
 
@@ -304,8 +307,6 @@ def rand_k(k: int | None = None, fraction: float | None = None, scaled: bool = T
         raise ValueError("give exactly one of k or fraction")
 
     factor = (lambda n, kk: n / kk) if scaled else (lambda n, kk: 1.0)
-    update = _sparsify(k, fraction, lambda v, kk, rng: rng.choice(v.size, kk, replace=False),
-                       factor)
     rows = _sparsify_rows(k, fraction, lambda V, kk, rngs: np.array(
         [g.choice(V.shape[1], kk, replace=False) for g in rngs]).reshape(len(rngs), kk), factor)
 
@@ -314,8 +315,8 @@ def rand_k(k: int | None = None, fraction: float | None = None, scaled: bool = T
         return dim / kk - 1.0 if scaled else math.inf
 
     params = {"k": k} if k is not None else {"fraction": fraction}
-    return Compressor("rand_k", _no_state, update, omega, scaled, {**params, "scaled": scaled},
-                      rows)
+    return Compressor("rand_k", _no_state, rows, omega, scaled, {**params, "scaled": scaled},
+                      omega_exact=scaled)
 
 
 def top_k(k: int | None = None, fraction: float | None = None) -> Compressor:
@@ -327,9 +328,6 @@ def top_k(k: int | None = None, fraction: float | None = None) -> Compressor:
     if (k is None) == (fraction is None):
         raise ValueError("give exactly one of k or fraction")
 
-    update = _sparsify(k, fraction,
-                       lambda v, kk, rng: np.argsort(-np.abs(v), kind="stable")[:kk],
-                       lambda n, kk: 1.0)
     rows = _sparsify_rows(k, fraction, lambda V, kk, rngs: np.argsort(
         -np.abs(V), axis=1, kind="stable")[:, :kk], lambda n, kk: 1.0)
 
@@ -337,4 +335,4 @@ def top_k(k: int | None = None, fraction: float | None = None) -> Compressor:
         return 1.0 - min(_k_of(k, fraction, dim), dim) / dim
 
     params = {"k": k} if k is not None else {"fraction": fraction}
-    return Compressor("top_k", _no_state, update, omega, False, params, rows)
+    return Compressor("top_k", _no_state, rows, omega, False, params)

@@ -66,11 +66,29 @@ def _k(spec, dim, key):
     return {"fraction": float(frac)}
 
 
+def _plugin(name, key):
+    """The factory ``make(spec, dim, key)`` of an installed ``netsim.compressors`` entry
+    point named ``name`` (not a built-in), or None."""
+    from netsim import plugins
+
+    if not isinstance(name, str) or name in COMPRESSORS:
+        return None
+    return plugins.load("compressors", name, f"{key}.name",
+                        lambda f: None if callable(f) else "is not callable")
+
+
 def make_compressor(spec: dict, dim: int, key: str = "algorithm.compressor") -> Compressor:
     """Build the compressor a scenario table describes (``dim`` bounds k)."""
     if not isinstance(spec, dict):
         raise must(key, "a table like { name = \"quantizer\", bits = 4 }", spec)
     name = spec.get("name", "none")
+    plugin = _plugin(name, key)
+    if plugin is not None:            # an installed netsim.compressors entry point
+        comp = plugin({k: v for k, v in spec.items() if k != "error_feedback"}, dim, key)
+        if not isinstance(comp, Compressor):
+            raise ScenarioError(f"{key}.name", f"names plugin {name!r}, whose factory returned "
+                                               f"{type(comp).__name__}, not a Compressor")
+        return error_feedback(comp) if spec.get("error_feedback") is True else comp
     if name not in COMPRESSORS:
         near = difflib.get_close_matches(str(name), list(COMPRESSORS), n=1)
         hint = f" — did you mean '{near[0]}'?" if near else ""
@@ -120,4 +138,7 @@ def list_compressors() -> list[tuple[str, str]]:
     for name, (defaults, doc) in COMPRESSORS.items():
         ps = ", ".join(f"{k}={v!r}" if v is not None else k for k, v in defaults.items())
         out.append((name, f"({ps}) {doc}"))
+    from netsim import plugins
+    out += [(name, f"[plugin {value}]") for name, value in
+            sorted(plugins.available("compressors").items()) if name not in COMPRESSORS]
     return out

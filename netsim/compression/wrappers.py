@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from netsim.compression.base import Compressed, Compressor
+from netsim.compression.base import Compressor
 
 __all__ = ["error_feedback", "shared_estimate", "apply_delta", "scaled"]
 
@@ -25,14 +25,15 @@ def error_feedback(inner: Compressor) -> Compressor:
     def init(dim):
         return inner.init(dim), np.zeros(dim)
 
-    def update(v, state, rng):
-        s_in, e = state
-        corrected = np.asarray(v, dtype=float) + e
-        c, s_in = inner.update(corrected, s_in, rng)
-        return c, (s_in, corrected - c.value)
+    def rows(V, rngs, states):
+        s_in, E = states
+        corrected = np.asarray(V, dtype=float) + E
+        vals, bits, s_in = inner.rows(corrected, rngs, s_in)
+        return vals, bits, (s_in, corrected - vals)
 
-    return Compressor(f"ef({inner.name})", init, update, inner.omega, False,
-                      {**inner.params, "error_feedback": True}, scale_bits=inner.scale_bits)
+    return Compressor(f"ef({inner.name})", init, rows, inner.omega, False,
+                      {**inner.params, "error_feedback": True}, scale_bits=inner.scale_bits,
+                      levels=inner.levels)
 
 
 def apply_delta(h: np.ndarray, delta: np.ndarray, eta: float = 1.0) -> np.ndarray:
@@ -47,23 +48,24 @@ def shared_estimate(inner: Compressor, eta: float = 1.0) -> Compressor:
     def init(dim):
         return inner.init(dim), np.zeros(dim)
 
-    def update(v, state, rng):
-        s_in, h = state
-        c, s_in = inner.update(np.asarray(v, dtype=float) - h, s_in, rng)
-        h = apply_delta(h, c.value, eta)
-        return Compressed(h.copy(), c.bits), (s_in, h)
+    def rows(V, rngs, states):
+        s_in, H = states
+        vals, bits, s_in = inner.rows(np.asarray(V, dtype=float) - H, rngs, s_in)
+        H = apply_delta(H, vals, eta)
+        return H.copy(), bits, (s_in, H)
 
-    return Compressor(f"shared({inner.name})", init, update, inner.omega, False,
-                      {**inner.params, "eta": eta}, scale_bits=inner.scale_bits)
+    return Compressor(f"shared({inner.name})", init, rows, inner.omega, False,
+                      {**inner.params, "eta": eta}, scale_bits=inner.scale_bits,
+                      levels=inner.levels)
 
 
 def scaled(inner: Compressor, factor: float) -> Compressor:
     """C'(v) = factor C(v). ``scaled(C, 1/(1+omega))`` is the contractive form of spec §4.3."""
 
-    def update(v, state, rng):
-        c, state = inner.update(v, state, rng)
-        return Compressed(factor * c.value, c.bits), state
+    def rows(V, rngs, states):
+        vals, bits, states = inner.rows(V, rngs, states)
+        return factor * vals, bits, states
 
-    return Compressor(f"scaled({inner.name})", inner.init, update,
+    return Compressor(f"scaled({inner.name})", inner.init, rows,
                       lambda dim: inner.omega(dim), False, {**inner.params, "factor": factor},
-                      scale_bits=inner.scale_bits)
+                      scale_bits=inner.scale_bits, levels=inner.levels)

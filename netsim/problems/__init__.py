@@ -43,6 +43,9 @@ def list_problems() -> list[tuple[str, str]]:
                        "data = 'digits' or 'fashion_mnist'; test accuracy reported)"))
     out += [(f"data = {name!r}", doc) for name, doc in BUNDLED.items()]
     out.append(("data = 'file.npz'", "arrays A_0..A_{N-1}, b_0..b_{N-1} or global A, b"))
+    from netsim import plugins
+    out += [(name, f"[plugin {value}]") for name, value in
+            sorted(plugins.available("problems").items()) if name not in KINDS]
     return out
 
 
@@ -106,11 +109,25 @@ def _make_mlp(p, n_agents, streams, key):
     return MlpProblem(agents, Xte, yte, desc)
 
 
+def _plugin(kind, key):
+    """The factory of an installed ``netsim.problems`` entry point named ``kind`` (not a
+    built-in kind), or None."""
+    from netsim import plugins
+
+    if not isinstance(kind, str) or kind in KINDS or kind == "mlp":
+        return None
+    return plugins.load("problems", kind, f"{key}.kind",
+                        lambda f: None if callable(f) else "is not callable")
+
+
 def make_problem(spec: dict, n_agents: int, streams, base_dir=None,
                  key: str = "problem") -> Problem:
     """Validate ``spec`` (the [problem] table) and build the :class:`Problem`."""
     if not isinstance(spec, dict):
         raise must(key, "a table", spec)
+    plugin = _plugin(spec.get("kind"), key)
+    if plugin is not None:            # an installed netsim.problems entry point: its own keys
+        return plugin(spec, n_agents, streams, base_dir, key)
     for k in spec:
         if k not in PROBLEM_KEYS:
             near = difflib.get_close_matches(k, list(PROBLEM_KEYS), n=1)

@@ -14,7 +14,7 @@ Agents whose compute ends at the same instant send in one callback; agents whose
 message arrives at the same instant finish together in one callback at the end of that
 instant (a zero-delay :data:`~netsim.simtime.FINISH` event, after the arrivals and compute
 ends of the instant), and then start their next round together. Each such group goes
-through the batch kernel (:mod:`netsim.algorithms.batch`) in one call, so in lockstep (ideal
+through the algorithm's kernel (:mod:`netsim.algorithms.batch`) in one call, so in lockstep (ideal
 or homogeneous links) a whole round of N agents costs a few numpy operations on (N, d)
 arrays. Asynchrony still emerges from timing: when agents drift apart the groups shrink, down
 to one agent per callback.
@@ -38,30 +38,21 @@ __all__ = ["BatchedPeerRunner"]
 
 
 class BatchedPeerRunner:
-    """Drives a batch kernel of peer agents on a SimPy environment.
+    """Drives a peer algorithm's kernel on a SimPy environment, agents in step together.
 
     Args:
-        env: SimPy environment.
-        agents: the per-agent state machines; the kernel is made from them at :meth:`start`
-            (so that state set after :func:`netsim.simulate.build` is taken into account).
-        graph, network, compute, monitor, rounds: as for
+        env, kernel, graph, network, compute, monitor, rounds: as for
             :class:`~netsim.runners.peer.PeerRunner`.
-        make_kernel: ``agents -> kernel`` (default :func:`netsim.algorithms.batch.make_batch`).
     """
 
-    def __init__(self, env, agents, graph, network, compute, monitor, rounds,
-                 make_kernel=None):
-        from netsim.algorithms.batch import make_batch
-
+    def __init__(self, env, kernel, graph, network, compute, monitor, rounds):
         self.env = env
-        self.agents = agents
         self.net = network
         self.compute = compute
         self.monitor = monitor
         self.rounds = rounds
-        self._make_kernel = make_kernel or make_batch
-        self.kernel = None
-        n = len(agents)
+        self.kernel = kernel
+        n = graph.number_of_nodes()
         self.neighbors = [sorted(graph.neighbors(i)) for i in range(n)]
         self._deg = [len(nb) for nb in self.neighbors]
         self._inbox = [dict() for _ in range(n)]       # round -> {src: value}
@@ -78,13 +69,12 @@ class BatchedPeerRunner:
         self._lossy_in = lossy_in_neighbors(network, self.neighbors)
 
     def start(self) -> None:
-        """Build the kernel from the agents' current state; every agent starts round 1."""
-        self.kernel = self._make_kernel(self.agents)
+        """Every agent starts round 1."""
         self._snap = self._refs and hasattr(self.kernel, "snapshot_references")
         if self._snap:
             self.monitor.drift_of = self.kernel.drift
         ev = Alarm(self.env, 0, STEP)
-        ev.callbacks.append(lambda _e: self._start(list(range(len(self.agents)))))
+        ev.callbacks.append(lambda _e: self._start(list(range(len(self.neighbors)))))
 
     # ------------------------------------------------------------------ phases
     def _start(self, ids) -> None:

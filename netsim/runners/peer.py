@@ -1,16 +1,18 @@
 """Peer-round runner: one SimPy process per agent of a decentralized algorithm.
 
-Round k of agent i (DESIGN.md "One peer round"):
+Round k of agent i (DESIGN.md "One peer round"), the algorithm's kernel
+(:mod:`netsim.algorithms.batch`) stepping agent i as a group of one:
 
-1. ``work = agent.local_step()``; wait ``compute.duration(i, work)`` simulated seconds;
-2. hand ``agent.outgoing()`` to the network, each message tagged k (a broadcast is one
+1. ``work = local_steps([i])``; wait ``compute.duration(i, work)`` simulated seconds;
+2. hand ``outgoing([i])`` to the network, each message tagged k (a broadcast is one
    point-to-point copy per neighbour);
 3. wait until every neighbour's round-k message has arrived; on links that drop messages
    (``on_loss = "drop"``) wait at most the link timeout, after which the missing ones count as
    lost; messages of a round the agent has already left are discarded as late;
-4. ``agent.incoming({j: value or None})``; report to the monitor.
+4. ``incoming([i], [{j: value}])``; report to the monitor.
 
-Sender and receiver keep their own state; nothing here reads another agent's variables.
+Sender and receiver keep their own state; the kernel's phases for agent i read and write only
+agent i's rows.
 Times are integer ticks; the end of a computation is a :data:`~netsim.simtime.STEP` event and
 the receive timeout a :data:`~netsim.simtime.DEADLINE` event, so a message that arrives at the
 deadline's instant is in time (:mod:`netsim.simtime`).
@@ -46,11 +48,11 @@ def receive_timeout(network, lossy, i, bits) -> int | float | None:
 
 
 class PeerRunner:
-    """Drives a list of peer agents on a SimPy environment.
+    """Drives a peer algorithm on a SimPy environment, one process per agent.
 
     Args:
         env: SimPy environment.
-        agents: per-agent state machines (:class:`netsim.algorithms.base.PeerAgent`).
+        kernel: the algorithm (:class:`netsim.algorithms.base.PeerKernel`).
         graph: the undirected communication graph.
         network: the transport.
         compute: the :class:`~netsim.compute.ComputeModel`.
@@ -58,14 +60,14 @@ class PeerRunner:
         rounds: the last round any agent runs.
     """
 
-    def __init__(self, env, agents, graph, network, compute, monitor, rounds):
+    def __init__(self, env, kernel, graph, network, compute, monitor, rounds):
         self.env = env
-        self.agents = agents
+        self.kernel = kernel
         self.net = network
         self.compute = compute
         self.monitor = monitor
         self.rounds = rounds
-        n = len(agents)
+        n = graph.number_of_nodes()
         self.neighbors = [sorted(graph.neighbors(i)) for i in range(n)]
         self._inbox = [dict() for _ in range(n)]       # round -> {src: value}
         self._round = [1] * n                          # round each agent is in
@@ -79,7 +81,7 @@ class PeerRunner:
 
     def start(self) -> None:
         """Create one process per agent."""
-        for i in range(len(self.agents)):
+        for i in range(len(self.neighbors)):
             self.env.process(self._agent(i))
 
     def _handler(self, i):
@@ -99,7 +101,7 @@ class PeerRunner:
         return receive_timeout(self.net, self._lossy_in[i], i, bits)
 
     def _agent(self, i):
-        env, agent, net, mon = self.env, self.agents[i], self.net, self.monitor
+        env, kernel, net, mon = self.env, self.kernel, self.net, self.monitor
         nbrs = self.neighbors[i]
         for k in range(1, self.rounds + 1):
             if mon.stopped:
@@ -107,15 +109,15 @@ class PeerRunner:
             self._round[i] = k
             if not self.compute.on[i]:            # host off (state profile): wait
                 yield self.compute.wait_until_on(i, env)
-            work = agent.local_step()
+            work = kernel.local_steps([i])[0]
             dt = ticks(self.compute.duration(i, work))
             if dt > 0:
                 yield Pending(env, dt, STEP)
             bits = 0
-            for out in agent.outgoing():
-                bits = max(bits, out.bits)
-                for j in (nbrs if out.dst is None else (out.dst,)):
-                    net.send(i, j, out.value, out.bits, tag=k)
+            for dst, value, b in kernel.outgoing([i])[0]:
+                bits = max(bits, b)
+                for j in (nbrs if dst is None else (dst,)):
+                    net.send(i, j, value, b, tag=k)
             box = self._inbox[i].get(k, {})
             if len(box) < len(nbrs):
                 ev = env.event()
@@ -130,6 +132,6 @@ class PeerRunner:
                 self._waiting[i] = None
             box = self._inbox[i].pop(k, {})
             self._round[i] = k + 1
-            agent.incoming({j: box.get(j) for j in nbrs})
-            mon.agent_done(i, k, env.now, agent.x, work.gradients,
-                           agent.references() if self._refs else None)
+            kernel.incoming([i], [box])
+            mon.agent_done(i, k, env.now, kernel.x(i), work.gradients,
+                           kernel.references(i) if self._refs else None)

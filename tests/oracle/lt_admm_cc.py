@@ -34,8 +34,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from netsim.algorithms.base import Outgoing
-from netsim.algorithms.lt_admm import local_training, lt_correction
+from oracle.base import Outgoing
+from oracle.lt_admm import local_training, lt_correction
 from netsim.compute import Work
 
 __all__ = ["LtAdmmCcAgent", "LtAdmmCcEdgeAgent", "mirror_edge_update"]

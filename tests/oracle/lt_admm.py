@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from netsim.algorithms.admm import EdgeAdmmAgent
+from oracle.admm import EdgeAdmmAgent
 from netsim.compute import Work
 
 __all__ = ["lt_correction", "local_training", "LtAdmmAgent"]

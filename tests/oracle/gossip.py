@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from netsim.algorithms.base import Outgoing
+from oracle.base import Outgoing
 from netsim.compute import Work
 
 __all__ = ["Reference", "GossipAgent", "LeadAgent", "CedasAgent", "ChocoAgent", "DgdAgent",

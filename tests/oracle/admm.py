@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from netsim.algorithms.base import Outgoing
+from oracle.base import Outgoing
 from netsim.compute import Work
 
 __all__ = ["edge_messages", "relaxed_edge_update", "EdgeAdmmAgent", "AdmmAgent"]
