@@ -29,7 +29,7 @@ def _cmd_run(args) -> int:
         print("netsim: note: [sweep] is ignored by `netsim run` (one point is run)",
               file=sys.stderr)
     for variant in sc.variants():
-        res = run(variant, progress=not args.quiet and sys.stderr.isatty())
+        res = run(variant, progress=_progress(args))
         folder = res.write(args.out)
         clean_stale_tmp(folder.parent)      # temporary folders of killed writers
         s = res.summary
@@ -108,7 +108,7 @@ def _cmd_sweep(args) -> int:
     out = args.out if args.out is not None else sc.data["output"]["dir"]
     try:
         root, counts = run_sweep(sc, out, executor=args.executor, workers=args.workers,
-                                 scheduler=args.scheduler, progress=not args.quiet and sys.stderr.isatty())
+                                 scheduler=args.scheduler, progress=_progress(args))
     except SweepInterrupted as e:
         c = e.counts
         print(f"netsim: interrupted: {c['skipped'] + c['ran']} finished runs listed in "
@@ -133,6 +133,11 @@ def _cmd_sweep(args) -> int:
         print(f"netsim: {counts['errors']} runs failed: see the end and error columns of "
               f"{root / 'runs.csv'}", file=sys.stderr)
     return 1 if counts["errors"] else 0
+
+
+def _progress(args) -> bool:
+    """A progress bar on a terminal (never in a log file or pipe, unless --progress)."""
+    return args.progress or (not args.quiet and sys.stderr.isatty())
 
 
 #: at most this many parallel runs per CPU (more only adds processes that wait)
@@ -228,6 +233,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--set", action="append", metavar="KEY=VALUE",
                    help="override a scenario key, e.g. --set algorithm.tau=10 (repeatable)")
     r.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    r.add_argument("--progress", action="store_true",
+                    help="show the progress bar even when stderr is not a terminal")
     r.set_defaults(func=_cmd_run)
     v = sub.add_parser("validate", help="check a scenario file without running it")
     v.add_argument("file")
@@ -243,6 +250,8 @@ def _parser() -> argparse.ArgumentParser:
     sw.add_argument("--scheduler", default=None, metavar="tcp://host:port",
                     help="with --executor dask: join this cluster instead of a LocalCluster")
     sw.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    sw.add_argument("--progress", action="store_true",
+                    help="show the progress bar even when stderr is not a terminal")
     sw.set_defaults(func=_cmd_sweep)
     pl = sub.add_parser("plot", help="overlay runs / sweeps, sensitivity or Pareto views")
     pl.add_argument("results", nargs="+", help="run folders, sweep folders or runs.csv files")

@@ -31,7 +31,8 @@ def _labels_as_text(fn):
 
 def _plain(text: str) -> str:
     """``text`` with every ``$`` escaped: matplotlib shows it literally (no mathtext)."""
-    return str(text).replace("$", r"\$")
+    text = str(text).replace("$", r"\$")
+    return "\u200b" + text if text.startswith("_") else text    # "_x" would be hidden
 
 
 @_labels_as_text
@@ -322,8 +323,10 @@ def plot_command(results, x="time", y=None, sensitivity=None, pareto=False, out=
         groups = {}
         for (_, s, _, _), fl, lab, b in zip(loaded, flats, legends, bad):
             val = np.nan if b else _metric(s, metric)
-            groups.setdefault(lab, {}).setdefault(numeric(sensitivity, fl.get(sensitivity)),
-                                                  []).append(val)
+            xv = numeric(sensitivity, fl.get(sensitivity))
+            if not isinstance(xv, (int, float, str, bool, type(None))):
+                xv = str(xv)                     # a list or table value: one category each
+            groups.setdefault(lab, {}).setdefault(xv, []).append(val)
         xs_all = [v for g in groups.values() for v in g]
         is_num = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in xs_all)
         good = []

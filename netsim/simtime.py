@@ -15,7 +15,9 @@ significant digits, and within 1.1e-16 relative beyond).
 floating point (``bits / bandwidth``, a latency, a jitter or compute-noise draw, a compute
 time, a max-min completion time, a timeout) becomes ``round(d * 10**12)`` ticks: the nearest
 integer, ties to even. Each duration is rounded on its own, then added as an integer, so
-``latency + bits / bandwidth`` is ``ticks(latency) + ticks(bits / bandwidth)``.
+``latency + bits / bandwidth`` is ``ticks(latency) + ticks(bits / bandwidth)``. A FIFO queue
+sums the ``bits / rate`` of one busy period in seconds and rounds each end instead
+(:func:`netsim.network.transport._serve`), so back-to-back messages keep their closed form.
 ``math.inf`` stays ``math.inf`` (an event that never happens).
 
 **Same-instant order.** SimPy processes events of one instant by priority, then in the order
@@ -96,7 +98,10 @@ def ticks(d: float) -> int | float:
 def seconds(t) -> float:
     """Ticks -> seconds (the nearest double; ``math.inf`` stays ``math.inf``)."""
     if isinstance(t, int):
-        return t / TICKS_PER_S
+        try:
+            return t / TICKS_PER_S
+        except OverflowError:               # beyond a double's range of seconds
+            return _INF if t > 0 else -_INF
     return float(t) / _TPS
 
 

@@ -12,6 +12,8 @@ Only regular files are read (a FIFO or ``/dev/zero`` would block or never end), 
 
 from __future__ import annotations
 
+import re
+
 import os
 import pathlib
 import stat
@@ -82,8 +84,16 @@ def where(path, line: int) -> str:
     return f"{str(path)!r} line {line}"
 
 
+#: a cell shown in an error message: a number, optionally with a short unit ("10Mbit/s")
+_SHOWN = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?[A-Za-z/%]{0,8}|[+-]?(inf|nan)",
+                    re.IGNORECASE)
+
+
 def cell(text: str, limit: int = 24) -> str:
-    """A short, quoted form of one cell of a file for an error message: at most ``limit``
-    characters (longer cells are cut and marked), so a message never echoes a whole line."""
+    """One cell of a file for an error message. A number (with a short unit) is quoted; any
+    other text is described, never shown ("a 27-character text"): a file named by mistake may
+    hold secrets, and the path and line in the message already say where to look."""
     text = str(text)
-    return repr(text if len(text) <= limit else text[:limit] + "…")
+    if len(text) <= limit and _SHOWN.fullmatch(text):
+        return repr(text)
+    return f"a {len(text)}-character text (not shown)"

@@ -187,7 +187,8 @@ plots = false
 seeds = {list(range(1000))}
 """)
     out = tmp_path / "o"
-    proc = subprocess.Popen(_cmd(path, out, "--workers", "2"), start_new_session=True,
+    proc = subprocess.Popen(_cmd(path, out, "--workers", "2", "--progress"),
+                            start_new_session=True,
                             stderr=subprocess.PIPE)
     os.set_blocking(proc.stderr.fileno(), False)
     t0, buf, shown = time.monotonic(), b"", None

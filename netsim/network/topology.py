@@ -253,7 +253,7 @@ def read_edge_list(path, n: int, key: str) -> nx.Graph:
                 raise ScenarioError(key, f"{at}: a header needs at least 'u,v'")
             for col in header[2:]:
                 if col not in EDGE_COLUMNS:
-                    raise ScenarioError(key, f"{at}: unknown column {cell(col)} "
+                    raise ScenarioError(key, f"{at}: unknown column {col[:24]!r} "
                                              f"(allowed: {', '.join(EDGE_COLUMNS)})")
             continue
         if len(row) < 2:

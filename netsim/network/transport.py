@@ -20,8 +20,10 @@ three stages are computed in closed form at send time: the transport schedules e
 event per delivered message (and one per retransmission), never a process per link.
 Random draws (loss, jitter) come from the link's own stream ``("link", src, dst)``.
 
-Times are integer ticks (:mod:`netsim.simtime`): each of ``bits / U``, ``bits / B``,
-``latency`` and the jitter draw is rounded to ticks on its own, then added exactly. Arrivals
+Times are integer ticks (:mod:`netsim.simtime`): ``latency`` and the jitter draw are rounded
+to ticks on their own; a FIFO queue (uplink, link) sums the ``bits / rate`` of the
+transmissions of one busy period in seconds and rounds each end, so back-to-back messages
+keep the closed form exactly (:func:`_serve`). Arrivals
 happen in the :data:`~netsim.simtime.ARRIVAL` phase of their instant, retransmissions in the
 :data:`~netsim.simtime.STEP` phase.
 """
@@ -40,6 +42,25 @@ from netsim.simtime import ARRIVAL, STEP, Alarm, Pending, ticks
 __all__ = ["Network", "MessageRecord"]
 
 Handler = Callable[[int, int, Any], None]  # (src, tag, payload) -> None
+
+
+def _serve(free: dict, busy: dict, key, start: int, seconds: float) -> int:
+    """One transmission of ``seconds`` through the FIFO queue ``key`` handed over at tick
+    ``start``; returns (and records) the tick its last bit leaves.
+
+    A transmission that waits behind the queue's current busy period continues it: the
+    period's durations are summed in seconds and only the end is rounded to ticks, so k
+    messages handed over together end at exactly ``round(k * bits / rate)`` ticks (rounding
+    each duration on its own would add up to k / 2 ticks of error). A transmission that
+    finds the queue idle starts a new busy period."""
+    if start < free[key]:
+        begin, queued = busy[key]
+        queued += seconds
+    else:
+        begin, queued = start, seconds
+    busy[key] = (begin, queued)
+    end = free[key] = begin + ticks(queued)
+    return end
 
 
 class MessageRecord(tuple):
@@ -67,6 +88,10 @@ class Network:
         self._rng = {e: streams.generator("link", int(e[0]), int(e[1])) for e in self.links}
         self._link_free = dict.fromkeys(self.links, 0)      # ticks
         self._uplink_free = dict.fromkeys(self.uplink, 0)
+        # FIFO busy periods: (tick the period began, seconds of work queued since), so the
+        # end of the k-th back-to-back transmission is begin + ticks(sum of k durations)
+        self._link_busy = dict.fromkeys(self.links, (0, 0.0))
+        self._uplink_busy = dict.fromkeys(self.uplink, (0, 0.0))
         self._latency = {e: ticks(s.latency) for e, s in self.links.items()}   # ticks
         self._handlers: dict[int, Handler] = {}
         self._last_arrival: dict = {}            # in-order links: latest arrival scheduled
@@ -157,12 +182,12 @@ class Network:
             size = int(bits) + spec.header_bits
             t = now
             if cap is not None:
-                t = max(t, self._uplink_free[src]) + ticks(size / cap)
-                self._uplink_free[src] = t
-            start = max(t, free[link])
+                t = _serve(self._uplink_free, self._uplink_busy, src, t, size / cap)
             bw = spec.bandwidth
-            end = start if bw == math.inf else start + ticks(size / bw)
-            free[link] = end
+            if bw == math.inf:
+                end = free[link] = max(t, free[link])
+            else:
+                end = _serve(free, self._link_busy, link, t, size / bw)
             link_bits[link] += size
             link_messages[link] += 1
             total += size
@@ -247,11 +272,12 @@ class Network:
         t = now
         cap = self.uplink.get(src)
         if cap is not None:
-            t = max(t, self._uplink_free[src]) + ticks(size / cap)
-            self._uplink_free[src] = t
-        start = max(t, self._link_free[(src, dst)])
-        end = start if spec.bandwidth == math.inf else start + ticks(size / spec.bandwidth)
-        self._link_free[(src, dst)] = end
+            t = _serve(self._uplink_free, self._uplink_busy, src, t, size / cap)
+        if spec.bandwidth == math.inf:
+            end = self._link_free[(src, dst)] = max(t, self._link_free[(src, dst)])
+        else:
+            end = _serve(self._link_free, self._link_busy, (src, dst), t,
+                         size / spec.bandwidth)
         rng = self._rng[(src, dst)]
         lost = self._draw_loss(spec, size, rng, (src, dst))
         delay = self._latency[(src, dst)]
