@@ -148,6 +148,8 @@ class ComputeModel:
         if slow.any():
             with np.errstate(divide="ignore"):
                 t[slow] = np.where(speed[slow] > 0, t[slow] / speed[slow], math.inf)
+        if not np.isfinite(t[speed > 0]).all():
+            _not_finite(int(idx[np.flatnonzero(~np.isfinite(t) & (speed > 0))[0]]), math.inf)
         return t.tolist()
 
     def duration(self, agent: int, work: Work) -> float:
@@ -164,4 +166,17 @@ class ComputeModel:
             t *= float(spec.noise.sample(rng))
         if self.slow[agent] and spec.slowdown is not None:
             t *= float(spec.slowdown.sample(rng))
+        if not t < math.inf and self.speed[agent] > 0:
+            _not_finite(agent, t)
         return float(t)
+
+
+def _not_finite(agent: int, t) -> None:
+    """A step time drawn beyond a double (a heavy tail with a huge scale): a one-line error
+    instead of a run that ends 'stalled' at 0 s."""
+    from netsim.errors import ScenarioError
+
+    raise ScenarioError("compute", f"must give finite step times; agent {agent} drew {t} s "
+                                   "(heterogeneity, noise or stragglers.slowdown draws beyond "
+                                   "the range of a double: use a lighter tail or a smaller "
+                                   "scale)")

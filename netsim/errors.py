@@ -23,7 +23,9 @@ class ScenarioError(NetsimError, ValueError):
         source: the scenario file (or data file) the value came from, if known.
     """
 
-    def __init__(self, key: str, message: str, source: str | None = None):
+    def __init__(self, key: str, message: str | None = None, source: str | None = None):
+        if message is None:          # re-created from its one line (SimPy, pickling)
+            key, message = "", key
         self.key = key
         self.message = message
         self.source = source

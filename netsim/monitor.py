@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from netsim.simtime import seconds, ticks
+from netsim.simtime import MAX_TIME_S, seconds, ticks
 
 __all__ = ["StopSpec", "Monitor", "metrics", "TRACE_COLUMNS", "END_REASONS"]
 
@@ -114,7 +114,8 @@ class Monitor:
         self.problem = problem
         self.n = X0.shape[0]
         self.stop = stop
-        self._stop_time = ticks(stop.time)        # ticks (or inf)
+        # ticks (inf: no limit; a limit beyond the longest simulated time cannot be reached)
+        self._stop_time = ticks(stop.time) if stop.time <= MAX_TIME_S else math.inf
         self.net = network
         self.on_stop = on_stop
         self.every = int(every)

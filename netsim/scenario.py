@@ -23,7 +23,7 @@ except ModuleNotFoundError:  # pragma: no cover - Python < 3.11
     import tomli as tomllib
 
 from netsim.errors import ScenarioError, must
-from netsim.simtime import ticks
+from netsim.simtime import MAX_TIME_S, ticks
 
 __all__ = ["Scenario", "load", "from_dict", "dump_toml", "apply_overrides", "parse_override",
            "DEFAULTS"]
@@ -512,9 +512,9 @@ def _links(links: dict, where: str = "network.links") -> dict:
     _int(r["header_bits"], f"{where}.header_bits", 0)
     if r["timeout"] != "auto":
         t = parse_quantity(r["timeout"], "time", f"{where}.timeout", allow_inf=False)
-        if not (t > 0 and ticks(t) >= 1):
-            raise must(f"{where}.timeout", "'auto' or a time >= 1 ps (the time resolution)",
-                       r["timeout"])
+        if not (0 < t <= MAX_TIME_S and ticks(t) >= 1):
+            raise must(f"{where}.timeout", "'auto' or a time in [1 ps, 1e15 s] (1 ps: the "
+                                           "time resolution)", r["timeout"])
     if r["on_loss"] == "retransmit" and not isinstance(r["loss"], dict) and r["loss"] > 0.999:
         raise must(f"{where}.loss", "< 0.999 with on_loss = 'retransmit'", r["loss"])
     return r
@@ -609,8 +609,10 @@ def _stop(s: dict) -> dict:
                                       "-inf never)", r["target"])
     _str(r["metric"], "stop.metric", (*TRACE_COLUMNS[1:], "accuracy"))
     parse_quantity(r["bits"], "size", "stop.bits", allow_inf=True)
-    if r["stall"] != "auto" and not ticks(parse_quantity(r["stall"], "time", "stop.stall")) >= 1:
-        raise must("stop.stall", "'auto' or a time >= 1 ps (the time resolution)", r["stall"])
+    if r["stall"] != "auto":
+        t = parse_quantity(r["stall"], "time", "stop.stall")
+        if not (0 < t <= MAX_TIME_S and ticks(t) >= 1):
+            raise must("stop.stall", "'auto' or a time in [1 ps, 1e15 s]", r["stall"])
     return r
 
 

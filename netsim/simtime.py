@@ -57,7 +57,7 @@ import math
 
 from simpy.events import Event
 
-__all__ = ["TICK_S", "TICKS_PER_S", "ticks", "seconds", "PROFILE", "ARRIVAL", "STEP",
+__all__ = ["TICK_S", "TICKS_PER_S", "MAX_TIME_S", "ticks", "seconds", "PROFILE", "ARRIVAL", "STEP",
            "FINISH", "DEADLINE", "END", "RATES", "Alarm", "Pending", "call_at_phase", "next_pending"]
 
 #: One tick in seconds.
@@ -71,28 +71,36 @@ _INF = math.inf
 PROFILE, ARRIVAL, STEP, FINISH, DEADLINE, END, RATES = 2, 3, 4, 5, 6, 7, 8
 
 
+#: the longest finite duration or date (s) a model may produce: 1e15 s (about 32 million
+#: years), so that every simulated time also fits a double in the output files
+MAX_TIME_S = 1e15
+
+
 def ticks(d: float) -> int | float:
     """Seconds -> ticks by the one rounding rule: ``round(d * 10**12)`` (nearest, ties to even).
 
     Args:
-        d: a duration or date in seconds (float or int); ``math.inf`` allowed.
+        d: a duration or date in seconds (float or int), at most :data:`MAX_TIME_S`;
+            ``math.inf`` allowed (never).
 
     Returns:
         An ``int`` number of ticks, or ``math.inf`` for ``d = inf``.
 
     Raises:
-        ValueError: ``d`` is NaN or -inf.
+        ScenarioError: ``d`` is NaN, -inf or finite above :data:`MAX_TIME_S` (a model drew an
+            absurd duration: one line naming the value).
     """
-    try:
-        return round(d * _TPS)
-    except OverflowError:                   # inf, or a finite d whose d * 1e12 overflows
-        if d == _INF:
-            return _INF
-        if d - d == 0.0:
-            return int(d) * TICKS_PER_S
-    except ValueError:                      # NaN
-        pass
-    raise ValueError(f"a simulated duration must be a number of seconds or inf; got {d!r}")
+    if d <= MAX_TIME_S:
+        try:
+            return round(d * _TPS)
+        except (OverflowError, ValueError):   # -inf
+            pass
+    elif d == _INF:
+        return _INF
+    from netsim.errors import ScenarioError
+    raise ScenarioError("time", f"must be a simulated duration of at most {MAX_TIME_S:g} s or "
+                                f"inf; a model produced {d!r} s (check latencies, jitter, "
+                                "compute times and their distributions)")
 
 
 def seconds(t) -> float:

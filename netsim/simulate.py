@@ -377,7 +377,7 @@ def run(scenario, *, variant: str | None = None, progress: bool = False,
         blas = _single_threaded_blas()
         sim = build(scenario, progress=bar if progress else None)
         sim.runner.start()
-        stop_time = ticks(sim.monitor.stop.time)
+        stop_time = sim.monitor._stop_time
         if stop_time != math.inf:          # at the end of its instant: what happens then counts
             call_at_phase(sim.env, stop_time, END, lambda _e: _time_up(sim))
         stall = scenario.data["stop"]["stall"]

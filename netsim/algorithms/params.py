@@ -17,19 +17,24 @@ def _real(v, key):
     return float(v)
 
 
+#: the largest step size, penalty or weight accepted: larger values overflow the kernels'
+#: arithmetic (e.g. rho = 1e308 makes the exact solve's matrix infinite)
+MAX_PARAM = 1e12
+
+
 def positive(v, key):
-    """A finite number > 0."""
+    """A number in (0, :data:`MAX_PARAM`]."""
     x = _real(v, key)
-    if not (0 < x < math.inf):
-        raise must(key, "a finite number > 0", v)
+    if not (0 < x <= MAX_PARAM):
+        raise must(key, f"a number in (0, {MAX_PARAM:g}]", v)
     return x
 
 
 def nonneg(v, key):
-    """A finite number >= 0."""
+    """A number in [0, :data:`MAX_PARAM`]."""
     x = _real(v, key)
-    if not (0 <= x < math.inf):
-        raise must(key, "a finite number >= 0", v)
+    if not (0 <= x <= MAX_PARAM):
+        raise must(key, f"a number in [0, {MAX_PARAM:g}]", v)
     return x
 
 

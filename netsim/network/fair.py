@@ -42,7 +42,7 @@ from collections import deque
 from dataclasses import dataclass
 
 from netsim.network.maxmin import maxmin_rates
-from netsim.network.transport import MessageRecord, Network
+from netsim.network.transport import MessageRecord, Network, _jitter
 from netsim.simtime import ARRIVAL, RATES, STEP, TICKS_PER_S, Alarm, Pending, ticks
 
 __all__ = ["TcpParams", "FairNetwork"]
@@ -112,7 +112,7 @@ class FairNetwork(Network):
         delay = (ticks(spec.latency * tcp.latency_factor) if tcp
                  else self._latency[(src, dst)])
         if spec.jitter is not None and not lost:
-            delay += ticks(float(spec.jitter.sample(rng)))
+            delay += ticks(_jitter(spec, rng))
         self._count(src, dst, size, tag, lost)
         f = _Flow()
         f.src, f.dst, f.payload, f.size, f.tag, f.lost = src, dst, payload, size, tag, lost

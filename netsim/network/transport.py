@@ -44,6 +44,16 @@ __all__ = ["Network", "MessageRecord"]
 Handler = Callable[[int, int, Any], None]  # (src, tag, payload) -> None
 
 
+def _jitter(spec, rng) -> float:
+    """One jitter draw (s); a draw beyond a double is a one-line error naming the key."""
+    j = float(spec.jitter.sample(rng))
+    if not j < math.inf:
+        from netsim.errors import ScenarioError
+        raise ScenarioError("network.links.jitter", f"must draw finite delays; drew {j} s "
+                                                    "(use a lighter tail or a smaller scale)")
+    return j
+
+
 def _serve(free: dict, busy: dict, key, start: int, seconds: float) -> int:
     """One transmission of ``seconds`` through the FIFO queue ``key`` handed over at tick
     ``start``; returns (and records) the tick its last bit leaves.
@@ -282,7 +292,7 @@ class Network:
         lost = self._draw_loss(spec, size, rng, (src, dst))
         delay = self._latency[(src, dst)]
         if spec.jitter is not None and not lost:
-            delay += ticks(float(spec.jitter.sample(rng)))
+            delay += ticks(_jitter(spec, rng))
         self._count(src, dst, size, tag, lost)
         if lost:
             if self.record_messages:

@@ -1,0 +1,34 @@
+"""Inputs a newcomer found after the first round of fixes (same kinds as ../shared/cases):
+each is a one-line error naming the key and the value, never a traceback or a run that ends
+'stalled at 0 s' with infinite times."""
+
+import pathlib
+
+import pytest
+
+import netsim
+from netsim.errors import ScenarioError
+
+DATA = pathlib.Path(__file__).with_name("data") / "tester"
+
+
+@pytest.mark.parametrize("name,match", [
+    ("rho_huge.toml", r"algorithm\.rho must be a number in \(0, 1e\+12\]; got 1e\+308"),
+    ("pareto_inf.toml", "compute must give finite step times"),
+    ("jitter_huge.toml", "time must be a simulated duration of at most 1e\\+15 s"),
+])
+def test_huge_values_are_one_line_errors(name, match):
+    with pytest.raises(ScenarioError, match=match) as e:
+        netsim.run(DATA / name)
+    assert "\n" not in str(e.value)
+
+
+def test_profile_errors_never_show_the_file_content(tmp_path):
+    (tmp_path / "p.txt").write_text("0 sk-abcdef0123456789SECRETTOKEN\n")
+    data = {"network": {"agents": 4, "profile": [{"bandwidth": "p.txt"}]},
+            "stop": {"rounds": 2}}
+    with pytest.raises(ScenarioError) as e:
+        netsim.run(netsim.scenario.from_dict(data, base_dir=tmp_path))
+    text = str(e.value)
+    assert "p.txt" in text and "line 1" in text or "p.txt:1" in text
+    assert "sk-" not in text and "SECRET" not in text and "not shown" in text
