@@ -57,6 +57,7 @@ import math
 import os
 import pathlib
 import signal
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -386,6 +387,7 @@ def run_sweep(scenario: Scenario, out_dir, executor: str = "processes",
                     _run_processes(todo(), n_workers, done)
                 else:
                     _run_dask(todo(), n_workers, scheduler, done)
+                _check_interrupt()               # a Ctrl-C a library swallowed
             except _Stop:
                 pass
             except KeyboardInterrupt:
@@ -419,21 +421,35 @@ def _outcomes(rows, counts) -> None:
     counts["ends"], counts["warnings"] = dict(ends), dict(warns)
 
 
+#: set by SIGINT / SIGTERM during a sweep: a library that swallows the KeyboardInterrupt
+#: (Dask while its LocalCluster starts) cannot make the sweep forget it
+_INTERRUPTED = threading.Event()
+
+
+def _check_interrupt() -> None:
+    if _INTERRUPTED.is_set():
+        raise KeyboardInterrupt
+
+
 @contextlib.contextmanager
 def _sigterm_as_interrupt():
-    """In the main thread, SIGTERM stops a sweep like Ctrl-C (runs.csv is written)."""
-    import threading
+    """In the main thread, SIGINT and SIGTERM stop a sweep (runs.csv is written): the handler
+    raises KeyboardInterrupt and also records it (:data:`_INTERRUPTED`)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
 
     def handler(signum, frame):
+        _INTERRUPTED.set()
         raise KeyboardInterrupt
+    _INTERRUPTED.clear()
     old = signal.signal(signal.SIGTERM, handler)
+    old_int = signal.signal(signal.SIGINT, handler)
     try:
         yield
     finally:
         signal.signal(signal.SIGTERM, old)
+        signal.signal(signal.SIGINT, old_int)
 
 
 def _run_processes(todo, workers, done):
@@ -505,14 +521,24 @@ def _run_dask(todo, workers, scheduler, done):
     except ImportError:
         raise must("--executor", "an installed Dask (pip install -e '.[dask]')",
                    "dask") from None
-    if scheduler:
-        client, cluster = Client(scheduler), None
-    else:
-        cluster = local_cluster(workers or os.cpu_count() or 1)
-        client = Client(cluster)
+    cluster = None
+    try:
+        if scheduler:
+            client = Client(scheduler)
+        else:
+            cluster = local_cluster(workers or os.cpu_count() or 1)
+            _check_interrupt()
+            client = Client(cluster)
+    except BaseException:
+        if cluster is not None:
+            with contextlib.suppress(Exception):
+                cluster.close(timeout=5)
+        raise
     which = {}
     try:
+        _check_interrupt()                   # a Ctrl-C that Dask swallowed while starting
         client.run(_preload)                 # every worker imports once, in parallel
+        _check_interrupt()
         window = 2 * max(1, len(client.scheduler_info().get("workers", {})) or 1)
         it = iter(todo)
         ac = as_completed()
@@ -531,6 +557,7 @@ def _run_dask(todo, workers, scheduler, done):
         for f in ac:
             point, _ = which.pop(f.key)
             done(point, f.result())
+            _check_interrupt()
             submit()
     except BaseException:
         with contextlib.suppress(Exception):
