@@ -29,6 +29,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import netsim  # noqa: E402
+from netsim.scenario import from_dict  # noqa: E402
 
 LASSO = ROOT / "scenarios" / "paper" / "qadmm_lasso.toml"
 OUT = ROOT / "docs" / "results" / "qadmm"
@@ -51,7 +52,9 @@ def _grid(job):
             "stop.target": 1e-6}
     if alg == "async-admm":
         over["algorithm.compressor"] = F32
-    res = netsim.run(netsim.load(LASSO, over))
+    sc = netsim.load(LASSO, over)
+    base = {k: v for k, v in sc.raw.items() if k != "variant"}   # the file's base scenario
+    res = netsim.run(from_dict(base, sc.source, sc.base_dir))
     return job, res.summary
 
 
