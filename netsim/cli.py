@@ -39,7 +39,7 @@ def _cmd_run(args) -> int:
             op = ">=" if tgt["metric"] == "accuracy" else "<="
             extra = (f", target {tgt['metric']} {op} {tgt['value']:g} "
                      + (f"at round {tgt['round']}" if tgt["reached"] else "not reached"))
-        label = f" [{variant.label}]" if variant.label else ""
+        label = f" [{_printable(variant.label)}]" if variant.label else ""
         shown = "accuracy" if variant.data["problem"]["kind"] == "mlp" else (
             tgt["metric"] if tgt["value"] is not None else "rel_err")
         print(f"{sc.name}{label}: ended by {s['end']} after {s['rounds']} rounds, "
@@ -79,7 +79,7 @@ def _cmd_validate(args) -> int:
             if str(w.message) not in shown:
                 shown.add(str(w.message))
                 warnings.showwarning(w.message, w.category, w.filename, w.lineno)
-        label = f" [{variant.label}]" if variant.label else ""
+        label = f" [{_printable(variant.label)}]" if variant.label else ""
         if label in seen:
             continue                         # one line per variant; every point was built
         seen.add(label)
@@ -133,6 +133,11 @@ def _cmd_sweep(args) -> int:
         print(f"netsim: {counts['errors']} runs failed: see the end and error columns of "
               f"{root / 'runs.csv'}", file=sys.stderr)
     return 1 if counts["errors"] else 0
+
+
+def _printable(text: str) -> str:
+    """``text`` for a terminal line: control characters (NUL, BEL, ESC, newlines) escaped."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
 
 
 def _progress(args) -> bool:

@@ -305,7 +305,10 @@ def default_name(stem: str) -> str:
     import unicodedata
 
     ascii_ = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode("ascii")
-    name = re.sub(r"[^A-Za-z0-9_.\-]+", "_", ascii_).strip("._") or "scenario"
+    name = re.sub(r"[^A-Za-z0-9_.\-]+", "_", ascii_).strip("._")
+    if not name:           # no ASCII letter or digit at all ("日本語"): a name per stem, so two
+        import hashlib     # such files never share a results folder
+        name = "scenario-" + hashlib.sha256(stem.encode("utf-8")).hexdigest()[:8]
     return name[:MAX_NAME]
 
 
@@ -328,6 +331,9 @@ def _resolve(data: dict, base: pathlib.Path) -> dict:
     _table(data, "scenario")
     _check_keys(data, TOP_KEYS, "")
     out = {}
+    if data.get("name") == "":
+        raise must("name", "a non-empty name (it names the results folder), or no name "
+                           "(the file's stem is used)", "")
     out["name"] = _str(data.get("name") or "scenario", "name")
     if not re.fullmatch(r"[A-Za-z0-9_.\-]+", out["name"]) or out["name"] in (".", ".."):
         raise must("name", "letters, digits, '_', '-' or '.' (it names a folder)", out["name"])
@@ -408,8 +414,8 @@ def _resolve(data: dict, base: pathlib.Path) -> dict:
     if comp.get("name", info.default_compressor["name"]) == info.default_compressor["name"]:
         comp = {**info.default_compressor, **comp}    # e.g. only bits given: qadmm's dither
     comp.setdefault("name", "none")
-    dim_probe = 1 << 20   # parameter checks that need dim (k <= dim) are repeated at build
-    make_compressor(comp, dim_probe, "algorithm.compressor")
+    from netsim.compression.registry import PROBE_DIM   # checks that need dim: at build
+    make_compressor(comp, PROBE_DIM, "algorithm.compressor")
     ralg["compressor"] = comp
     out["algorithm"] = ralg
 

@@ -32,3 +32,28 @@ def test_profile_errors_never_show_the_file_content(tmp_path):
     text = str(e.value)
     assert "p.txt" in text and "line 1" in text or "p.txt:1" in text
     assert "sk-" not in text and "SECRET" not in text and "not shown" in text
+
+
+def test_names_from_stems_and_empty_names(tmp_path):
+    from netsim.scenario import default_name, load
+
+    assert default_name("my scen") == "my_scen" and default_name("données") == "donnees"
+    a, b = default_name("日本語"), default_name("🚀")
+    assert a.startswith("scenario-") and b.startswith("scenario-") and a != b
+    (tmp_path / "e.toml").write_text('name = ""\n')
+    with pytest.raises(ScenarioError, match="name must be a non-empty name"):
+        load(tmp_path / "e.toml")
+
+
+def test_fraction_error_names_the_real_dimension(tmp_path):
+    (tmp_path / "rk.toml").write_text(
+        '[problem]\nkind = "least_squares"\nfeatures = 3\n[algorithm]\nname = "lt-admm"\n'
+        'compressor = { name = "rand_k", fraction = 1e-9 }\n[stop]\nrounds = 2\n')
+    with pytest.raises(ScenarioError, match=r"for dim = 3 \(fraction >= 0.167\)"):
+        netsim.run(tmp_path / "rk.toml")
+
+
+def test_control_characters_in_labels_are_escaped_on_the_terminal():
+    from netsim.cli import _printable
+
+    assert _printable("a\x00b\x07c\nd") == "a\\x00b\\x07c\\nd"

@@ -50,6 +50,11 @@ def _int(v, key, lo, hi):
     return int(v)
 
 
+#: the dimension scenario validation checks compressor tables with, before the problem (and
+#: so dim) is known; checks that need the real dim run again when the run is built
+PROBE_DIM = 1 << 20
+
+
 def _k(spec, dim, key):
     k, frac = spec.get("k"), spec.get("fraction")
     if (k is None) == (frac is None):
@@ -60,7 +65,7 @@ def _k(spec, dim, key):
     if isinstance(frac, bool) or not isinstance(frac, numbers.Real) \
             or not (0 < frac <= 1) or math.isnan(frac):
         raise must(f"{key}.fraction", "a number in (0, 1]", frac)
-    if k_of_fraction(frac, dim) < 1:
+    if dim != PROBE_DIM and k_of_fraction(frac, dim) < 1:
         raise must(f"{key}.fraction", f"a number giving k = round(fraction x dim) >= 1 for dim "
                                       f"= {dim} (fraction >= {0.5 / dim:.3g}), or give k", frac)
     return {"fraction": float(frac)}
