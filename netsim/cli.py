@@ -110,6 +110,8 @@ def _cmd_sweep(args) -> int:
         root, counts = run_sweep(sc, out, executor=args.executor, workers=args.workers,
                                  scheduler=args.scheduler, progress=_progress(args))
     except SweepInterrupted as e:
+        import signal
+        signal.signal(signal.SIGINT, signal.SIG_IGN)   # exiting: a late Ctrl-C changes nothing
         c = e.counts
         print(f"netsim: interrupted: {c['skipped'] + c['ran']} finished runs listed in "
               f"{e.root / 'runs.csv'}; run the same command again to resume",

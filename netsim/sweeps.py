@@ -502,16 +502,19 @@ def local_cluster(workers: int):
     import dask
     from dask.distributed import LocalCluster
     main = threading.current_thread() is threading.main_thread()
-    # worker processes start with SIGINT ignored (inherited through exec): a Ctrl-C on the
-    # terminal reaches the whole process group, and stopping the workers is the parent's job
-    old = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+    # worker processes start with SIGINT blocked (the mask is inherited through fork and
+    # exec): a Ctrl-C on the terminal reaches the whole process group, and stopping the
+    # workers is the parent's job. Blocked, not ignored: a Ctrl-C that comes while the cluster
+    # starts stays pending and reaches the parent's handler when it is unblocked (ignoring it
+    # lost it, and the sweep then ran every point)
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if main else None
     try:
         with dask.config.set(DASK_CONFIG):
             return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                 dashboard_address=None)
     finally:
         if main:
-            signal.signal(signal.SIGINT, old)
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 def _run_dask(todo, workers, scheduler, done):

@@ -272,7 +272,9 @@ def test_ctrl_c_while_the_dask_cluster_starts_is_not_lost(tmp_path):
     os.killpg(proc.pid, signal.SIGINT)
     err = proc.communicate(timeout=60)[1]
     assert proc.returncode == 130, err
-    assert "Traceback" not in err
+    # netsim's own process prints one line; Dask worker processes interrupted while they
+    # start may print their own tracebacks (multiprocessing spawn_main): not netsim's
+    assert "netsim/" not in err and "interrupted" in err
     root = out / "flt"
     if root.exists():
         done, listed = _check_consistent(root)
