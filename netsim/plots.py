@@ -203,12 +203,16 @@ def _legends(loaded, flats, exclude=()):
                and len({str(fl.get(k)) for fl in flats}) > 1]
     labels = [s.get("label") or "" for _, s, _, _ in loaded]
     shown = []
-    for k in varying:
-        by_label = {}
-        for lab, fl in zip(labels, flats):
-            by_label.setdefault(lab, set()).add(str(fl.get(k)))
-        if any(lab == "" for lab in by_label) or any(len(v) > 1 for v in by_label.values()):
-            shown.append(k)                      # not explained by the variant label
+    # keys with more distinct values first: a key that only follows another one (network.k
+    # is set for small_world and None elsewhere) is then explained by it and left out
+    for k in sorted(varying, key=lambda k: -len({str(fl.get(k)) for fl in flats})):
+        groups = {}
+        for lab, fl in zip(labels, flats):     # the excluded (x-axis) key explains too
+            key = (lab, *(str(fl.get(j)) for j in (*exclude, *shown)))
+            groups.setdefault(key, set()).add(str(fl.get(k)))
+        if any(len(v) > 1 for v in groups.values()):
+            shown.append(k)                      # not explained by the label or shown keys
+    shown.sort(key=varying.index)
     out = []
     for lab, fl in zip(labels, flats):
         parts = [lab] + [f"{short(k)}={fl.get(k)}" for k in shown]
@@ -329,15 +333,16 @@ def plot_command(results, x="time", y=None, sensitivity=None, pareto=False, out=
             groups.setdefault(lab, {}).setdefault(xv, []).append(val)
         xs_all = [v for g in groups.values() for v in g]
         is_num = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in xs_all)
+        cats = sorted({str(v) for v in xs_all})          # one shared axis for categories
         good = []
         for lab, g in groups.items():
-            xs = sorted(g, key=lambda v: (v if is_num else str(v)))
+            xs = sorted(g, key=lambda v: (v if is_num else cats.index(str(v))))
             with warnings.catch_warnings():          # a point where no seed reached
                 warnings.simplefilter("ignore", RuntimeWarning)
                 med = np.array([np.nanmedian(g[v]) for v in xs])
                 lo = np.array([np.nanmin(g[v]) for v in xs])
                 hi = np.array([np.nanmax(g[v]) for v in xs])
-            pos = xs if is_num else list(range(len(xs)))
+            pos = xs if is_num else [cats.index(str(v)) for v in xs]
             seeds = max(len(g[v]) for v in xs)
             line, = ax.plot(pos, med, marker="o",
                             label=_plain(f"{lab} ({seeds} seed{'s' * (seeds > 1)})")
@@ -345,7 +350,7 @@ def plot_command(results, x="time", y=None, sensitivity=None, pareto=False, out=
             if seeds > 1:
                 ax.fill_between(pos, lo, hi, color=line.get_color(), alpha=0.2)
             if not is_num:
-                ax.set_xticks(pos, [str(v) for v in xs])
+                ax.set_xticks(range(len(cats)), cats)
             good += [lo, hi]
         logx = log in ("x", "xy") or (log == "auto" and is_num
                                       and log_scale_suits(sensitivity, xs_all))

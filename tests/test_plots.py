@@ -153,3 +153,17 @@ def test_to_pandas_or_a_clear_import_error(swept):
         return
     df = netsim.to_pandas(rows)
     assert len(df) == 6 and "final_rel_err" in df.columns
+
+
+def test_legends_leave_out_keys_that_follow_the_x_key_or_a_shown_key():
+    """network.k is set for small_world only: it follows network.topology, so a sensitivity
+    over the topology (or a legend that shows the topology) does not list it."""
+    from netsim.plots import _legends
+
+    flats = [{"network.topology": t, "network.k": k, "seed": s, "name": "topo"}
+             for t, k in (("ring", None), ("small_world", 4)) for s in (0, 1)]
+    loaded = [(None, {"label": ""}, None, None)] * 4
+    legends, _ = _legends(loaded, flats, exclude=("network.topology",))
+    assert set(legends) == {"topo"}
+    legends, _ = _legends(loaded, flats)
+    assert legends == ["topology=ring"] * 2 + ["topology=small_world"] * 2
