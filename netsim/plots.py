@@ -205,7 +205,9 @@ def _legends(loaded, flats, exclude=()):
     shown = []
     # keys with more distinct values first: a key that only follows another one (network.k
     # is set for small_world and None elsewhere) is then explained by it and left out
-    for k in sorted(varying, key=lambda k: -len({str(fl.get(k)) for fl in flats})):
+    # (ties: keys that are set in more runs first)
+    for k in sorted(varying, key=lambda k: (-len({str(fl.get(k)) for fl in flats}),
+                                            sum(fl.get(k) is None for fl in flats))):
         groups = {}
         for lab, fl in zip(labels, flats):     # the excluded (x-axis) key explains too
             key = (lab, *(str(fl.get(j)) for j in (*exclude, *shown)))
