@@ -75,6 +75,9 @@ class Compressor:
     def update(self, v, state, rng) -> tuple[Compressed, Any]:
         """One vector through :attr:`rows`: ``rows(v[None], [rng])[0]`` -> (Compressed,
         new state)."""
+        if state is None:                   # stateless (most compressors): no state trees
+            vals, bits, _ = self.rows(np.asarray(v, dtype=float)[None], (rng,), None)
+            return Compressed(vals[0], bits), None
         vals, bits, st = self.rows(np.asarray(v, dtype=float)[None], [rng],
                                    tree_map(lambda a: a[None], state))
         return Compressed(vals[0], bits), tree_map(lambda a: a[0], st)
@@ -165,7 +168,7 @@ def _dithered_rows(bits: int, norm: str, rule):
         payload = dim * bits + 32
         if n == 1:                  # one row: scalar scale (the same values, less overhead)
             kappa = rngs[0].random((1, dim))
-            nrm = float(norms(V)[0])
+            nrm = float(np.abs(V).max()) if norm == "inf" and dim else float(norms(V)[0])
             if nrm == 0.0 or not math.isfinite(nrm):
                 return np.full_like(V, 0.0 if nrm == 0.0 else np.nan), payload, states
             return rule(V, float32_up(nrm), kappa), payload, states
