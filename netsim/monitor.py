@@ -114,8 +114,9 @@ class Monitor:
         self.problem = problem
         self.n = X0.shape[0]
         self.stop = stop
-        # ticks (inf: no limit; a limit beyond the longest simulated time cannot be reached)
-        self._stop_time = ticks(stop.time) if stop.time <= MAX_TIME_S else math.inf
+        #: ``stop.time`` in ticks (inf: no limit; a limit beyond the longest simulated time
+        #: cannot be reached)
+        self.stop_ticks = ticks(stop.time) if stop.time <= MAX_TIME_S else math.inf
         self.net = network
         self.on_stop = on_stop
         self.every = int(every)
@@ -205,7 +206,7 @@ class Monitor:
             m for tag, m in self.net.tag_messages.items() if tag > k)
         if self.progress is not None:
             self.progress.update(1)
-        last = (k >= self.stop.rounds or t >= self._stop_time or bits >= self.stop.bits)
+        last = (k >= self.stop.rounds or t >= self.stop_ticks or bits >= self.stop.bits)
         bad = not np.all(np.isfinite(X))
         if bad or last or self.stop.target is not None or k % self.every == 0:
             row = self._record(k, t, X, bits, msgs, self._grads_total, drift)
@@ -238,7 +239,7 @@ class Monitor:
         D = X - z
         cons = float(np.sqrt(np.einsum("ij,ij->i", D, D).mean()))
         bad = not np.all(np.isfinite(z))
-        last = r >= self.stop.rounds or t >= self._stop_time
+        last = r >= self.stop.rounds or t >= self.stop_ticks
         if not (bad or last or self.stop.target is not None or r % self.every == 0
                 or self.net.total_bits >= self.stop.bits):
             return
@@ -283,7 +284,7 @@ class Monitor:
             return "target"
         if row["bits"] >= st.bits:
             return "bits"
-        if t >= self._stop_time:
+        if t >= self.stop_ticks:
             return "time"
         if k >= st.rounds:
             return "rounds"

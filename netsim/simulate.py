@@ -143,7 +143,7 @@ def _compute_spec(c: dict, n_agents: int):
 ENGINES = ("auto", "batched", "reference")
 
 
-def _reference_engine(d, network, engine) -> bool:
+def _reference_engine(engine) -> bool:
     """Use the process-per-agent engine? Only for ``engine = "reference"``: the batched engine
     runs every link model (FIFO, fair, TCP, loss) and profile with the same results bit for bit
     (fair sharing orders flows by send time, sender and the sender's count; profile events run
@@ -215,7 +215,7 @@ def build(scenario: Scenario, progress=None, engine: str = "auto") -> Simulation
                       keep_iterates=d["output"]["iterates"], progress=progress,
                       references=kernel.has_references)
     monitor.finishes = [] if d["output"]["messages"] else None        # agents.csv
-    runner_cls = PeerRunner if _reference_engine(d, network, engine) else BatchedPeerRunner
+    runner_cls = PeerRunner if _reference_engine(engine) else BatchedPeerRunner
     runner = runner_cls(env, kernel, graph, network, compute, monitor, stop.rounds)
     start_profiles(env, d, network, compute, n, scenario.base_dir)
     return Simulation(env, problem, graph, network, compute, kernel, monitor, runner, x0,
@@ -363,12 +363,7 @@ def run(scenario, *, variant: str | None = None, progress: bool = False,
 
     from netsim.units import parse_quantity
 
-    over = {k.replace("__", "."): v for k, v in overrides.items()}
-    if not isinstance(scenario, Scenario):
-        scenario = load(scenario, over)
-    elif over:
-        scenario = scenario.with_overrides(over)
-    scenario = _one_variant(scenario, variant)
+    scenario = _one_variant(scenario_with(scenario, overrides), variant)
     bar = tqdm(total=scenario.data["stop"]["rounds"], delay=2.0, unit="round",
                desc=scenario.name + (f" [{scenario.label}]" if scenario.label else ""),
                disable=not progress, leave=False)
@@ -377,7 +372,7 @@ def run(scenario, *, variant: str | None = None, progress: bool = False,
         blas = _single_threaded_blas()
         sim = build(scenario, progress=bar if progress else None)
         sim.runner.start()
-        stop_time = sim.monitor._stop_time
+        stop_time = sim.monitor.stop_ticks
         if stop_time != math.inf:          # at the end of its instant: what happens then counts
             call_at_phase(sim.env, stop_time, END, lambda _e: _time_up(sim))
         stall = scenario.data["stop"]["stall"]
@@ -401,11 +396,16 @@ def run(scenario, *, variant: str | None = None, progress: bool = False,
 def run_variants(scenario, *, progress: bool = False, **overrides) -> list[Result]:
     """Run every ``[[variant]]`` of a scenario (or the scenario itself if it has none), as
     ``netsim run`` does; one :class:`Result` per variant, in file order."""
+    return [run(v, progress=progress) for v in scenario_with(scenario, overrides).variants()]
+
+
+def scenario_with(scenario, overrides: dict) -> Scenario:
+    """``scenario`` (a :class:`Scenario` or a path) with dotted-key ``overrides`` applied;
+    keys may be written ``algorithm__tau`` (keyword arguments) or ``algorithm.tau``."""
     over = {k.replace("__", "."): v for k, v in overrides.items()}
-    sc = scenario if isinstance(scenario, Scenario) else load(scenario, over)
-    if isinstance(scenario, Scenario) and over:
-        sc = sc.with_overrides(over)
-    return [run(v, progress=progress) for v in sc.variants()]
+    if not isinstance(scenario, Scenario):
+        return load(scenario, over)
+    return scenario.with_overrides(over) if over else scenario
 
 
 def _one_variant(scenario: Scenario, variant: str | None) -> Scenario:

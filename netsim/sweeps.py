@@ -387,7 +387,6 @@ def run_sweep(scenario: Scenario, out_dir, executor: str = "processes",
                     _run_processes(todo(), n_workers, done)
                 else:
                     _run_dask(todo(), n_workers, scheduler, done)
-                _check_interrupt()               # a Ctrl-C a library swallowed
             except _Stop:
                 pass
             except KeyboardInterrupt:
@@ -421,28 +420,15 @@ def _outcomes(rows, counts) -> None:
     counts["ends"], counts["warnings"] = dict(ends), dict(warns)
 
 
-#: set by SIGINT / SIGTERM during a sweep: a library that swallows the KeyboardInterrupt
-#: (Dask while its LocalCluster starts) cannot make the sweep forget it
-_INTERRUPTED = threading.Event()
-
-
-def _check_interrupt() -> None:
-    if _INTERRUPTED.is_set():
-        raise KeyboardInterrupt
-
-
 @contextlib.contextmanager
 def _sigterm_as_interrupt():
-    """In the main thread, SIGTERM stops a sweep like Ctrl-C (runs.csv is written): the handler
-    raises KeyboardInterrupt and also records it (:data:`_INTERRUPTED`)."""
+    """In the main thread, SIGTERM stops a sweep like Ctrl-C (runs.csv is written)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
 
     def handler(signum, frame):
-        _INTERRUPTED.set()
         raise KeyboardInterrupt
-    _INTERRUPTED.clear()
     old = signal.signal(signal.SIGTERM, handler)
     try:
         yield
@@ -495,8 +481,6 @@ DASK_CONFIG = {"distributed.worker.profile.enabled": False}
 def local_cluster(workers: int):
     """A Dask LocalCluster for sweeps: one single-threaded worker process per CPU asked for,
     no dashboard, :data:`DASK_CONFIG` (passed on to the workers by their nannies)."""
-    import threading
-
     import dask
     from dask.distributed import LocalCluster
     main = threading.current_thread() is threading.main_thread()
@@ -521,24 +505,14 @@ def _run_dask(todo, workers, scheduler, done):
     except ImportError:
         raise must("--executor", "an installed Dask (pip install -e '.[dask]')",
                    "dask") from None
-    cluster = None
-    try:
-        if scheduler:
-            client = Client(scheduler)
-        else:
-            cluster = local_cluster(workers or os.cpu_count() or 1)
-            _check_interrupt()
-            client = Client(cluster)
-    except BaseException:
-        if cluster is not None:
-            with contextlib.suppress(Exception):
-                cluster.close(timeout=5)
-        raise
+    if scheduler:
+        client, cluster = Client(scheduler), None
+    else:
+        cluster = local_cluster(workers or os.cpu_count() or 1)
+        client = Client(cluster)
     which = {}
     try:
-        _check_interrupt()                   # a Ctrl-C that Dask swallowed while starting
         client.run(_preload)                 # every worker imports once, in parallel
-        _check_interrupt()
         window = 2 * max(1, len(client.scheduler_info().get("workers", {})) or 1)
         it = iter(todo)
         ac = as_completed()
@@ -557,7 +531,6 @@ def _run_dask(todo, workers, scheduler, done):
         for f in ac:
             point, _ = which.pop(f.key)
             done(point, f.result())
-            _check_interrupt()
             submit()
     except BaseException:
         with contextlib.suppress(Exception):

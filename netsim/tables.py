@@ -35,13 +35,10 @@ def sweep(scenario, out_dir=None, *, executor: str = "serial", workers: int | No
     Raises:
         ScenarioError: a bad scenario; NetsimError: results could not be written.
     """
-    from netsim.scenario import Scenario, load
+    from netsim.simulate import scenario_with
     from netsim.sweeps import read_runs, run_sweep
 
-    over = {k.replace("__", "."): v for k, v in overrides.items()}
-    sc = scenario if isinstance(scenario, Scenario) else load(scenario, over)
-    if isinstance(scenario, Scenario) and over:
-        sc = sc.with_overrides(over)
+    sc = scenario_with(scenario, overrides)
     root, _ = run_sweep(sc, out_dir if out_dir is not None else sc.data["output"]["dir"],
                         executor=executor, workers=workers, progress=progress)
     return read_runs(root / "runs.csv")
