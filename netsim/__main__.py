@@ -2,6 +2,6 @@
 
 import sys
 
-from netsim.cli import main
+from netsim.cli import console
 
-sys.exit(main())
+sys.exit(console())

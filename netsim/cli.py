@@ -110,8 +110,6 @@ def _cmd_sweep(args) -> int:
         root, counts = run_sweep(sc, out, executor=args.executor, workers=args.workers,
                                  scheduler=args.scheduler, progress=_progress(args))
     except SweepInterrupted as e:
-        import signal
-        signal.signal(signal.SIGINT, signal.SIG_IGN)   # exiting: a late Ctrl-C changes nothing
         c = e.counts
         print(f"netsim: interrupted: {c['skipped'] + c['ran']} finished runs listed in "
               f"{e.root / 'runs.csv'}; run the same command again to resume",
@@ -331,5 +329,30 @@ def main(argv=None) -> int:
         return 0
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def console() -> int:
+    """Entry point of the ``netsim`` console script and ``python -m netsim``.
+
+    SIGTERM (``kill PID``) stops a command the way Ctrl-C does (a sweep writes ``runs.csv``;
+    exit status 130). Once the command has ended, SIGINT and SIGTERM are ignored: a signal
+    that arrives while the process exits (pools and clusters shutting down, the interpreter
+    finalizing, when Python handlers no longer run and a thread started earlier would take
+    the default action) does not change a status that the command's output already reported.
+    SIGKILL still ends a process that hangs there.
+    """
+    import signal
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        code = main()
+    except KeyboardInterrupt:               # arrived between main's own handlers
+        code = 130
+    signal.signal(signal.SIGINT, signal.SIG_IGN)    # process-wide, kept through finalization
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    return code
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    sys.exit(console())

@@ -118,10 +118,16 @@ def test_sigint_and_sigkill_at_random_moments_then_resume(tmp_path):
                 os.kill(proc.pid, signal.SIGTERM)        # `kill PID`: the parent only
             t = time.monotonic()
             err = proc.communicate(timeout=20)[1]
-            assert time.monotonic() - t < 10 and proc.returncode == 130, err
-            assert "finished runs listed in" in err and "Traceback" not in err
+            assert time.monotonic() - t < 10 and "Traceback" not in err, err
             done, listed = _check_consistent(root)
             assert set(listed) == done                  # what finished, listed
+            if len(done) == 24 and "finished runs listed in" not in err:
+                # the signal came as the sweep ended: its status stands (0), or an
+                # interruption after runs.csv was complete (130); never killed by the signal
+                assert proc.returncode in (0, 130), err
+                faults.pop()
+                break
+            assert proc.returncode == 130 and "finished runs listed in" in err, err
         else:
             assert workers                               # the pool is running
             os.kill(proc.pid, signal.SIGKILL)
@@ -257,3 +263,33 @@ def test_ctrl_c_stops_a_dask_sweep(tmp_path):
     done, listed = _check_consistent(root)
     assert listed and set(listed) <= done
 
+
+
+def test_a_signal_after_the_command_ended_keeps_its_exit_status(tmp_path):
+    """The race CI once hit: SIGTERM (or Ctrl-C) arriving after a command finished, while the
+    process exits, leaves the command's status (0): not killed by the signal, no traceback."""
+    for sig in ("SIGTERM", "SIGINT"):
+        code = ("import os, signal, sys, time\n"
+                "from netsim.cli import console\n"
+                "sys.argv = ['netsim', 'list', 'topologies']\n"
+                "c = console()\n"
+                f"os.kill(os.getpid(), signal.{sig})\n"
+                "sys.exit(c)\n")
+        res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             timeout=60, check=False)
+        assert res.returncode == 0 and "Traceback" not in res.stderr, (sig, res.stderr)
+        assert "ring" in res.stdout
+
+
+def test_sigterm_stops_a_single_run_like_ctrl_c(tmp_path):
+    """`kill PID` on `netsim run`: exit 130 with a one-line message, no traceback."""
+    path = _write(tmp_path, rounds=10**6, n=1)
+    proc = subprocess.Popen([sys.executable, "-m", "netsim", "run", str(path), "--out",
+                             str(tmp_path / "o"), "-q"], stderr=subprocess.PIPE, text=True)
+    t = time.monotonic()
+    while time.monotonic() - t < 60 and not list((tmp_path / "o").rglob(".tmp-*")):
+        time.sleep(0.02)                     # the run has started writing
+    os.kill(proc.pid, signal.SIGTERM)
+    err = proc.communicate(timeout=30)[1]
+    assert proc.returncode == 130 and "Traceback" not in err, err
+    assert err.strip().splitlines()[-1].startswith("netsim: interrupted")
