@@ -498,6 +498,26 @@ def local_cluster(workers: int):
             signal.signal(signal.SIGINT, old)
 
 
+class _SchedulerGone:
+    """Logging filter for Dask workers: drop the ERROR (with a traceback) that a worker logs
+    when its heartbeat meets a scheduler that has just closed, which is how every sweep
+    stopped by Ctrl-C ends (the scheduler runs in netsim's process). Other worker errors
+    are kept."""
+
+    def filter(self, record):
+        from distributed.comm.core import CommClosedError
+        exc = record.exc_info[1] if record.exc_info else None
+        return not (isinstance(exc, CommClosedError)
+                    and record.getMessage().startswith("Failed to communicate with scheduler"))
+
+
+def _dask_worker_setup() -> None:
+    """Run once in every Dask worker: the log filter, then the imports (:func:`_preload`)."""
+    import logging
+    logging.getLogger("distributed.worker").addFilter(_SchedulerGone())
+    _preload()
+
+
 def _run_dask(todo, workers, scheduler, done):
     """Dask: a LocalCluster or an existing scheduler; a bounded number of points in flight."""
     try:
@@ -512,7 +532,7 @@ def _run_dask(todo, workers, scheduler, done):
         client = Client(cluster)
     which = {}
     try:
-        client.run(_preload)                 # every worker imports once, in parallel
+        client.run(_dask_worker_setup)       # every worker imports once, in parallel
         window = 2 * max(1, len(client.scheduler_info().get("workers", {})) or 1)
         it = iter(todo)
         ac = as_completed()
