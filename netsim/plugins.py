@@ -14,29 +14,71 @@ A package registers objects under the entry-point groups of :data:`GROUPS`, e.g.
 
 An entry point is loaded lazily, only when a scenario names it (``algorithm.name``,
 ``algorithm.compressor.name``, ``problem.kind``), and only from the installed distributions'
-metadata: a scenario can never name a path or carry code. Built-in names take precedence. A
-plugin that fails to import, or loads something of the wrong type, is a one-line
+metadata: a scenario can never name a path or carry code. Built-in names take precedence
+(``netsim list`` marks a plugin a built-in shadows); two installed packages registering one
+name is an error when a scenario names it (``netsim list`` shows the conflict). A plugin that
+fails to import, or loads something of the wrong type, is a one-line
 :class:`~netsim.errors.ScenarioError` naming the key, the entry point and the cause.
 ``netsim list`` shows the installed entry points without loading them.
+
+A run that uses a plugin records its :func:`fingerprint` (distribution, version and the
+SHA-256 of the entry point's module source) in ``summary.json`` and in its run id, so a new
+plugin version or an edited plugin module never returns a stale result from a sweep folder.
+(Edits to *other* modules of a plugin package that keep its version are not seen: bump the
+version.)
 """
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
 from importlib.metadata import entry_points
 
 from netsim.errors import ScenarioError
 
-__all__ = ["GROUPS", "available", "load"]
+__all__ = ["GROUPS", "available", "load", "listing", "fingerprint", "used_by"]
 
 #: kind -> entry-point group
 GROUPS = {"algorithms": "netsim.algorithms", "compressors": "netsim.compressors",
           "problems": "netsim.problems"}
 
 
+def _entry_points(kind: str) -> dict:
+    """name -> the distinct installed entry points of that name (by value), in metadata order."""
+    out: dict = {}
+    for ep in entry_points(group=GROUPS[kind]):
+        same = out.setdefault(ep.name, [])
+        if all(e.value != ep.value for e in same):
+            same.append(ep)
+    return out
+
+
+def _dist(ep) -> str:
+    d = getattr(ep, "dist", None)
+    return f"{d.name} {d.version}" if d is not None else "unknown distribution"
+
+
 def available(kind: str) -> dict[str, str]:
     """Installed entry points of ``kind`` (a key of :data:`GROUPS`): name -> "module:attr"
-    (metadata only: nothing is imported)."""
-    return {ep.name: ep.value for ep in entry_points(group=GROUPS[kind])}
+    (metadata only: nothing is imported); a name two packages register lists both values."""
+    return {name: " | ".join(ep.value for ep in eps)
+            for name, eps in _entry_points(kind).items()}
+
+
+def listing(kind: str, builtins) -> list[tuple[str, str]]:
+    """(name, note) for ``netsim list``: each installed plugin of ``kind``, with a note when
+    a built-in of the same name shadows it or two packages register the name."""
+    out = []
+    for name, eps in sorted(_entry_points(kind).items()):
+        where = ", ".join(f"{ep.value} from {_dist(ep)}" for ep in eps)
+        if name in builtins:
+            out.append((f"{name} (plugin)", f"[plugin {where}: not used, the built-in "
+                                            f"{name!r} takes precedence]"))
+        elif len(eps) > 1:
+            out.append((name, f"[CONFLICT: {where} all register it; uninstall all but one]"))
+        else:
+            out.append((name, f"[plugin {where}]"))
+    return out
 
 
 def load(kind: str, name: str, key: str, check=None):
@@ -52,9 +94,14 @@ def load(kind: str, name: str, key: str, check=None):
     Raises:
         ScenarioError: the plugin failed to load, or ``check`` rejected it.
     """
-    eps = [ep for ep in entry_points(group=GROUPS[kind]) if ep.name == name]
+    eps = _entry_points(kind).get(name)
     if not eps:
         return None
+    if len(eps) > 1:
+        raise ScenarioError(key, "names plugin " + repr(name) + ", which several installed "
+                            "packages register (" + "; ".join(f"{ep.value} from {_dist(ep)}"
+                                                              for ep in eps)
+                            + "): uninstall all but one")
     ep = eps[0]
     where = f"plugin {name!r} ({GROUPS[kind]} entry point {ep.value!r})"
     try:
@@ -66,3 +113,45 @@ def load(kind: str, name: str, key: str, check=None):
     if problem:
         raise ScenarioError(key, f"names {where}, which {problem}")
     return obj
+
+
+def fingerprint(kind: str, name: str) -> str | None:
+    """"<distribution> <version> sha256:<hex16>" of the plugin ``name`` of ``kind``: the
+    package's version and the SHA-256 of the source of the module its entry point names
+    (None when no single plugin of that name is installed). Finding the module's file may
+    import its parent package, never the module itself."""
+    eps = _entry_points(kind).get(name)
+    if not eps or len(eps) != 1:
+        return None
+    ep = eps[0]
+    digest = "unreadable"
+    try:
+        spec = importlib.util.find_spec(ep.module)
+        if spec is not None and spec.origin and spec.has_location:
+            with open(spec.origin, "rb") as fh:
+                digest = "sha256:" + hashlib.sha256(fh.read()).hexdigest()[:16]
+    except (ImportError, OSError, ValueError):
+        pass
+    return f"{_dist(ep)} {digest}"
+
+
+def used_by(data: dict) -> dict[str, str]:
+    """The plugins a resolved scenario names: dotted key -> :func:`fingerprint` (only names
+    that are not built-ins and are installed as entry points; empty for built-in runs)."""
+    from netsim.algorithms.registry import ALGORITHMS
+    from netsim.compression.registry import COMPRESSORS
+    from netsim.problems import KINDS
+
+    alg = data.get("algorithm") or {}
+    comp = alg.get("compressor") if isinstance(alg.get("compressor"), dict) else {}
+    named = [("algorithms", "algorithm.name", alg.get("name"), ALGORITHMS),
+             ("compressors", "algorithm.compressor.name", comp.get("name"), COMPRESSORS),
+             ("problems", "problem.kind", (data.get("problem") or {}).get("kind"),
+              {*KINDS, "mlp"})]
+    out = {}
+    for kind, key, name, builtins in named:
+        if isinstance(name, str) and name not in builtins:
+            fp = fingerprint(kind, name)
+            if fp is not None:
+                out[key] = fp
+    return out

@@ -199,6 +199,8 @@ def run_id(scenario, cache: dict | None = None) -> str:
     text = "netsim run id v2\n" + dump_toml(_canonical(_id_data(scenario)))
     text += "".join(f"\n{key} {_file_digest(path, cache)}"
                     for key, path in inputs_read(scenario))
+    from netsim.plugins import used_by
+    text += "".join(f"\nplugin {key} {fp}" for key, fp in used_by(scenario.data).items())
     return f"{_slug(scenario.label)}-{hashlib.sha256(text.encode()).hexdigest()[:10]}"
 
 
@@ -500,6 +502,10 @@ def _write_files(result, tmp: pathlib.Path, rid: str) -> None:
     if result.agents is not None:
         write_csv(tmp / "agents.csv", ["agent", "round", "t_done"], result.agents)
     summary = dict(result.summary, run_id=rid, provenance=provenance())
+    from netsim.plugins import used_by
+    plugins = used_by(sc.data)
+    if plugins:
+        summary["provenance"]["plugins"] = plugins
     (tmp / "summary.json").write_text(strict_json(summary), encoding="utf-8")   # last
 
 

@@ -166,4 +166,95 @@ def test_a_compressor_plugin_is_written_once_as_rows(tmp_path, monkeypatch):
     assert np.array_equal(out["batched"].iterates, out["reference"].iterates)
     assert out["batched"].summary["bits"] == 15 * 2 * out["batched"].summary["edges"] * 37
     from netsim.compression.registry import list_compressors
-    assert ("sign", "[plugin signcomp:make]") in list_compressors()
+    assert ("sign", "[plugin signcomp:make from signcomp 0.1.0]") in list_compressors()
+
+
+def test_conflicting_and_shadowed_plugins_are_shown_and_never_guessed(tmp_path, monkeypatch):
+    """Two packages registering one name: `netsim list` shows the conflict and a scenario
+    naming it is a one-line error naming both (listing and loading once disagreed); a plugin
+    named like a built-in is listed as not used, and the built-in runs."""
+    from netsim import plugins
+    from netsim.algorithms.registry import get_algorithm, list_algorithms
+
+    a = _install(tmp_path / "a", "pkg_a", {"netsim.algorithms": ["gt = pkg_a:GT",
+                                                               "lead = pkg_a:LEAD"]}) \
+        if (tmp_path / "a").mkdir() is None else None
+    b = _install(tmp_path / "b", "pkg_b", {"netsim.algorithms": ["gt = pkg_b:GT"]}) \
+        if (tmp_path / "b").mkdir() is None else None
+    monkeypatch.syspath_prepend(str(a))
+    monkeypatch.syspath_prepend(str(b))
+    listed = dict(list_algorithms())
+    assert "CONFLICT" in listed["gt"] and "pkg_a:GT" in listed["gt"] and "pkg_b:GT" in listed["gt"]
+    assert "not used, the built-in 'lead' takes precedence" in listed["lead (plugin)"]
+    with pytest.raises(netsim.errors.ScenarioError,
+                       match=r"algorithm.name names plugin 'gt', which several installed "
+                             r"packages register .*pkg_[ab]:GT.*pkg_[ab]:GT"):
+        get_algorithm("gt")
+    assert get_algorithm("lead").name == "lead" and plugins.fingerprint("algorithms", "gt") is None
+
+
+def test_an_edited_plugin_gets_a_new_run_id_and_is_recorded(extra, tmp_path, monkeypatch):
+    """A newcomer edited a plugin and re-ran a sweep: it reused the stale run. The run id
+    covers the plugin's version and module source; summary.json records them; built-in runs
+    keep their ids (nothing is added for them)."""
+    from netsim.plugins import used_by
+    from netsim.results import run_id, write_result
+
+    (tmp_path / "gtedit.py").write_text("from netsim_extra import EXTRA as GT\n")
+    site = _install(tmp_path, "gtedit", {"netsim.algorithms": ["gt = gtedit:GT"]})
+    monkeypatch.syspath_prepend(str(site))
+    sc = _scenario({"name": "gt", "eta": 0.2}, rounds=3)
+    fp = used_by(sc.data)
+    assert list(fp) == ["algorithm.name"] and fp["algorithm.name"].startswith("gtedit 0.1.0 sha256:")
+    before = run_id(sc)
+    src = tmp_path / "gtedit.py"
+    src.write_text(src.read_text() + "# edited\n")
+    assert run_id(sc) != before
+    folder = write_result(netsim.run(sc), tmp_path / "out")
+    import json
+    prov = json.loads((folder / "summary.json").read_text())["provenance"]
+    assert prov["plugins"] == used_by(sc.data)
+    assert used_by(_scenario({"name": "lead"}).data) == {}
+
+
+def test_two_messages_to_one_neighbour_in_a_round_is_an_error_not_silently_late(
+        extra, tmp_path, monkeypatch):
+    """A newcomer's tracking method sent x and y as two broadcasts: on ideal links the second
+    ones arrived after the round ended and were counted as late, silently. Now both engines
+    refuse it naming the agent, the neighbour and the remedy (one value, e.g. (2, d))."""
+    from netsim.runners.peer import MessageContractError
+
+    (tmp_path / "twomsg.py").write_text(
+        "import dataclasses\n"
+        "from netsim_extra import EXTRA, ExtraKernel\n"
+        "class Two(ExtraKernel):\n"
+        "    def outgoing(self, ids):\n"
+        "        return [outs + outs for outs in super().outgoing(ids)]\n"
+        "TWO = dataclasses.replace(EXTRA, name='two', build=Two)\n")
+    site = _install(tmp_path, "twomsg", {"netsim.algorithms": ["two = twomsg:TWO"]})
+    monkeypatch.syspath_prepend(str(site))
+    for engine in ("batched", "reference"):
+        monkeypatch.setenv("NETSIM_ENGINE", engine)
+        with pytest.raises(MessageContractError,
+                           match=r"agent \d's outgoing\(\) sent 2 messages to agent \d in one "
+                                 r"round.*stacked \(2, d\) array"):
+            netsim.run(_scenario({"name": "two", "eta": 0.2}, rounds=3))
+
+
+def test_gradient_methods_refuse_an_l1_term_unless_declared(extra, tmp_path, monkeypatch):
+    """Gradient methods use the smooth f_i only, so on lasso they converge to the wrong
+    point (EXTRA levelled off at rel_err 4.9e-6): a plugin that does not declare
+    ``smooth_only=False`` and the built-in gradient methods are refused with one line;
+    ADMM (exact local solves with the l1 term) runs."""
+    lasso = {"kind": "lasso", "samples_per_agent": 20, "features": 5}
+    for name in ("extra", "lead", "dgd", "cedas"):
+        sc = from_dict({"name": "l", "network": {"agents": 4}, "problem": lasso,
+                        "algorithm": {"name": name}, "stop": {"rounds": 2},
+                        "output": {"plots": False}})
+        with pytest.raises(netsim.errors.ScenarioError,
+                           match="algorithm.name must be an algorithm that handles an l1 term"):
+            build(sc)
+    sc = from_dict({"name": "l", "network": {"agents": 4}, "problem": lasso,
+                    "algorithm": {"name": "admm"}, "stop": {"rounds": 2},
+                    "output": {"plots": False}})
+    assert netsim.run(sc).summary["rounds"] == 2

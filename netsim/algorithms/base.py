@@ -68,7 +68,11 @@ class AlgorithmInfo:
             :class:`PeerKernel` (usually the kernel class itself); server: None.
         params: the parameters this algorithm accepts besides the common ones.
         doc: one line for ``netsim list algorithms``.
-        smooth_only: True if it needs gradients of f_i (no l1 term in the agents' costs).
+        smooth_only: True (the default) if it uses gradients of the smooth f_i only, so it
+            cannot solve a problem with an l1 term (lasso): such a scenario is refused
+            with one line instead of converging to the wrong point. False only for an
+            algorithm that handles the l1 term (exact/proximal local solves, a server
+            holding g).
         default_compressor: the ``algorithm.compressor`` table when the scenario gives none.
         checks: stability checks ``check(params, problem, graph, compressor) -> [message]``
             (see :mod:`netsim.guards`), issued as warnings before a run.
@@ -79,6 +83,6 @@ class AlgorithmInfo:
     build: Callable
     params: dict[str, Param] = field(default_factory=dict)
     doc: str = ""
-    smooth_only: bool = False
+    smooth_only: bool = True
     default_compressor: dict = field(default_factory=lambda: {"name": "none"})
     checks: tuple = ()

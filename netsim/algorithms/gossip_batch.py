@@ -65,7 +65,10 @@ class GossipBase(WithSharedEstimate, StackedKernel):
     channel ``ref`` (h_i and the copies h^_j, :class:`~netsim.algorithms.channel.
     SharedEstimate`; Q the last sent innovations), a mini-batch gradient estimator. A method
     sets ``params`` (its scalar parameters, copied to attributes), ``ref_step_param`` and
-    implements ``local_steps``, ``_to_send(g)`` and ``incoming``.
+    implements ``local_steps``, ``_to_send(g)`` and ``incoming``. Each name in ``params`` becomes
+    an attribute holding the value its :class:`~netsim.algorithms.base.Param` check returned
+    (``positive`` gives a float, ``pos_int`` an int, ``choice`` the string); all validated
+    parameters are in ``param_values`` for ``_init_method``.
 
     Args:
         problem, graph, params, x0, streams, compressor: as for every registry builder.
@@ -77,8 +80,9 @@ class GossipBase(WithSharedEstimate, StackedKernel):
     def __init__(self, problem, graph, params, x0, streams, compressor):
         dim = problem.dim
         self._init_stack(graph, x0, self._channel(compressor, dim), streams)
+        self.param_values = dict(params)    # every validated parameter, as its check parsed it
         for p in self.params:
-            setattr(self, p, float(params[p]))
+            setattr(self, p, params[p])     # numbers arrive as float, choices as str, ints as int
         step = (auto_step(params[self.ref_step_param], compressor, dim)
                 if self.ref_step_param else 1.0)
         W = metropolis_weights(graph)

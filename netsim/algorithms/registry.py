@@ -42,19 +42,20 @@ _RECON = " [RECONSTRUCTION: see the docstring and spec §6]"
 ALGORITHMS: dict[str, AlgorithmInfo] = {
     "admm": AlgorithmInfo(
         "admm", "peer", AdmmBatch, {"rho": _RHO, "alpha": _ALPHA},
-        "decentralized relaxed ADMM with exact local solves (z = 0 at start)"),
+        "decentralized relaxed ADMM with exact local solves (z = 0 at start)",
+        smooth_only=False),
     "lt-admm": AlgorithmInfo(
         "lt-admm", "peer", LtBatch,
         {"rho": _RHO, "alpha": _ALPHA, "tau": _TAU, "gamma": _GAMMA, "beta": _BETA},
         "LT-ADMM: tau local mini-batch gradient steps per round (floors with noise)",
-        smooth_only=True, checks=(local_training,)),
+        checks=(local_training,)),
     "lt-admm-vr": AlgorithmInfo(
         "lt-admm-vr", "peer", LtBatch,
         {"rho": _RHO, "alpha": _ALPHA, "tau": _TAU, "gamma": _GAMMA, "beta": _BETA,
          "estimator": Param("saga", P.choice("saga", "svrg"),
                             "variance reduction: saga (table) or svrg (reset each round)")},
         "LT-ADMM-VR: local training with SAGA/SVRG variance reduction (exact)",
-        smooth_only=True, checks=(local_training,)),
+        checks=(local_training,)),
     "lt-admm-cc": AlgorithmInfo(
         "lt-admm-cc", "peer", _build_lt_admm_cc,
         {"rho": _RHO, "alpha": _ALPHA, "tau": _TAU, "gamma": _GAMMA, "beta": _BETA,
@@ -68,7 +69,7 @@ ALGORITHMS: dict[str, AlgorithmInfo] = {
                          "A: compressed model innovation, one broadcast; B: per-edge messages")},
         "LT-ADMM-CC: local training + VR + compressed innovations with error feedback "
         "[RECONSTRUCTION of arXiv 2508.15509, spec §3]",
-        smooth_only=True, checks=(local_training, reference_step)),
+        checks=(local_training, reference_step)),
     "lead": AlgorithmInfo(
         "lead", "peer", LeadBatch,
         {"eta": _ETA, "gamma": Param(1.0, P.positive, "dual step (1: NIDS without compression)"),
@@ -145,11 +146,11 @@ ALGORITHMS.update({
     "admm-server": AlgorithmInfo(
         "admm-server", "server", None, dict(_SERVER),
         "synchronous consensus ADMM with a server (Chang order: z, then x_i and u_i)",
-        default_compressor=_FLOAT32),
+        default_compressor=_FLOAT32, smooth_only=False),
     "async-admm": AlgorithmInfo(
         "async-admm", "server", None, dict(_ASYNC),
         "asynchronous ADMM (AD-ADMM, Chang et al. 2016): partial barrier P, delay bound tau",
-        default_compressor=_FLOAT32),
+        default_compressor=_FLOAT32, smooth_only=False),
     "qadmm": AlgorithmInfo(
         "qadmm", "server", None,
         {**_ASYNC,
@@ -160,7 +161,8 @@ ALGORITHMS.update({
                            "z-hat, its delta sent to all N")},
         "QADMM (Shrestha 2025): async ADMM with q-bit dithered deltas + error feedback both "
         "ways [RECONSTRUCTION, spec qadmm.md]",
-        default_compressor={"name": "dither", "bits": 3}, checks=(quantization_levels,)),
+        default_compressor={"name": "dither", "bits": 3}, checks=(quantization_levels,),
+        smooth_only=False),
 })
 
 
@@ -202,5 +204,4 @@ def list_algorithms() -> list[tuple[str, str]]:
     from netsim import plugins
 
     return ([(name, info.doc) for name, info in ALGORITHMS.items()]
-            + [(name, f"[plugin {value}]") for name, value in
-               sorted(plugins.available("algorithms").items()) if name not in ALGORITHMS])
+            + plugins.listing("algorithms", ALGORITHMS))

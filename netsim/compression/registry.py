@@ -144,6 +144,5 @@ def list_compressors() -> list[tuple[str, str]]:
         ps = ", ".join(f"{k}={v!r}" if v is not None else k for k, v in defaults.items())
         out.append((name, f"({ps}) {doc}"))
     from netsim import plugins
-    out += [(name, f"[plugin {value}]") for name, value in
-            sorted(plugins.available("compressors").items()) if name not in COMPRESSORS]
+    out += plugins.listing("compressors", COMPRESSORS)
     return out

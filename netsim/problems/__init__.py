@@ -44,8 +44,7 @@ def list_problems() -> list[tuple[str, str]]:
     out += [(f"data = {name!r}", doc) for name, doc in BUNDLED.items()]
     out.append(("data = 'file.npz'", "arrays A_0..A_{N-1}, b_0..b_{N-1} or global A, b"))
     from netsim import plugins
-    out += [(name, f"[plugin {value}]") for name, value in
-            sorted(plugins.available("problems").items()) if name not in KINDS]
+    out += plugins.listing("problems", {*KINDS, 'mlp'})
     return out
 
 

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import math
 
-from netsim.runners.peer import lossy_in_neighbors, receive_timeout
+from netsim.runners.peer import check_one_per_neighbour, lossy_in_neighbors, receive_timeout
 from netsim.simtime import DEADLINE, FINISH, STEP, Alarm, Pending, ticks
 
 __all__ = ["BatchedPeerRunner"]
@@ -112,6 +112,7 @@ class BatchedPeerRunner:
             nbrs = self.neighbors[i]
             bits = 0
             msgs = []
+            check_one_per_neighbour(i, outs, nbrs)
             for dst, value, b in outs:
                 if b > bits:
                     bits = b
