@@ -1,4 +1,4 @@
-"""Command line: ``netsim run | sweep | plot | animate | view | validate | list``.
+"""Command line: ``netsim run | sweep | plot | animate | view | validate | list | schema``.
 
 User mistakes (bad scenario keys, values, files) end with exit code 2 and one line on
 stderr naming the key, the value and what is allowed; never a traceback.
@@ -224,6 +224,26 @@ def _cmd_list(args) -> int:
     return 0
 
 
+def _cmd_schema(args) -> int:
+    """Print the scenario JSON Schema (or, with --markdown, docs/scenario.md's key tables)."""
+    import json
+
+    if args.markdown:
+        from netsim.schema.markdown import key_reference
+        text = key_reference()
+    else:
+        from netsim.schema.jsonschema import scenario_schema
+        text = json.dumps(scenario_schema(plugins=not args.builtin), indent=2,
+                          ensure_ascii=False) + "\n"
+    if args.out:
+        from netsim.results import atomic_file
+        with atomic_file(args.out) as f:
+            f.write(text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     from netsim import __version__
 
@@ -293,6 +313,14 @@ def _parser() -> argparse.ArgumentParser:
     vw.add_argument("--variant", default=None, metavar="LABEL",
                     help="the [[variant]] to show (default: the first)")
     vw.set_defaults(func=_cmd_view)
+    sc = sub.add_parser("schema", help="print the scenario files' JSON Schema (draft 2020-12) "
+                                       "for editors (Taplo / Even Better TOML)")
+    sc.add_argument("--builtin", action="store_true",
+                    help="only built-in algorithms and compressors (no installed plugins)")
+    sc.add_argument("--markdown", action="store_true",
+                    help="print docs/scenario.md's key tables instead (built-ins only)")
+    sc.add_argument("--out", default=None, help="write to this file instead of stdout")
+    sc.set_defaults(func=_cmd_schema)
     li = sub.add_parser("list", help="list algorithms, compressors, topologies or problems")
     li.add_argument("what", nargs="?", default="all",
                     choices=["algorithms", "compressors", "topologies", "problems", "all"])

@@ -241,15 +241,21 @@ def dist_schema(kind: str | None, scalar: dict | None = None) -> dict:
 
 
 def Dist(kind: str | None = None, check=None, scalar: dict | None = None):  # noqa: N802
-    """A constant or a distribution table, validated by :func:`make_distribution` (kept in
-    the user's form; the :class:`~netsim.distributions.Distribution` is built per run)."""
+    """A constant or a distribution table, validated by :func:`make_distribution`: a constant
+    quantity becomes a :class:`Quantity`, a table stays as written (the
+    :class:`~netsim.distributions.Distribution` is built per run)."""
     from netsim.distributions import make_distribution
 
     def v(x):
+        if isinstance(x, Quantity):
+            return x
         d = checked(make_distribution, x, "", kind)
         if check is not None:
             msg = check(d, x)
             if msg:
                 raise fail(msg)
+        if kind is not None and d.is_constant:
+            return Quantity(x, d.mean, kind)
         return x
-    return _typed(v, dist_schema(kind, scalar))
+    return _typed(v, dist_schema(kind, scalar),
+                  lambda q: q.raw if isinstance(q, Quantity) else q)

@@ -216,7 +216,7 @@ def _problem_schema():
         "features": {"type": "integer", "minimum": 1},
         "regularization": {"anyOf": [{"type": "number", "minimum": 0},
                                      {"type": "string", "pattern": "lambda_max\\s*$"}]},
-        "data": {"anyOf": [{"enum": ["synthetic", *BUNDLED]},
+        "data": {"anyOf": [{"enum": ["synthetic", *BUNDLED, "fashion_mnist"]},
                            {"type": "string", "pattern": r"\.npz$"}]},
         "partition": {"anyOf": [{"enum": ["iid", "by_label"]}, {
             "type": "object", "properties": {"dirichlet": {"type": "number",

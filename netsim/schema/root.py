@@ -261,7 +261,7 @@ def json_schema_model(plugins: bool = True):
                 except ScenarioError:
                     pass                      # a broken plugin is not offered to editors
         comps += tuple(n for n in sorted(plug.available("compressors")) if n not in comps)
-    net = [network_model(t, s) for t in TOPOLOGIES for s in (False,)]
+    net = [network_model(t, True) for t in TOPOLOGIES]   # up/down: checked by the loader
     algs = [algorithm_model(i, comps) for i in infos.values()]
     network = Annotated[Union[tuple(net)], Field(discriminator="topology")]
     algorithm = Annotated[Union[tuple(algs)], Field(discriminator="name")]

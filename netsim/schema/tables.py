@@ -82,7 +82,16 @@ class Burst(Table):
     loss_bad: Real(0.0, 1.0, hi_open=True, text="a probability < 1") = 0.5
 
 
-_RATE_DIST_SCALAR = None
+def _bandwidth():
+    """A rate > 0 or a distribution table (checked in :meth:`Links._consistent`)."""
+    from typing import Annotated
+
+    from pydantic import PlainSerializer, PlainValidator, WithJsonSchema
+
+    from netsim.schema.fields import dist_schema, quantity_schema
+    return Annotated[(Any, PlainValidator(lambda x: x),
+                      PlainSerializer(lambda q: q.raw if isinstance(q, Quantity) else q),
+                      WithJsonSchema(dist_schema("rate", quantity_schema("rate", gt0=True))))]
 
 
 def _rate_gt0(q):
@@ -92,8 +101,9 @@ def _rate_gt0(q):
 class Links(Table):
     """``[network.links]`` (and ``[network.up]`` / ``[network.down]``): one link model."""
 
-    bandwidth: Any = Field("inf", description="rate (bit/s or '10 Mbit/s'), 'inf' or a "
-                                              "distribution table drawn once per edge")
+    bandwidth: _bandwidth() = Field("inf", description="rate (bit/s or '10 Mbit/s'), 'inf' "
+                                                       "or a distribution table drawn once "
+                                                       "per edge")
     latency: Dist("time") = "0 s"
     jitter: Dist("time") = "0 s"
     loss: Dist(None, scalar={"type": "number", "minimum": 0, "exclusiveMaximum": 1}) = 0.0
@@ -120,10 +130,13 @@ class Links(Table):
 
         if isinstance(self.bandwidth, dict):
             checked(make_distribution, self.bandwidth, ".bandwidth", "rate")
-        elif not checked(parse_quantity, self.bandwidth, "rate", ".bandwidth") > 0:
-            raise fail(must_text("a rate > 0 (or 'inf')", self.bandwidth), ".bandwidth")
-        if not isinstance(self.latency, dict):  # an infinite latency never delivers
-            checked(parse_quantity, self.latency, "time", ".latency", False)
+        elif not isinstance(self.bandwidth, Quantity):
+            bw = checked(parse_quantity, self.bandwidth, "rate", ".bandwidth")
+            if not bw > 0:
+                raise fail(must_text("a rate > 0 (or 'inf')", self.bandwidth), ".bandwidth")
+            object.__setattr__(self, "bandwidth", Quantity(self.bandwidth, bw, "rate"))
+        if isinstance(self.latency, Quantity):  # an infinite latency never delivers
+            checked(parse_quantity, self.latency.raw, "time", ".latency", False)
         lossy = isinstance(self.loss, dict) or self.loss > 0
         if not isinstance(self.loss, dict):
             if self.loss >= 1:

@@ -1,0 +1,133 @@
+"""The typed scenario schema (issue 18): pydantic models, the JSON Schema printed by
+``netsim schema``, quantities parsed once into SI values and ticks."""
+
+import json
+import pathlib
+
+import pytest
+
+from netsim.cli import main
+from netsim.errors import ScenarioError
+from netsim.scenario import DEFAULTS, from_dict, load
+from netsim.schema.jsonschema import scenario_schema
+from netsim.schema.loader import parse_toml
+from netsim.textfiles import read_text
+
+jsonschema = pytest.importorskip("jsonschema")
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+DATA = ROOT / "tests" / "data"
+SHARED = ROOT.parent / "shared" / "cases"          # the shared cases, when checked out
+#: cases whose one fault is one key's value: the schema alone refuses them
+REFUSED = ("small_world_odd_k", "sweep_seed_singular", "lognormal_sigma_overflow",
+           "lognormal_mu_overflow", "gradient_time_inf")
+
+
+@pytest.fixture(scope="module")
+def validator():
+    schema = scenario_schema(plugins=False)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema)
+
+
+def _toml(path):
+    return parse_toml(read_text(path, "", "scenario file"), str(path))
+
+
+def _refused_case(path) -> str | None:
+    return next((c for c in REFUSED if c in str(path)), None)
+
+
+def _files():
+    files = sorted((ROOT / "scenarios").rglob("*.toml")) + sorted(DATA.rglob("*.toml"))
+    if SHARED.is_dir():
+        files += sorted(SHARED.rglob("*.toml"))
+    return files
+
+
+def test_schema_is_draft_2020_12_and_cli_prints_it(capsys, validator):
+    assert main(["schema", "--builtin"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert printed == json.loads(json.dumps(scenario_schema(plugins=False)))
+
+
+def test_schema_accepts_every_scenario_meant_to_run(validator):
+    """Every shipped scenario and every case file that loads (the ones whose fault shows
+    only at build or run: edge files, profiles, memory) is valid for editors."""
+    checked = 0
+    for path in _files():
+        if _refused_case(path):
+            continue
+        try:
+            load(path)
+        except ScenarioError:
+            continue                     # a case refused by the loader (name, target, ...)
+        errors = list(validator.iter_errors(_toml(path)))
+        assert not errors, f"{path}: {errors[0].message[:200]}"
+        checked += 1
+    assert checked >= 40
+
+
+@pytest.mark.parametrize("case", REFUSED)
+def test_schema_refuses_one_bad_value(validator, case):
+    paths = [p for p in _files() if case in str(p)]
+    assert paths
+    for path in paths:
+        errors = list(validator.iter_errors(_toml(path)))
+        assert errors, path
+        bad = {".".join(map(str, e.absolute_path)) for e in errors}
+        assert bad & {"network", "sweep", "compute.gradient_time"}, (path, bad)
+
+
+def test_schema_knows_tags_and_defaults(validator):
+    ok = {"network": {"agents": 4}, "algorithm": {"compressor": {"name": "qsgd", "bits": 2}}}
+    assert validator.is_valid(ok)
+    assert validator.is_valid({"algorithm": {"name": "qadmm", "compressor": {"bits": 4}}})
+    assert not validator.is_valid({"algorithm": {"name": "lead", "tau": 3}})
+    assert not validator.is_valid({"network": {"topology": "grid", "radius": 0.3}})
+    assert not validator.is_valid({"network": {"links": {"bandwidth": "10 Mbit/h"}}})
+    assert not validator.is_valid({"stop": {"metric": "rel-err"}})
+
+
+def test_quantities_are_parsed_once_into_si_and_ticks():
+    sc = from_dict({"network": {"links": {"latency": "5 ms", "bandwidth": "10 Mbit/s",
+                                          "mss": "1 kB"}},
+                    "compute": {"gradient_time": "20 us"}, "stop": {"time": "2 min"}})
+    links = sc.model.network.links
+    assert links.latency.si == pytest.approx(0.005) and links.latency.ticks == 5 * 10 ** 9
+    assert links.bandwidth.si == 1e7 and links.mss.si == 8000
+    assert sc.model.compute.gradient_time.ticks == 20 * 10 ** 6
+    assert sc.model.stop.time.ticks == 120 * 10 ** 12
+    # the resolved data keeps the user's text (files and run ids do not change)
+    assert sc.data["network"]["links"]["latency"] == "5 ms"
+    assert sc.typed.network.links.latency.si == links.latency.si
+
+
+def test_model_defaults_are_the_documented_defaults():
+    d = from_dict({}).data
+    links = {k: v for k, v in DEFAULTS["links"].items() if v is not None}
+    assert d["network"]["links"] == links
+    assert d["compute"] == {**DEFAULTS["compute"], "stragglers": {"fraction": 0.0,
+                                                                  "slowdown": 1.0}}
+    assert d["stop"] == {k: v for k, v in DEFAULTS["stop"].items() if v is not None}
+    assert d["output"] == DEFAULTS["output"]
+    tcp = from_dict({"network": {"links": {"model": "tcp", "sharing": "fair"}}}).data
+    assert tcp["network"]["links"]["tcp"] == DEFAULTS["tcp"]
+
+
+@pytest.mark.parametrize("data, line", [
+    ({"network": {"links": {"bandwith": 1}}},
+     "network.links.bandwith is not a known key — did you mean 'bandwidth'?"),
+    ({"compute": {"stragglers": {"agents": [0, 12]}}},
+     "compute.stragglers.agents must be an integer in [0, 9]; got 12"),
+    ({"variant": [{"label": "a"}, {"label": "a"}]}, "variant[1].label must be unique"),
+    ({"network": "ring"}, "network must be a table; got 'ring'"),
+    ({"algorithm": {"name": "qadmm", "P": 11}}, "algorithm.P must be an integer in [1, 10]"),
+    ({"network": {"links": {"jitter": {"dist": "lognormal", "mu": 800, "sigma": 1}}}},
+     "network.links.jitter.mu must be a value with |mu| + sigma^2/2 <= 700"),
+])
+def test_translated_errors_name_the_key(data, line):
+    with pytest.raises(ScenarioError) as e:
+        from_dict(data)
+    assert str(e.value).startswith(line)
