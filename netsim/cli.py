@@ -229,8 +229,13 @@ def _cmd_schema(args) -> int:
     import json
 
     if args.markdown:
-        from netsim.schema.markdown import key_reference
-        text = key_reference()
+        from netsim.schema.markdown import key_reference, update_doc
+        if args.update:
+            from netsim.textfiles import read_text
+            text = update_doc(read_text(args.update, "", "documentation file"))
+            args.out = args.out or args.update
+        else:
+            text = key_reference()
     else:
         from netsim.schema.jsonschema import scenario_schema
         text = json.dumps(scenario_schema(plugins=not args.builtin), indent=2,
@@ -319,6 +324,9 @@ def _parser() -> argparse.ArgumentParser:
                     help="only built-in algorithms and compressors (no installed plugins)")
     sc.add_argument("--markdown", action="store_true",
                     help="print docs/scenario.md's key tables instead (built-ins only)")
+    sc.add_argument("--update", default=None, metavar="FILE",
+                    help="with --markdown: rewrite the generated blocks of FILE "
+                         "(docs/scenario.md) in place")
     sc.add_argument("--out", default=None, help="write to this file instead of stdout")
     sc.set_defaults(func=_cmd_schema)
     li = sub.add_parser("list", help="list algorithms, compressors, topologies or problems")

@@ -131,3 +131,18 @@ def test_translated_errors_name_the_key(data, line):
     with pytest.raises(ScenarioError) as e:
         from_dict(data)
     assert str(e.value).startswith(line)
+
+
+def test_scenario_doc_key_tables_are_generated_from_the_models(tmp_path):
+    """docs/scenario.md's key tables are what ``netsim schema --markdown`` writes (no
+    plugins are listed, so the text does not depend on what is installed)."""
+    from netsim.schema.markdown import SECTIONS, update_doc
+
+    doc = (ROOT / "docs" / "scenario.md").read_text(encoding="utf-8")
+    for name in SECTIONS:
+        assert f"<!-- BEGIN generated: {name} -->" in doc, name
+    assert update_doc(doc) == doc, "stale: run netsim schema --markdown --update docs/scenario.md"
+    stale = tmp_path / "scenario.md"
+    stale.write_text(doc.replace("| `seed` | `0` |", "| `seed` | `1` |"), encoding="utf-8")
+    assert main(["schema", "--markdown", "--update", str(stale)]) == 0
+    assert stale.read_text(encoding="utf-8") == doc

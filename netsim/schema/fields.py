@@ -177,7 +177,10 @@ def quantity_schema(kind: str, allow_inf=True, hi: float | None = None, gt0=Fals
         num["maximum"] = hi
     elif not allow_inf:
         num["maximum"] = 1.7976931348623157e308
-    return {"anyOf": [num, {"type": "string", "pattern": QUANTITY_PATTERN(kind, allow_inf)}]}
+    unit = {"time": "s", "rate": "bit/s", "size": "bit"}[kind]
+    return {"anyOf": [{**num, "title": f"{kind} in {unit}"},
+                      {"type": "string", "title": f"{kind} with a unit",
+                       "pattern": QUANTITY_PATTERN(kind, allow_inf)}]}
 
 
 def quantity(kind: str, allow_inf: bool = True, check=None, auto: bool = False,

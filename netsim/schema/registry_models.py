@@ -172,6 +172,13 @@ X0 = Annotated[(Any, PlainValidator(_x0), WithJsonSchema(
     {"anyOf": [{"enum": ["zeros", "random"]}, {"type": "string", "pattern": r"\.npz$"}]}))]
 
 
+#: ``[algorithm] wait`` (issue 19): passed through as written, checked by its own parser
+Wait = Annotated[(Any, PlainValidator(lambda x: x), WithJsonSchema({"anyOf": [
+    {"const": "all"},
+    {"type": "object", "properties": {"neighbours": {"type": "integer", "minimum": 1},
+                                      "delay_bound": {}}}]}))]
+
+
 def algorithm_model(info, compressors: tuple[str, ...] | None = None):
     """The ``[algorithm]`` model of the registered algorithm ``info``
     (:class:`netsim.algorithms.base.AlgorithmInfo`). ``compressors`` are the compressor
@@ -200,6 +207,8 @@ def _algorithm_model(name, info, compressors):
         fields[p] = (_by_check(par.check, par.doc), Field(par.default))
     fields["batch"] = (_by_check(batch, "mini-batch size, or \"all\""), Field(1))
     fields["x0"] = (X0, Field("zeros", description="initial iterate"))
+    fields["wait"] = (Wait, Field(None, description="asynchronous peer rounds (checked by "
+                                                    "the peer runner)"))
     fields["compressor"] = (ctype, Field(description="message compressor (default: "
                                                      f"{info.default_compressor})"))
     return create_model("Algorithm_" + name.replace("-", "_"), __base__=Table, **fields)
