@@ -2,6 +2,7 @@
 ``netsim schema``, quantities parsed once into SI values and ticks."""
 
 import json
+import math
 import pathlib
 
 import pytest
@@ -146,3 +147,33 @@ def test_scenario_doc_key_tables_are_generated_from_the_models(tmp_path):
     stale.write_text(doc.replace("| `seed` | `0` |", "| `seed` | `1` |"), encoding="utf-8")
     assert main(["schema", "--markdown", "--update", str(stale)]) == 0
     assert stale.read_text(encoding="utf-8") == doc
+
+
+def test_validate_checks_without_solving_the_reference_optimum(tmp_path, monkeypatch, capsys):
+    """``netsim validate`` builds every variant (so its checks stay) but does not solve for
+    x* (logistic / lasso: iterative solves); a run still does, with the same x*."""
+    import netsim.problems.problem as pp
+    from netsim.simulate import build
+
+    scen = tmp_path / "s.toml"
+    scen.write_text('[network]\nagents = 4\n[problem]\nkind = "logistic"\nfeatures = 5\n'
+                    'samples_per_agent = 10\n[[variant]]\nlabel = "a"\n[[variant]]\n'
+                    'label = "b"\nproblem = { kind = "lasso" }\nalgorithm = { name = "admm" }\n',
+                    encoding="utf-8")
+    solved = []
+    real = pp.reference_optimum
+    monkeypatch.setattr(pp, "reference_optimum", lambda p: solved.append(p.kind) or real(p))
+    assert main(["validate", str(scen)]) == 0
+    assert solved == [] and capsys.readouterr().out.count(": ok") == 2
+    sim = build(load(scen).variants()[0])
+    assert solved == ["logistic"] and math.isfinite(sim.problem.f_star)
+    assert sim.monitor.trace["rel_err"][0] == 1.0        # ||x0 - x*|| / ||x0 - x*||
+
+
+def test_validate_keeps_the_least_squares_solve_check(tmp_path, capsys):
+    scen = tmp_path / "s.toml"
+    scen.write_text('[network]\nagents = 2\n[problem]\nkind = "least_squares"\nfeatures = 30\n'
+                    'samples_per_agent = 3\nregularization = 0.0\n[algorithm]\nname = "admm"\n',
+                    encoding="utf-8")
+    assert main(["validate", str(scen)]) == 2
+    assert "problem.regularization must be > 0 here" in capsys.readouterr().err
