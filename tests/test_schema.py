@@ -177,3 +177,54 @@ def test_validate_keeps_the_least_squares_solve_check(tmp_path, capsys):
                     encoding="utf-8")
     assert main(["validate", str(scen)]) == 2
     assert "problem.regularization must be > 0 here" in capsys.readouterr().err
+
+
+def _platform(tmp_path, bandwidth='"10 Mbit/s"'):
+    plat = tmp_path / "plat"
+    plat.mkdir(exist_ok=True)
+    (plat / "platform.toml").write_text(
+        '# shared platform\n[network]\ntopology = "edges"\nagents = 4\nfile = "g.csv"\n\n'
+        f'[network.links]\nbandwidth = {bandwidth}\nlatency = "1 ms"\n\n[compute]\n'
+        'gradient_time = "20 us"\n', encoding="utf-8")
+    (plat / "g.csv").write_text("u,v\n0,1\n1,2\n2,3\n3,0\n", encoding="utf-8")
+    scen = tmp_path / "study.toml"
+    scen.write_text('name = "study"\n[network]\ninclude = "plat/platform.toml"\n'
+                    '[network.links]\nlatency = "2 ms"\n[compute]\n'
+                    'include = "plat/platform.toml"\n[stop]\nrounds = 2\n', encoding="utf-8")
+    return scen
+
+
+def test_include_takes_a_table_from_another_file(tmp_path):
+    """The included table, the scenario's own keys over it, file paths relative to the
+    included file; its content is an input of the run id."""
+    from netsim.results import inputs_read, run_id
+    from netsim.simulate import build
+
+    sc = load(_platform(tmp_path))
+    net = sc.data["network"]
+    assert net["topology"] == "edges" and net["agents"] == 4 and net["file"] == "plat/g.csv"
+    assert net["links"]["bandwidth"] == "10 Mbit/s" and net["links"]["latency"] == "2 ms"
+    assert sc.data["compute"]["gradient_time"] == "20 us"
+    assert build(sc).graph.number_of_edges() == 4
+    assert ("network.include", (tmp_path / "plat" / "platform.toml").resolve()) \
+        in inputs_read(sc)
+    before = run_id(sc)
+    with open(tmp_path / "plat" / "platform.toml", "a", encoding="utf-8") as f:
+        f.write("# edited\n")
+    assert run_id(load(tmp_path / "study.toml")) != before
+
+
+@pytest.mark.parametrize("bad, line", [
+    ('"10 Mbit/h"', "platform.toml line 8 (included by "),
+])
+def test_include_errors_name_the_included_file_and_line(tmp_path, bad, line):
+    scen = _platform(tmp_path, bad)
+    with pytest.raises(ScenarioError) as e:
+        load(scen)
+    assert line in str(e.value) and "network.links.bandwidth must be a rate" in str(e.value)
+    (tmp_path / "study.toml").write_text('[network]\ninclude = "nope.toml"\n', encoding="utf-8")
+    with pytest.raises(ScenarioError, match="network.include"):
+        load(scen)
+    (tmp_path / "study.toml").write_text('[compute]\ninclude = "plat/g.csv"\n', encoding="utf-8")
+    with pytest.raises(ScenarioError, match="is not valid TOML"):
+        load(scen)

@@ -23,6 +23,10 @@ KEYS = {
             False),
     },
     'network': {
+        'include': (
+            'a TOML file (relative to the scenario) whose [network] table is used; keys given here'
+            ' override it (see "Reuse across scenarios")',
+            True),
         'topology': (
             'graph family (`netsim list topologies`); its parameters are the keys below',
             False),
@@ -137,6 +141,10 @@ KEYS = {
         'loss_bad': ('loss probability in the bad state', True),
     },
     'compute': {
+        'include': (
+            'a TOML file (relative to the scenario) whose [compute] table is used; keys given here'
+            ' override it (see "Reuse across scenarios")',
+            True),
         'gradient_time': (
             'seconds per component gradient (this, `solve_time` and `server_time` are '
             'finite and <= 1e6 s)',

@@ -134,7 +134,7 @@ def load(path, overrides: dict | None = None) -> Scenario:
     Raises:
         ScenarioError: unreadable or invalid TOML, or an invalid scenario (named file).
     """
-    from netsim.schema.include import apply_includes
+    from netsim.schema.include import apply_includes, attribute
     from netsim.textfiles import read_text
 
     path = pathlib.Path(path)
@@ -148,12 +148,10 @@ def load(path, overrides: dict | None = None) -> Scenario:
             apply_overrides(data, overrides)
         except ScenarioError as e:
             raise e.with_source(src) from None
-    sc = from_dict(data, src, path.parent.resolve())
-    return sc if not includes else _with_raw(sc, data)
-
-
-def _with_raw(sc: Scenario, data: dict) -> Scenario:
-    return Scenario(sc.data, sc.source, sc.base_dir, sc.label, data, sc.model)
+    try:
+        return from_dict(data, src, path.parent.resolve())
+    except ScenarioError as e:
+        raise attribute(e, includes, src) if includes else e from None
 
 
 def parse_toml(text: str, src: str) -> dict:

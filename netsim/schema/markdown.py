@@ -136,7 +136,7 @@ def _network():
     from netsim.schema.descriptions import DEFAULT_TEXT, KEYS
     from netsim.schema.registry_models import _TOPOLOGY_PARAM, _TOPOLOGY_SCHEMAS, network_model
 
-    rows = _rows(network_model("ring", False), "network", ("agents",))
+    rows = _rows(network_model("ring", False), "network", ("agents", "include"))
     names = " \\| ".join(f"`{t}`" for t in TOPOLOGIES)
     meaning, ext = KEYS["network"]["topology"]
     rows.insert(0, f"| `topology` | `\"ring\"` | {names} | {meaning} |")
@@ -169,7 +169,7 @@ def _model_table(model_name: str, table: str):
 def _compute():
     from netsim.schema.tables import Compute, Stragglers
     rows = _rows(Compute, "compute", ("gradient_time", "solve_time", "heterogeneity", "noise",
-                                      "server_time"))
+                                      "server_time", "include"))
     rows += _rows(Stragglers, "compute", None, "stragglers.")
     return _HEAD + "\n".join(rows)
 

@@ -106,6 +106,8 @@ def network_model(topology: str, server: bool):
     for p, default in TOPOLOGIES[topology].params.items():
         schema = _TOPOLOGY_PARAM.get(topology, {}).get(p) or _TOPOLOGY_SCHEMAS.get(p, {})
         fields[p] = (_passthrough(schema), Field(default))
+    fields["include"] = (Optional[Str], Field(None, description="take this table from "
+                                                                "another TOML file"))
     fields["links"] = (Links, Field(Links(), description="the links between agents"))
     if server:
         fields["up"] = (Optional[Links], Field(None, description="worker -> server links "

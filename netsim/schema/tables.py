@@ -242,6 +242,7 @@ class Compute(Table):
     server_time: _ctime() = "0 s"
     stragglers: Stragglers = Stragglers()
     profile: Optional[profile_entries(("agents", "speed", "state"), "compute.profile")] = None
+    include: Optional[Str] = Field(None, description="take this table from another TOML file")
 
 
 def _stall(q):
