@@ -228,3 +228,21 @@ def test_include_errors_name_the_included_file_and_line(tmp_path, bad, line):
     (tmp_path / "study.toml").write_text('[compute]\ninclude = "plat/g.csv"\n', encoding="utf-8")
     with pytest.raises(ScenarioError, match="is not valid TOML"):
         load(scen)
+
+
+def test_installed_plugins_enter_the_models_and_the_schema(tmp_path, monkeypatch):
+    """A plugin algorithm (examples/netsim-extra) is validated by its own parameters and
+    offered by ``netsim schema``; ``--builtin`` leaves it out."""
+    info = tmp_path / "netsim_extra-0.1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: netsim_extra\nVersion: 0.1.0\n")
+    (info / "entry_points.txt").write_text("[netsim.algorithms]\nextra = netsim_extra:EXTRA\n")
+    monkeypatch.syspath_prepend(str(ROOT / "examples" / "netsim-extra"))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    sc = from_dict({"algorithm": {"name": "extra"}})
+    assert sc.model.algorithm.name == "extra"
+    with pytest.raises(ScenarioError, match="algorithm.rho is not a known key"):
+        from_dict({"algorithm": {"name": "extra", "rho": 1.0}})
+    names = lambda s: {d["properties"]["name"]["const"] for k, d in s["$defs"].items()  # noqa: E731
+                       if k.startswith("Algorithm_")}
+    assert "extra" in names(scenario_schema()) and "extra" not in names(scenario_schema(False))

@@ -148,12 +148,12 @@ def _network():
         meaning, ext = KEYS["network"][p]
         default = DEFAULT_TEXT["network"].get(p) or ", ".join(
             f"{_default(d)} ({t})" if len(uses) > 1 else _default(d) for t, d in uses)
-        schema = _TOPOLOGY_PARAM.get(uses[0][0], {}).get(p) or _TOPOLOGY_SCHEMAS.get(p, {})
+        def schema(t, p=p):
+            return _TOPOLOGY_PARAM.get(t, {}).get(p) or _TOPOLOGY_SCHEMAS.get(p, {})
         if len(uses) > 1:
-            what = "; ".join(f"{t}: {allowed(_TOPOLOGY_PARAM.get(t, {}).get(p) or _TOPOLOGY_SCHEMAS.get(p, {}))}"
-                             for t, _ in uses)
+            what = "; ".join(f"{t}: {allowed(schema(t))}" for t, _ in uses)
         else:
-            what = allowed(schema)
+            what = allowed(schema(uses[0][0]))
         key = f"`{p}`" + (" *(ext)*" if ext else "")
         rows.append(f"| {key} | {default} | {what} | {meaning} |")
     return _HEAD + "\n".join(rows)

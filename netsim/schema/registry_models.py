@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal, Optional
 
 from pydantic import Field, PlainValidator, WithJsonSchema, create_model, model_validator
 
-from netsim.schema.fields import Bool, Int, Real, Str, checked, fail, must_text
+from netsim.schema.fields import Bool, Int, Str, checked, fail, must_text
 from netsim.schema.tables import Links, Table, profile_entries
 
 __all__ = ["param_schema", "network_model", "algorithm_model", "compressor_model",
@@ -29,7 +29,7 @@ COMMON_ALGORITHM_KEYS = ("name", "x0", "batch", "compressor")
 
 def _closure(fn) -> dict:
     names = fn.__code__.co_freevars
-    return {n: c.cell_contents for n, c in zip(names, fn.__closure__ or ())}
+    return {n: c.cell_contents for n, c in zip(names, fn.__closure__ or (), strict=False)}
 
 
 def param_schema(check) -> dict:

@@ -12,7 +12,6 @@ name (for ``netsim schema``).
 
 from __future__ import annotations
 
-import copy
 import difflib
 import functools
 import re
@@ -22,8 +21,7 @@ from pydantic import Field, PlainValidator, WithJsonSchema, create_model, model_
 
 from netsim.errors import ScenarioError, must
 from netsim.schema.fields import Int, Str, fail, must_text
-from netsim.schema.registry_models import (Problem, algorithm_model, compressor_model,
-                                           network_model)
+from netsim.schema.registry_models import (Problem, algorithm_model, network_model)
 from netsim.schema.tables import Compute, Output, Stop, Table
 
 __all__ = ["TOP_KEYS", "MAX_NAME", "prepare", "scenario_model", "json_schema_model",
@@ -242,10 +240,19 @@ def scenario_model(topology: str, info, compressor: str, server: bool):
     return _MODELS[key][1]
 
 
-@functools.lru_cache(maxsize=None)
 def json_schema_model(plugins: bool = True):
     """The root model whose network, algorithm and compressor tables are tagged unions over
-    every registered name (installed plugins included if ``plugins``)."""
+    every registered name (installed plugins included if ``plugins``: looked up each call,
+    the built-in model is built once)."""
+    return _json_schema_model(plugins) if plugins else _builtin_model()
+
+
+@functools.lru_cache(maxsize=1)
+def _builtin_model():
+    return _json_schema_model(False)
+
+
+def _json_schema_model(plugins: bool):
     from netsim import plugins as plug
     from netsim.algorithms.registry import ALGORITHMS, get_algorithm
     from netsim.compression.registry import COMPRESSORS

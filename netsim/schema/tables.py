@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import difflib
 import math
-from typing import Any, Optional
+from typing import Annotated, Any, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator,
+                      WithJsonSchema, model_validator)
 
 from netsim.schema.fields import (Bool, Choice, Dist, Int, Quantity, Real, Str, fail,
                                   must_text, quantity)
@@ -84,10 +85,6 @@ class Burst(Table):
 
 def _bandwidth():
     """A rate > 0 or a distribution table (checked in :meth:`Links._consistent`)."""
-    from typing import Annotated
-
-    from pydantic import PlainSerializer, PlainValidator, WithJsonSchema
-
     from netsim.schema.fields import dist_schema, quantity_schema
     return Annotated[(Any, PlainValidator(lambda x: x),
                       PlainSerializer(lambda q: q.raw if isinstance(q, Quantity) else q),
@@ -160,22 +157,9 @@ class Links(Table):
         return self
 
 
-def _agent_list(v, n_agents, key, what="a list of agent indices"):
-    """Check a list of agent indices against ``n_agents`` (raises a ScenarioError)."""
-    from netsim.errors import must
-    if not isinstance(v, list):
-        raise must(key, what, v)
-    for a in v:
-        if isinstance(a, bool) or not isinstance(a, int) or not 0 <= a <= n_agents - 1:
-            raise must(key, f"an integer in [0, {n_agents - 1}]", a)
-
-
 def profile_entries(allowed: tuple[str, ...], what: str):
     """A field type: ``[[...profile]]`` tables naming resources (``allowed[0]``) and profile
     files (the other keys; paths read at build)."""
-    from pydantic import PlainValidator, WithJsonSchema
-    from typing import Annotated
-
     files = [f for f in allowed if f not in ("links", "agents")]
 
     def v(entries):
@@ -255,9 +239,6 @@ def _stop_metrics():
 
 
 def _finite_target():
-    from pydantic import PlainValidator, WithJsonSchema
-    from typing import Annotated
-
     def v(x):
         import numbers
         if x is None:
