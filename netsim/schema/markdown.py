@@ -175,8 +175,8 @@ def _compute():
 
 
 def _problem():
-    from netsim.schema.registry_models import Problem
-    return _HEAD + "\n".join(_rows(Problem, "problem"))
+    from netsim.schema.registry_models import problem_model
+    return _HEAD + "\n".join(_rows(problem_model(), "problem"))
 
 
 def _algorithm():

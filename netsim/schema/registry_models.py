@@ -22,7 +22,7 @@ from netsim.schema.fields import Bool, Int, Str, checked, fail, must_text
 from netsim.schema.tables import Links, Table, profile_entries
 
 __all__ = ["param_schema", "network_model", "algorithm_model", "compressor_model",
-           "Problem", "COMMON_ALGORITHM_KEYS"]
+           "problem_model", "COMMON_ALGORITHM_KEYS"]
 
 COMMON_ALGORITHM_KEYS = ("name", "x0", "batch", "compressor")
 
@@ -242,7 +242,9 @@ def _problem_schema():
     }
 
 
-def _problem_model():
+@functools.lru_cache(maxsize=1)
+def problem_model():
+    """The ``[problem]`` model (built on first use: it imports :mod:`netsim.problems`)."""
     from netsim.problems import PROBLEM_KEYS
 
     schemas = _problem_schema()
@@ -265,5 +267,3 @@ def _problem_model():
 
     return create_model("Problem", __base__=Base, **fields)
 
-
-Problem = _problem_model()

@@ -21,7 +21,7 @@ from pydantic import Field, PlainValidator, WithJsonSchema, create_model, model_
 
 from netsim.errors import ScenarioError, must
 from netsim.schema.fields import Int, Str, fail, must_text
-from netsim.schema.registry_models import (Problem, algorithm_model, network_model)
+from netsim.schema.registry_models import algorithm_model, network_model, problem_model
 from netsim.schema.tables import Compute, Output, Stop, Table
 
 __all__ = ["TOP_KEYS", "MAX_NAME", "prepare", "scenario_model", "json_schema_model",
@@ -219,7 +219,7 @@ def _root(network, algorithm, name="Scenario"):
         seed=(Int(0), Field(0, description="master seed of every random stream")),
         network=(network, Field(...)),
         compute=(Compute, Compute()),
-        problem=(Problem, Field(default_factory=lambda: Problem())),
+        problem=(problem_model(), Field(default_factory=lambda: problem_model()())),
         algorithm=(algorithm, Field(...)),
         stop=(Stop, Stop()),
         output=(Output, Output()),
