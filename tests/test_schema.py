@@ -246,3 +246,14 @@ def test_installed_plugins_enter_the_models_and_the_schema(tmp_path, monkeypatch
     names = lambda s: {d["properties"]["name"]["const"] for k, d in s["$defs"].items()  # noqa: E731
                        if k.startswith("Algorithm_")}
     assert "extra" in names(scenario_schema()) and "extra" not in names(scenario_schema(False))
+
+
+def test_a_scenario_pickles_for_worker_processes():
+    """Sweep workers receive pickled scenarios: the run-time model classes are not sent, the
+    copy re-validates when its typed view is read."""
+    import pickle
+
+    sc = load(ROOT / "scenarios" / "quickstart.toml")
+    copy_ = pickle.loads(pickle.dumps(sc))
+    assert copy_ == sc and copy_.raw == sc.raw
+    assert copy_.typed.compute.gradient_time.si == sc.model.compute.gradient_time.si

@@ -89,6 +89,11 @@ class Scenario:
     raw: dict | None = field(default=None, compare=False, repr=False)
     model: Any = field(default=None, compare=False, repr=False)
 
+    def __reduce__(self):
+        # the typed model's classes are built at run time (registries, plugins) and cannot
+        # be pickled: a copy sent to a worker process re-validates it when it is read
+        return (Scenario, (self.data, self.source, self.base_dir, self.label, self.raw))
+
     @property
     def name(self) -> str:
         """The scenario's name."""
