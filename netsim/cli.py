@@ -1,4 +1,4 @@
-"""Command line: ``netsim run | sweep | plot | animate | view | validate | list``.
+"""Command line: ``netsim run | sweep | plot | animate | view | validate | list | schema``.
 
 User mistakes (bad scenario keys, values, files) end with exit code 2 and one line on
 stderr naming the key, the value and what is allowed; never a traceback.
@@ -51,9 +51,11 @@ def _cmd_run(args) -> int:
 def _cmd_validate(args) -> int:
     """Check everything ``netsim run`` and ``netsim sweep`` would: every variant and every
     sweep point is resolved and built (topology, data, edge lists, profiles, x0 files, the
-    memory budget), nothing is simulated. Warnings are shown once each."""
+    memory budget), nothing is simulated and the reference optimum is not solved. Warnings
+    are shown once each."""
     import warnings
 
+    from netsim.problems.problem import without_optimum
     from netsim.scenario import load
     from netsim.simulate import build
     from netsim.sweeps import expand
@@ -69,7 +71,8 @@ def _cmd_validate(args) -> int:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
-                sim = build(variant)
+                with without_optimum():      # checks only: x* is not solved
+                    sim = build(variant)
             except ScenarioError as e:
                 if not where_:
                     raise
@@ -224,6 +227,31 @@ def _cmd_list(args) -> int:
     return 0
 
 
+def _cmd_schema(args) -> int:
+    """Print the scenario JSON Schema (or, with --markdown, docs/scenario.md's key tables)."""
+    import json
+
+    if args.markdown:
+        from netsim.schema.markdown import key_reference, update_doc
+        if args.update:
+            from netsim.textfiles import read_text
+            text = update_doc(read_text(args.update, "", "documentation file"))
+            args.out = args.out or args.update
+        else:
+            text = key_reference()
+    else:
+        from netsim.schema.jsonschema import scenario_schema
+        text = json.dumps(scenario_schema(plugins=not args.builtin), indent=2,
+                          ensure_ascii=False) + "\n"
+    if args.out:
+        from netsim.results import atomic_file
+        with atomic_file(args.out) as f:
+            f.write(text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     from netsim import __version__
 
@@ -293,6 +321,17 @@ def _parser() -> argparse.ArgumentParser:
     vw.add_argument("--variant", default=None, metavar="LABEL",
                     help="the [[variant]] to show (default: the first)")
     vw.set_defaults(func=_cmd_view)
+    sc = sub.add_parser("schema", help="print the scenario files' JSON Schema (draft 2020-12) "
+                                       "for editors (Taplo / Even Better TOML)")
+    sc.add_argument("--builtin", action="store_true",
+                    help="only built-in algorithms and compressors (no installed plugins)")
+    sc.add_argument("--markdown", action="store_true",
+                    help="print docs/scenario.md's key tables instead (built-ins only)")
+    sc.add_argument("--update", default=None, metavar="FILE",
+                    help="with --markdown: rewrite the generated blocks of FILE "
+                         "(docs/scenario.md) in place")
+    sc.add_argument("--out", default=None, help="write to this file instead of stdout")
+    sc.set_defaults(func=_cmd_schema)
     li = sub.add_parser("list", help="list algorithms, compressors, topologies or problems")
     li.add_argument("what", nargs="?", default="all",
                     choices=["algorithms", "compressors", "topologies", "problems", "all"])

@@ -183,7 +183,7 @@ def build(scenario: Scenario, progress=None, engine: str = "auto") -> Simulation
     if info.family == "server":
         return _build_server(scenario, streams, progress)
     tparams = {k: v for k, v in net.items()
-               if k not in ("topology", "agents", "links", "up", "down", "profile")}
+               if k not in ("topology", "agents", "links", "up", "down", "profile", "include")}
     graph = build_topology(net["topology"], n, streams.generator("topology"), tparams,
                            key="network", base_dir=scenario.base_dir)
     check_peer_graph(graph, key="network.topology")

@@ -9,6 +9,9 @@ with scikit-learn and numpy.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+
 import numpy as np
 import scipy.linalg
 import scipy.optimize
@@ -17,7 +20,22 @@ from scipy.special import expit
 from netsim.errors import ScenarioError
 from netsim.problems.local import LocalProblem, _polish
 
-__all__ = ["Problem", "reference_optimum", "stacked_rows"]
+__all__ = ["Problem", "reference_optimum", "stacked_rows", "without_optimum"]
+
+#: inside :func:`without_optimum`: a problem's x* is not solved (reads as NaN)
+_SKIP_OPTIMUM = contextvars.ContextVar("netsim_skip_optimum", default=False)
+
+
+@contextlib.contextmanager
+def without_optimum():
+    """Build runs without solving for the reference optimum (``netsim validate`` checks a
+    scenario by building it; the runs are not simulated, so x* is not needed). Scoped to the
+    current context (thread / task); x* read inside is NaN and not kept."""
+    token = _SKIP_OPTIMUM.set(True)
+    try:
+        yield
+    finally:
+        _SKIP_OPTIMUM.reset(token)
 
 
 class Problem:
@@ -41,8 +59,31 @@ class Problem:
         self.l1 = float(l1)
         self.classifier = kind == "logistic"
         self.description = description
-        self.x_star = reference_optimum(self)
-        self.f_star = self.objective(self.x_star)
+
+    def _skipped(self) -> bool:
+        # least squares keeps its closed-form solve: it is one Cholesky factorization, and
+        # the check that the data determine x* (reg = 0) is part of validating a scenario
+        return _SKIP_OPTIMUM.get() and "_x_star" not in self.__dict__ \
+            and self.kind != "least_squares"
+
+    @property
+    def x_star(self) -> np.ndarray:
+        """The reference optimum, solved when first read (inside :func:`without_optimum`:
+        NaN, neither solved nor kept, except the closed-form least-squares solve)."""
+        if self._skipped():
+            return np.full(self.dim, np.nan)
+        if "_x_star" not in self.__dict__:
+            self._x_star = reference_optimum(self)
+        return self._x_star
+
+    @property
+    def f_star(self) -> float:
+        """F(x_star) (NaN where :attr:`x_star` is)."""
+        if self._skipped():
+            return float("nan")
+        if "_f_star" not in self.__dict__:
+            self._f_star = self.objective(self.x_star)
+        return self._f_star
 
     def objective(self, x: np.ndarray) -> float:
         """F(x) = sum_i f_i(x) + l1 ||x||_1 (sum over agents in order)."""
