@@ -190,6 +190,9 @@ def get_algorithm(name: str, key: str = "algorithm.name") -> AlgorithmInfo:
     info = ALGORITHMS.get(name)
     if info is None:
         info = plugins.load("algorithms", name, key, _plugin_problem)
+        if info is not None and info.name != name:     # the entry point's name is the name
+            import dataclasses
+            info = dataclasses.replace(info, name=name)
     if info is None:
         names = [*ALGORITHMS, *sorted(plugins.available("algorithms"))]
         near = difflib.get_close_matches(str(name), names, n=1)
