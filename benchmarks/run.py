@@ -70,10 +70,10 @@ class CountingEnv:
 
 def _netsim_loop(data, engine="auto"):
     """Build (untimed), then time the event loop only. Returns (seconds, messages, events)."""
-    from netsim.simulate import _single_threaded_blas
+    from netsim.simulation.loop import single_threaded_blas
 
     sc = from_dict(data)
-    blas = _single_threaded_blas()           # as netsim.run does
+    blas = single_threaded_blas()           # as netsim.run does
     try:
         sim = netsim.simulate.build(sc, engine=engine)
         counter = CountingEnv(sim.env)
