@@ -274,7 +274,8 @@ def bench_sweeps(repeats=2):
     engine) and longer ones (20 agents, 2000 rounds: a few seconds each, closer to a real
     study). Dask: a fresh cluster (start-up timed), and a running cluster, warm (workers
     have imported netsim in an earlier sweep, as on a shared cluster)."""
-    from netsim.sweeps import _preload, local_cluster, run_sweep
+    from netsim.sweeps import local_cluster, run_sweep
+    from netsim.sweeps.worker import preload as _preload
 
     _preload()                     # imports paid before any executor is timed (fair to all)
     rows = []

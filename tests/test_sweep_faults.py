@@ -226,7 +226,8 @@ def test_a_different_sweep_with_the_same_name_is_refused_while_one_runs(tmp_path
     the other's points."""
     from netsim.errors import ScenarioError
     from netsim.scenario import load
-    from netsim.sweeps import _sweep_lock, run_sweep
+    from netsim.sweeps import run_sweep
+    from netsim.sweeps.runner import sweep_lock as _sweep_lock
 
     first = load(_write(tmp_path, "a.toml", rounds=5, n=2))
     second = load(_write(tmp_path, "b.toml", rounds=6, n=2))

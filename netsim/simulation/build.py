@@ -79,7 +79,7 @@ def build(scenario, progress=None, engine: str = "auto") -> Simulation:
     params = checked_params(info, d, problem)
     compressor = make_compressor(dict(alg["compressor"]), problem.dim, "algorithm.compressor")
     x0 = initial_models(alg["x0"], problem, streams, scenario.base_dir)
-    state = family.algorithm(info, problem, graph, params, x0, compressor)
+    family.algorithm(info, problem, graph, params, x0, compressor)
     env = simpy.Environment()
     network = family.network(env, graph)
     compute = ComputeModel(compute_spec(d["compute"]), [a.m for a in problem.agents], streams)
