@@ -31,7 +31,7 @@ def engine_from_env() -> str:
 
 
 def run(scenario, *, variant: str | None = None, progress: bool = False,
-        engine: str | None = None, **overrides) -> Result:
+        engine: str | None = None, cache=None, **overrides) -> Result:
     """Run one scenario (a :class:`Scenario` or a path) and return its :class:`Result`.
 
     Args:
@@ -41,6 +41,8 @@ def run(scenario, *, variant: str | None = None, progress: bool = False,
         progress: show a tqdm bar (after 2 s) on stderr.
         engine: the peer-round engine, one of :data:`ENGINES`; None: ``NETSIM_ENGINE``
             or "auto" (same results bit for bit; see docs/performance.md).
+        cache: a :class:`netsim.simulation.reuse.ProblemCache` whose problems this run may
+            reuse (sweep workers; the results are the same).
         **overrides: dotted keys given as ``algorithm__tau=5`` or ``**{"algorithm.tau": 5}``.
 
     Raises:
@@ -62,7 +64,7 @@ def run(scenario, *, variant: str | None = None, progress: bool = False,
     blas = None
     try:
         blas = single_threaded_blas()
-        sim = build(scenario, progress=bar if progress else None, engine=engine)
+        sim = build(scenario, progress=bar if progress else None, engine=engine, cache=cache)
         simulate(sim, stall)
         runtime = _time.perf_counter() - wall
     finally:

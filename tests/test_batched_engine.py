@@ -153,7 +153,7 @@ def _run_oracle(data, monkeypatch):
     kernel swapped for them before the run starts)."""
     original = netsim.simulate.build
 
-    def build_with_oracle(scenario, progress=None, engine="auto"):
+    def build_with_oracle(scenario, progress=None, engine="auto", cache=None):
         sim = original(scenario, progress, engine="reference")
         sim.agents = sim.runner.kernel = AgentLoop(oracle_agents(scenario, sim))
         return sim
@@ -230,7 +230,7 @@ def test_the_engine_variable_is_read_by_run_only(monkeypatch):
     seen = []
     original = netsim.simulate.build
 
-    def spy(scenario, progress=None, engine="auto"):
+    def spy(scenario, progress=None, engine="auto", cache=None):
         sim = original(scenario, progress, engine=engine)
         seen.append(type(sim.runner))
         return sim

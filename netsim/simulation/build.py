@@ -45,7 +45,7 @@ class Simulation:
     warnings: list = field(default_factory=list)
 
 
-def build(scenario, progress=None, engine: str = "auto") -> Simulation:
+def build(scenario, progress=None, engine: str = "auto", cache=None) -> Simulation:
     """Construct every component of a run (nothing is simulated yet).
 
     Args:
@@ -53,6 +53,8 @@ def build(scenario, progress=None, engine: str = "auto") -> Simulation:
         progress: a tqdm bar the monitor advances, or None.
         engine: the peer-round runner, one of :data:`ENGINES` ("auto" = "batched"; server
             algorithms have one runner).
+        cache: a :class:`netsim.simulation.reuse.ProblemCache` to take the problem from
+            (sweep workers), or None to build it.
 
     Raises:
         ScenarioError: anything in the scenario that cannot be built (also a bad
@@ -74,7 +76,9 @@ def build(scenario, progress=None, engine: str = "auto") -> Simulation:
     info = get_algorithm(alg["name"])
     family = (_Server if info.family == "server" else _Peer)(d, streams, scenario.base_dir)
     graph = family.graph()
-    problem = make_problem(d["problem"], n, streams, scenario.base_dir, key="problem")
+    def make():
+        return make_problem(d["problem"], n, streams, scenario.base_dir, key="problem")
+    problem = make() if cache is None else cache.problem(scenario, make)
     check_memory(d, problem)
     params = checked_params(info, d, problem)
     compressor = make_compressor(dict(alg["compressor"]), problem.dim, "algorithm.compressor")

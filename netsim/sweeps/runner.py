@@ -115,7 +115,7 @@ def run_sweep(scenario: Scenario, out_dir, executor: str = "processes",
     out = str(pathlib.Path(out_dir))
     n_workers = min(workers or os.cpu_count() or 1, max(1, total))   # no idle workers
 
-    with sweep_lock(root, scenario), _sigterm_as_interrupt():
+    with sweep_lock(root, scenario), _sigterm_as_interrupt(), _forget_problems():
         clean_stale_tmp(root)                    # left by killed runs: never results
         bar = tqdm(total=total, unit="run", desc=f"sweep {scenario.name}",
                    disable=not progress, mininterval=0.5)
@@ -194,6 +194,16 @@ def _outcomes(rows, counts) -> None:
         for w in filter(None, (r.get("warnings") or "").split(" | ")):
             warns[w] += 1
     counts["ends"], counts["warnings"] = dict(ends), dict(warns)
+
+
+@contextlib.contextmanager
+def _forget_problems():
+    """Problems kept by points run in this process (serial) are dropped when the sweep ends."""
+    from netsim.sweeps.worker import PROBLEMS
+    try:
+        yield
+    finally:
+        PROBLEMS.clear()
 
 
 @contextlib.contextmanager

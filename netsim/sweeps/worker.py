@@ -1,5 +1,12 @@
 """What a sweep worker does: run one point and write its folder (:func:`run_point`), set a
-worker process up (:func:`worker_init`) and import what runs need once (:func:`preload`)."""
+worker process up (:func:`worker_init`) and import what runs need once (:func:`preload`).
+
+A worker runs many points, so it keeps what they can share: the imports (:func:`preload`,
+inherited by forked workers) and the problems it built (:data:`PROBLEMS`, a small
+:class:`~netsim.simulation.reuse.ProblemCache`: data generation or loading, reference optimum,
+factorizations), reused by every later point with the same problem, seed and data file.
+Results are the same bit for bit with or without it, whatever the executor.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +16,13 @@ import signal
 
 from netsim.errors import NetsimError
 from netsim.scenario import Scenario, from_dict
+from netsim.simulation.reuse import ProblemCache
 
-__all__ = ["run_point", "worker_init", "preload"]
+__all__ = ["run_point", "worker_init", "preload", "PROBLEMS"]
+
+#: this process's problems, reused across the points it runs (cleared by ``run_sweep`` when
+#: a sweep ends in this process: serial sweeps do not keep memory afterwards)
+PROBLEMS = ProblemCache()
 
 
 def run_point(payload):
@@ -26,7 +38,7 @@ def run_point(payload):
     try:
         sc = from_dict(raw, source, base_dir)
         sc = Scenario(sc.data, sc.source, sc.base_dir, label, sc.raw)
-        res = run(sc)
+        res = run(sc, cache=PROBLEMS)
         now = run_id(sc)                # the files as read: never results under a stale id
         if now != rid:
             why = ("an input file changed while the sweep ran; run the sweep again"
