@@ -1,4 +1,5 @@
-"""Third-party algorithms, compressors and problems, through installed entry points.
+"""Third-party algorithms, compressors, problems and topologies, through installed entry
+points.
 
 A package registers objects under the entry-point groups of :data:`GROUPS`, e.g. in its
 ``pyproject.toml``::
@@ -12,9 +13,12 @@ A package registers objects under the entry-point groups of :data:`GROUPS`, e.g.
     [project.entry-points."netsim.problems"]
     huber = "my_pkg:make_huber"           # make(spec, n_agents, streams, base_dir, key) -> Problem
 
+    [project.entry-points."netsim.topologies"]
+    cliques = "my_pkg:RING_OF_CLIQUES"    # a netsim.network.topology.Topology
+
 An entry point is loaded lazily, only when a scenario names it (``algorithm.name``,
-``algorithm.compressor.name``, ``problem.kind``), and only from the installed distributions'
-metadata: a scenario can never name a path or carry code. Built-in names take precedence. A
+``algorithm.compressor.name``, ``problem.kind``, ``network.topology``), and only from the
+installed distributions' metadata: a scenario can never name a path or carry code. Built-in names take precedence. A
 plugin that fails to import, or loads something of the wrong type, is a one-line
 :class:`~netsim.errors.ScenarioError` naming the key, the entry point and the cause.
 ``netsim list`` shows the installed entry points without loading them.
@@ -30,7 +34,7 @@ __all__ = ["GROUPS", "available", "load"]
 
 #: kind -> entry-point group
 GROUPS = {"algorithms": "netsim.algorithms", "compressors": "netsim.compressors",
-          "problems": "netsim.problems"}
+          "problems": "netsim.problems", "topologies": "netsim.topologies"}
 
 
 def available(kind: str) -> dict[str, str]:
@@ -44,7 +48,7 @@ def load(kind: str, name: str, key: str, check=None):
     is none.
 
     Args:
-        kind: "algorithms", "compressors" or "problems".
+        kind: "algorithms", "compressors", "problems" or "topologies".
         name: the entry point's name (as the scenario gives it).
         key: the scenario key, for error messages.
         check: ``check(obj) -> str | None``: what is wrong with the loaded object.

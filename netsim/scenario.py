@@ -335,7 +335,7 @@ def from_dict(data: dict, source: str | None = None, base_dir=None) -> Scenario:
 def _resolve(data: dict, base: pathlib.Path) -> dict:
     from netsim.algorithms.registry import ALGORITHMS, COMMON_PARAMS, get_algorithm
     from netsim.compression.registry import make_compressor
-    from netsim.network.topology import TOPOLOGIES
+    from netsim.network.topology import get_topology
 
     _table(data, "scenario")
     _check_keys(data, TOP_KEYS, "")
@@ -355,9 +355,8 @@ def _resolve(data: dict, base: pathlib.Path) -> dict:
     # network
     net = dict(_table(data.get("network", {}), "network"))
     links = dict(_table(net.pop("links", {}), "network.links"))
-    topo = _str(net.get("topology", DEFAULTS["network"]["topology"]), "network.topology",
-                tuple(TOPOLOGIES))
-    tparams = TOPOLOGIES[topo].params
+    topo = net.get("topology", DEFAULTS["network"]["topology"])
+    tparams = get_topology(topo, "network.topology").params     # built-in or plugin
     _check_keys(net, ("topology", "agents", "up", "down", "profile", *tparams), "network")
     n_agents = _int(net.get("agents", DEFAULTS["network"]["agents"]), "network.agents", 2)
     rnet = {"topology": topo, "agents": n_agents}
