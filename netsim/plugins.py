@@ -18,9 +18,10 @@ A package registers objects under the entry-point groups of :data:`GROUPS`, e.g.
 
 An entry point is loaded lazily, only when a scenario names it (``algorithm.name``,
 ``algorithm.compressor.name``, ``problem.kind``, ``network.topology``), and only from the
-installed distributions' metadata: a scenario can never name a path or carry code. Built-in names take precedence. A
-plugin that fails to import, or loads something of the wrong type, is a one-line
-:class:`~netsim.errors.ScenarioError` naming the key, the entry point and the cause.
+installed distributions' metadata: a scenario can never name a path or carry code.
+Built-in names take precedence. A plugin that fails to import, or loads something of the
+wrong type, is a one-line :class:`~netsim.errors.ScenarioError` naming the key, the entry
+point and the cause.
 ``netsim list`` shows the installed entry points without loading them.
 """
 
