@@ -46,7 +46,7 @@ class Result:
     agents: list | None = None
 
     def write(self, out_dir=None) -> pathlib.Path:
-        """Write the run's files under ``out_dir`` (default ``output.dir``); see results.py."""
+        """Write the run's files under ``out_dir`` (default ``output.dir``); see netsim.results."""
         from netsim.results import write_result
         return write_result(self, out_dir)
 
