@@ -14,7 +14,7 @@ import time as _time
 from netsim.errors import ScenarioError
 from netsim.scenario import Scenario, load
 from netsim.simulation.build import ENGINES, Simulation, build
-from netsim.simulation.loop import simulate, single_threaded_blas
+from netsim.simulation.loop import run_loop, single_threaded_blas
 from netsim.simulation.summary import Result, make_result
 
 __all__ = ["Result", "Simulation", "ENGINES", "build", "run", "run_variants",
@@ -65,7 +65,7 @@ def run(scenario, *, variant: str | None = None, progress: bool = False,
     try:
         blas = single_threaded_blas()
         sim = build(scenario, progress=bar if progress else None, engine=engine, cache=cache)
-        simulate(sim, stall)
+        run_loop(sim, stall)
         runtime = _time.perf_counter() - wall
     finally:
         bar.close()

@@ -8,7 +8,7 @@ tables into the plain values the components take.
 from __future__ import annotations
 
 from netsim.simulation.build import ENGINES, Simulation, build
-from netsim.simulation.loop import simulate
+from netsim.simulation.loop import run_loop
 from netsim.simulation.summary import Result, make_result
 
-__all__ = ["ENGINES", "Simulation", "build", "simulate", "Result", "make_result"]
+__all__ = ["ENGINES", "Simulation", "build", "run_loop", "Result", "make_result"]

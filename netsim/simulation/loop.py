@@ -8,14 +8,14 @@ import math
 
 from netsim.simtime import END, Alarm, call_at_phase, next_pending, ticks
 
-__all__ = ["simulate", "single_threaded_blas", "STALL_FLOOR"]
+__all__ = ["run_loop", "single_threaded_blas", "STALL_FLOOR"]
 
 #: with stop.stall = "auto": a run is stalled after max(this, 100 x the longest gap between
 #: two agent / server steps seen so far) simulated seconds without any step
 STALL_FLOOR = 60.0
 
 
-def simulate(sim, stall: float | None) -> None:
+def run_loop(sim, stall: float | None) -> None:
     """Run a built :class:`~netsim.simulation.build.Simulation` to its end; afterwards
     ``sim.monitor.end`` says how it ended (None: the round limit).
 
