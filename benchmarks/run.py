@@ -70,10 +70,10 @@ class CountingEnv:
 
 def _netsim_loop(data, engine="auto"):
     """Build (untimed), then time the event loop only. Returns (seconds, messages, events)."""
-    from netsim.simulate import _single_threaded_blas
+    from netsim.simulation.loop import single_threaded_blas
 
     sc = from_dict(data)
-    blas = _single_threaded_blas()           # as netsim.run does
+    blas = single_threaded_blas()           # as netsim.run does
     try:
         sim = netsim.simulate.build(sc, engine=engine)
         counter = CountingEnv(sim.env)
@@ -274,7 +274,8 @@ def bench_sweeps(repeats=2):
     engine) and longer ones (20 agents, 2000 rounds: a few seconds each, closer to a real
     study). Dask: a fresh cluster (start-up timed), and a running cluster, warm (workers
     have imported netsim in an earlier sweep, as on a shared cluster)."""
-    from netsim.sweeps import _preload, local_cluster, run_sweep
+    from netsim.sweeps import local_cluster, run_sweep
+    from netsim.sweeps.worker import preload as _preload
 
     _preload()                     # imports paid before any executor is timed (fair to all)
     rows = []

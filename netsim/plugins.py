@@ -1,4 +1,5 @@
-"""Third-party algorithms, compressors and problems, through installed entry points.
+"""Third-party algorithms, compressors, problems and topologies, through installed entry
+points.
 
 A package registers objects under the entry-point groups of :data:`GROUPS`, e.g. in its
 ``pyproject.toml``::
@@ -12,13 +13,16 @@ A package registers objects under the entry-point groups of :data:`GROUPS`, e.g.
     [project.entry-points."netsim.problems"]
     huber = "my_pkg:make_huber"           # make(spec, n_agents, streams, base_dir, key) -> Problem
 
+    [project.entry-points."netsim.topologies"]
+    cliques = "my_pkg:RING_OF_CLIQUES"    # a netsim.network.topology.Topology
+
 An entry point is loaded lazily, only when a scenario names it (``algorithm.name``,
-``algorithm.compressor.name``, ``problem.kind``), and only from the installed distributions'
-metadata: a scenario can never name a path or carry code. Built-in names take precedence
-(``netsim list`` marks a plugin a built-in shadows); two installed packages registering one
-name is an error when a scenario names it (``netsim list`` shows the conflict). A plugin that
-fails to import, or loads something of the wrong type, is a one-line
-:class:`~netsim.errors.ScenarioError` naming the key, the entry point and the cause.
+``algorithm.compressor.name``, ``problem.kind``, ``network.topology``), and only from the
+installed distributions' metadata: a scenario can never name a path or carry code. Built-in
+names take precedence (``netsim list`` marks a plugin a built-in shadows); two installed
+packages registering one name is an error when a scenario names it (``netsim list`` shows
+the conflict). A plugin that fails to import, or loads something of the wrong type, is a
+one-line :class:`~netsim.errors.ScenarioError` naming the key, the entry point and the cause.
 ``netsim list`` shows the installed entry points without loading them.
 
 A run that uses a plugin records its :func:`fingerprint` (distribution, version and the
@@ -40,7 +44,7 @@ __all__ = ["GROUPS", "available", "load", "listing", "fingerprint", "used_by"]
 
 #: kind -> entry-point group
 GROUPS = {"algorithms": "netsim.algorithms", "compressors": "netsim.compressors",
-          "problems": "netsim.problems"}
+          "problems": "netsim.problems", "topologies": "netsim.topologies"}
 
 
 def _entry_points(kind: str) -> dict:
@@ -86,7 +90,7 @@ def load(kind: str, name: str, key: str, check=None):
     is none.
 
     Args:
-        kind: "algorithms", "compressors" or "problems".
+        kind: "algorithms", "compressors", "problems" or "topologies".
         name: the entry point's name (as the scenario gives it).
         key: the scenario key, for error messages.
         check: ``check(obj) -> str | None``: what is wrong with the loaded object.
@@ -140,6 +144,7 @@ def used_by(data: dict) -> dict[str, str]:
     that are not built-ins and are installed as entry points; empty for built-in runs)."""
     from netsim.algorithms.registry import ALGORITHMS
     from netsim.compression.registry import COMPRESSORS
+    from netsim.network.topology import TOPOLOGIES
     from netsim.problems import KINDS
 
     alg = data.get("algorithm") or {}
@@ -147,7 +152,9 @@ def used_by(data: dict) -> dict[str, str]:
     named = [("algorithms", "algorithm.name", alg.get("name"), ALGORITHMS),
              ("compressors", "algorithm.compressor.name", comp.get("name"), COMPRESSORS),
              ("problems", "problem.kind", (data.get("problem") or {}).get("kind"),
-              {*KINDS, "mlp"})]
+              {*KINDS, "mlp"}),
+             ("topologies", "network.topology", (data.get("network") or {}).get("topology"),
+              TOPOLOGIES)]
     out = {}
     for kind, key, name, builtins in named:
         if isinstance(name, str) and name not in builtins:

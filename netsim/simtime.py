@@ -144,7 +144,7 @@ class Pending(Alarm):
     """An :class:`Alarm` that can lead to progress (an agent or server step): the delivery of
     a message that will arrive, the end of a computation, a receive deadline, a retransmission
     on a link that is up, the first pass of a profile. The stall watchdog
-    (:func:`netsim.simulate._watchdog`) calls a run *stalled* only when none is scheduled.
+    (:func:`netsim.simulation.loop._watchdog`) calls a run *stalled* only when none is scheduled.
     Looping profile events, and retransmission timers of messages lost on a link that is down,
     are plain :class:`Alarm` s: they can repeat forever without progress."""
 

@@ -145,8 +145,7 @@ CASES = {
 
 
 def _run(data, engine, monkeypatch):
-    monkeypatch.setenv("NETSIM_ENGINE", engine)
-    return netsim.run(from_dict(data))
+    return netsim.run(from_dict(data), engine=engine)
 
 
 def _run_oracle(data, monkeypatch):
@@ -154,7 +153,7 @@ def _run_oracle(data, monkeypatch):
     kernel swapped for them before the run starts)."""
     original = netsim.simulate.build
 
-    def build_with_oracle(scenario, progress=None, engine="auto"):
+    def build_with_oracle(scenario, progress=None, engine="auto", cache=None):
         sim = original(scenario, progress, engine="reference")
         sim.agents = sim.runner.kernel = AgentLoop(oracle_agents(scenario, sim))
         return sim
@@ -219,6 +218,31 @@ def test_reference_engine_where_batched_does_not_apply():
     with pytest.raises(ValueError, match="NETSIM_ENGINE .* must be one of auto, batched, "
                                          "reference; got 'fast'"):
         build(from_dict(BASE), engine="fast")
+
+
+def test_the_engine_variable_is_read_by_run_only(monkeypatch):
+    """NETSIM_ENGINE is read at the edge (netsim.run without engine=), never by build: a
+    component built with the default engine is batched whatever the variable says, and an
+    explicit engine= wins over the variable."""
+    from netsim.runners.batched import BatchedPeerRunner
+    from netsim.runners.peer import PeerRunner
+
+    seen = []
+    original = netsim.simulate.build
+
+    def spy(scenario, progress=None, engine="auto", cache=None):
+        sim = original(scenario, progress, engine=engine)
+        seen.append(type(sim.runner))
+        return sim
+    small = _merge(BASE, {"stop": {"rounds": 2}})
+    monkeypatch.setenv("NETSIM_ENGINE", "reference")
+    assert type(build(from_dict(small)).runner) is BatchedPeerRunner
+    monkeypatch.setattr(netsim.simulate, "build", spy)
+    netsim.run(from_dict(small))
+    netsim.run(from_dict(small), engine="batched")
+    monkeypatch.delenv("NETSIM_ENGINE")
+    netsim.run(from_dict(small))
+    assert seen == [PeerRunner, BatchedPeerRunner, BatchedPeerRunner]
 
 
 def test_a_bad_engine_variable_is_a_one_line_error(tmp_path):
@@ -315,8 +339,7 @@ def test_engines_agree_on_sharing_and_profiles(case, monkeypatch, tmp_path):
     data = _merge(BASE, SHARED[case])
     out = {}
     for engine in ("reference", "batched"):
-        monkeypatch.setenv("NETSIM_ENGINE", engine)
-        out[engine] = netsim.run(from_dict(data, base_dir=tmp_path))
+        out[engine] = netsim.run(from_dict(data, base_dir=tmp_path), engine=engine)
     ref, bat = out["reference"], out["batched"]
     for c in ref.trace:
         assert _same(ref.trace[c], bat.trace[c]), (case, c)

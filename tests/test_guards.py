@@ -14,10 +14,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 def _warnings(path, over):
     with warnings.catch_warnings(record=True) as w:
         warnings.simplefilter("always")
-        sc = netsim.load(ROOT / path, {**over, "stop.rounds": 200})
-        if sc.data.get("variant"):       # the file's base scenario, without its [[variant]]s
-            sc = netsim.scenario.from_dict({k: v for k, v in sc.raw.items() if k != "variant"},
-                                           sc.source, sc.base_dir)
+        sc = netsim.load(ROOT / path, {**over, "stop.rounds": 200}).base()
         res = netsim.run(sc)
     return [str(x.message) for x in w if issubclass(x.category, StabilityWarning)], res
 

@@ -355,13 +355,13 @@ def test_target_inf_refused(cases, monkeypatch, capsys):
 
 def test_full_disk_is_one_line_and_leaves_nothing(cases, monkeypatch):
     """ENOSPC while writing: a NetsimError line, no run folder, no temporary folder."""
-    import netsim.results
+    import netsim.results.write
 
     res = run(load(cases / "bom_scenario.toml"))
 
     def full(*a, **k):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-    monkeypatch.setattr(netsim.results, "write_csv", full)
+    monkeypatch.setattr(netsim.results.write, "write_csv", full)
     with pytest.raises(NetsimError, match="the disk is full .*nothing half-written") as e:
         res.write(cases / "out")
     assert "\n" not in str(e.value)

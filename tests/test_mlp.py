@@ -100,7 +100,5 @@ def test_fashion_mnist_reads_the_idx_files():
 ])
 def test_bad_mlp_scenarios(over, key):
     with pytest.raises(ScenarioError) as e:
-        sc = netsim.load(PAPER, over)          # the file's base scenario, without its variants
-        netsim.run(netsim.scenario.from_dict({k: v for k, v in sc.raw.items()
-                                              if k != "variant"}, sc.source, sc.base_dir))
+        netsim.run(netsim.load(PAPER, over).base())   # the file's base, without its variants
     assert key in str(e.value)

@@ -33,7 +33,9 @@ def _install(tmp_path, name, entry_points):
 @pytest.fixture
 def extra(tmp_path, monkeypatch):
     """netsim-extra installed (metadata + package on sys.path) in this process."""
-    site = _install(tmp_path, "netsim_extra", {"netsim.algorithms": ["extra = netsim_extra:EXTRA"]})
+    site = _install(tmp_path, "netsim_extra", {
+        "netsim.algorithms": ["extra = netsim_extra:EXTRA"],
+        "netsim.topologies": ["ring_of_cliques = netsim_extra.topology:RING_OF_CLIQUES"]})
     monkeypatch.syspath_prepend(str(EXAMPLE))
     monkeypatch.syspath_prepend(str(site))
     return site
@@ -115,6 +117,44 @@ def test_netsim_list_and_run_use_the_installed_plugin(extra, tmp_path):
     assert (tmp_path / "out").exists()
 
 
+def _ring_of_cliques_edges(n, size):
+    """The expected edge set, written out independently of the plugin."""
+    edges = set()
+    starts = list(range(0, n, size))
+    for s in starts:
+        members = range(s, min(s + size, n))
+        edges |= {(u, v) for u in members for v in members if u < v}
+    for a, b in zip(starts, starts[1:] + starts[:1]):
+        last = min(a + size, n) - 1
+        edges.add((min(last, b), max(last, b)))
+    return edges
+
+
+def test_a_topology_plugin_is_listed_checked_and_run(extra, tmp_path):
+    """netsim-extra's ring_of_cliques: `netsim list topologies` shows it without loading it,
+    a scenario names it with its own parameter (checked, one-line errors), and the run's
+    graph is the ring of cliques."""
+    listed = _cli(["list", "topologies"], extra, tmp_path)
+    assert listed.returncode == 0 and "ring_of_cliques" in listed.stdout
+    assert "netsim_extra.topology:RING_OF_CLIQUES" in listed.stdout
+    net = {"topology": "ring_of_cliques", "agents": 10, "size": 3}
+    sc = from_dict({"name": "cliques", "network": net, "stop": {"rounds": 5},
+                    "output": {"plots": False}})
+    assert sc.data["network"]["size"] == 3
+    sim = build(sc)
+    assert {tuple(sorted(e)) for e in sim.graph.edges} == _ring_of_cliques_edges(10, 3)
+    assert from_dict({"network": {"topology": "ring_of_cliques", "agents": 8}}
+                     ).data["network"]["size"] == 4                      # its default
+    res = netsim.run(sc)
+    assert res.summary["rounds"] == 5 and res.summary["edges"] == len(
+        _ring_of_cliques_edges(10, 3))
+    with pytest.raises(netsim.errors.ScenarioError, match="network.size must be an integer "
+                                                          "in 2..network.agents"):
+        build(from_dict({"network": {**net, "size": 1}}))
+    with pytest.raises(netsim.errors.ScenarioError, match="network.p"):
+        from_dict({"network": {**net, "p": 0.5}})
+
+
 def test_a_broken_plugin_is_a_one_line_error(tmp_path):
     site = _install(tmp_path, "broken", {"netsim.algorithms": ["gone = no_such_module:THING",
                                                              "wrong = json:dumps"]})
@@ -125,6 +165,18 @@ def test_a_broken_plugin_is_a_one_line_error(tmp_path):
         assert r.returncode == 2
         assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
         assert "algorithm.name" in r.stderr and cause in r.stderr, r.stderr
+
+
+def test_a_topology_plugin_of_the_wrong_type_is_a_one_line_error(tmp_path, monkeypatch):
+    site = _install(tmp_path, "badtopo", {"netsim.topologies": ["bad = json:dumps"]})
+    monkeypatch.syspath_prepend(str(site))
+    with pytest.raises(netsim.errors.ScenarioError) as e:
+        from_dict({"network": {"topology": "bad"}})
+    msg = str(e.value)
+    assert msg.startswith("network.topology names plugin 'bad'") and "\n" not in msg
+    assert "is not a netsim.network.topology.Topology" in msg
+    with pytest.raises(netsim.errors.ScenarioError, match="'edges', 'bad'; got 'nothing'"):
+        from_dict({"network": {"topology": "nothing"}})
 
 
 def test_plugins_load_only_when_named(tmp_path, monkeypatch):

@@ -19,10 +19,7 @@ PAPER = ROOT / "scenarios" / "paper" / "qadmm_lasso.toml"
 
 def lasso(alg="qadmm", **over):
     """The paper LASSO scenario (N=16, d=200, m=50) with dotted-key overrides."""
-    sc = netsim.load(PAPER, {"algorithm.name": alg, **over})
-    # the file's base scenario, without its [[variant]]s
-    return netsim.scenario.from_dict({k: v for k, v in sc.raw.items() if k != "variant"},
-                                     sc.source, sc.base_dir)
+    return netsim.load(PAPER, {"algorithm.name": alg, **over}).base()
 
 
 def run(alg="qadmm", **over):

@@ -407,7 +407,7 @@ def test_full_disk_is_one_line_and_keeps_finished_runs(tmp_path, monkeypatch, ca
     """disk_full: ENOSPC while writing the third run stops the sweep with one line; the two
     finished runs are kept and listed; nothing half-written is left; a re-run resumes."""
     import errno
-    real = results._write_files
+    real = results.write._write_files
     calls = []
 
     def full(result, tmp, rid):
@@ -416,7 +416,7 @@ def test_full_disk_is_one_line_and_keeps_finished_runs(tmp_path, monkeypatch, ca
             (tmp / "trace.csv").write_text("round,time\n0,")      # a half-written file
             raise OSError(errno.ENOSPC, "No space left on device")
         return real(result, tmp, rid)
-    monkeypatch.setattr(results, "_write_files", full)
+    monkeypatch.setattr(results.write, "_write_files", full)
     path = tmp_path / "tiny.toml"
     path.write_text(dump_toml({**TINY, "sweep": {"algorithm.rho": [1.0, 2.0, 3.0, 4.0]}}))
     assert main(["sweep", str(path), "--out", str(tmp_path / "o"), "--executor", "serial",
@@ -429,7 +429,7 @@ def test_full_disk_is_one_line_and_keeps_finished_runs(tmp_path, monkeypatch, ca
     assert len(rows) == 2 and all((root / r["run_id"] / "summary.json").is_file()
                                   for r in rows)
     assert len([p for p in root.iterdir() if p.is_dir()]) == 2
-    monkeypatch.setattr(results, "_write_files", real)
+    monkeypatch.setattr(results.write, "_write_files", real)
     _, counts = run_sweep(load(path), tmp_path / "o", executor="serial", progress=False)
     assert {k: counts[k] for k in ("points", "skipped", "ran", "errors")} == {"points": 4, "skipped": 2, "ran": 2, "errors": 0}
 
@@ -443,11 +443,11 @@ def test_full_disk_while_writing_runs_csv_keeps_the_old_index(tmp_path, monkeypa
 
     def full(src, dst):
         raise OSError(errno.ENOSPC, "No space left on device")
-    monkeypatch.setattr(results.os, "replace", full)
+    monkeypatch.setattr(os, "replace", full)
     from netsim.sweeps import write_index
     with pytest.raises(ResultsError, match="disk is full"):
         write_index(root, [{"run_id": "x", "label": "", "seed": 1, "end": "rounds"}], [])
-    monkeypatch.setattr(results.os, "replace", real_replace)
+    monkeypatch.setattr(os, "replace", real_replace)
     assert (root / "runs.csv").read_bytes() == before and not list(root.glob(".tmp-*"))
 
 

@@ -226,7 +226,8 @@ def test_a_different_sweep_with_the_same_name_is_refused_while_one_runs(tmp_path
     the other's points."""
     from netsim.errors import ScenarioError
     from netsim.scenario import load
-    from netsim.sweeps import _sweep_lock, run_sweep
+    from netsim.sweeps import run_sweep
+    from netsim.sweeps.runner import sweep_lock as _sweep_lock
 
     first = load(_write(tmp_path, "a.toml", rounds=5, n=2))
     second = load(_write(tmp_path, "b.toml", rounds=6, n=2))
@@ -305,13 +306,13 @@ def test_dask_workers_drop_only_the_heartbeat_error_of_a_closed_scheduler():
     pytest.importorskip("dask.distributed")
     from distributed.comm.core import CommClosedError
 
-    from netsim.sweeps import _SchedulerGone
+    from netsim.sweeps.executors import SchedulerGone
 
     def kept(msg, exc):
         info = (type(exc), exc, None) if exc else None
         rec = logging.LogRecord("distributed.worker", logging.ERROR, __file__, 1, msg, None,
                                 info)
-        return _SchedulerGone().filter(rec)
+        return SchedulerGone().filter(rec)
     heartbeat = "Failed to communicate with scheduler during heartbeat."
     assert not kept(heartbeat, CommClosedError("Stream is closed"))
     assert kept(heartbeat, OSError("no route"))            # not a closed comm: kept

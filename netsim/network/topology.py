@@ -36,6 +36,7 @@ import numpy as np
 from netsim.errors import ScenarioError, must
 
 __all__ = ["TOPOLOGIES", "Topology", "build_topology", "check_peer_graph", "list_topologies",
+           "get_topology",
            "metropolis_weights", "spectral_gap", "EDGE_COLUMNS"]
 
 #: extra per-edge columns an edge file may carry (applied to both directions)
@@ -329,12 +330,41 @@ TOPOLOGIES: dict[str, Topology] = {
 }
 
 
+def get_topology(name, key: str = "network.topology") -> Topology:
+    """The built-in topology ``name``, else the installed ``netsim.topologies`` entry point of
+    that name (a :class:`Topology`, loaded now; see :mod:`netsim.plugins`).
+
+    Raises:
+        ScenarioError: no such topology (the message lists the built-in and installed
+            names), or the plugin fails to load or is not a Topology.
+    """
+    import difflib
+
+    from netsim import plugins
+
+    if isinstance(name, str) and name in TOPOLOGIES:
+        return TOPOLOGIES[name]
+    topo = plugins.load("topologies", name, key, lambda t: None if isinstance(t, Topology)
+                        else "is not a netsim.network.topology.Topology") \
+        if isinstance(name, str) else None
+    if topo is None:
+        names = [*TOPOLOGIES, *sorted(plugins.available("topologies"))]
+        near = difflib.get_close_matches(str(name), names, n=1)
+        hint = f" — did you mean '{near[0]}'?" if near else ""
+        raise must(key, "one of " + ", ".join(repr(o) for o in names) + hint, name)
+    return topo
+
+
 def list_topologies() -> list[tuple[str, str]]:
-    """(name, "params: doc") for every topology, for ``netsim list topologies``."""
+    """(name, "params: doc") for every topology, for ``netsim list topologies``; installed
+    plugins are listed from their metadata, not loaded."""
+    from netsim import plugins
+
     out = []
     for name, t in TOPOLOGIES.items():
         ps = ", ".join(f"{k}={v}" if v is not None else k for k, v in t.params.items())
         out.append((name, (f"({ps}) " if ps else "") + t.doc))
+    out += plugins.listing("topologies", TOPOLOGIES)
     return out
 
 
@@ -343,16 +373,14 @@ def build_topology(name: str, n: int, rng: np.random.Generator, params: dict | N
     """Build topology ``name`` on ``n`` nodes.
 
     Args:
-        name: a key of :data:`TOPOLOGIES`.
+        name: a key of :data:`TOPOLOGIES` or an installed ``netsim.topologies`` plugin.
         n: number of agents (nodes 0..n-1).
         rng: the generator for random families.
         params: family parameters (missing ones take the defaults of :data:`TOPOLOGIES`).
         key: scenario prefix for error messages ("network").
         base_dir: folder relative edge-list paths resolve against.
     """
-    if name not in TOPOLOGIES:
-        raise must(f"{key}.topology", "one of " + ", ".join(TOPOLOGIES), name)
-    topo = TOPOLOGIES[name]
+    topo = get_topology(name, f"{key}.topology")
     params = dict(params or {})
     for k in params:
         if k not in topo.params:

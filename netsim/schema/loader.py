@@ -121,6 +121,15 @@ class Scenario:
                                 sc.model))
         return out
 
+    def base(self) -> "Scenario":
+        """The scenario as its file states it without its ``[[variant]]``s (itself if it has
+        none), re-validated: what a variant starts from."""
+        if not self.data.get("variant"):
+            return self
+        raw = self.raw if self.raw is not None else self.data
+        return from_dict(copy.deepcopy({k: v for k, v in raw.items() if k != "variant"}),
+                         self.source, self.base_dir)
+
     def with_overrides(self, overrides: dict) -> "Scenario":
         """A new Scenario with dotted-key overrides applied (re-validated)."""
         data = copy.deepcopy(self.raw if self.raw is not None else self.data)

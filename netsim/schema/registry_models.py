@@ -97,13 +97,14 @@ def _passthrough(schema: dict):
 def network_model(topology: str, server: bool):
     """The ``[network]`` model of ``topology`` (``up`` / ``down`` links only for server
     algorithms)."""
-    from netsim.network.topology import TOPOLOGIES
+    from netsim.network.topology import get_topology
 
+    topo = get_topology(topology)            # built-in or installed plugin
     fields: dict = {
-        "topology": (Literal[topology], Field(description=TOPOLOGIES[topology].doc)),
+        "topology": (Literal[topology], Field(description=topo.doc)),
         "agents": (Int(2), Field(10, description="number of agents (>= 2)")),
     }
-    for p, default in TOPOLOGIES[topology].params.items():
+    for p, default in topo.params.items():
         schema = _TOPOLOGY_PARAM.get(topology, {}).get(p) or _TOPOLOGY_SCHEMAS.get(p, {})
         fields[p] = (_passthrough(schema), Field(default))
     fields["include"] = (Optional[Str], Field(None, description="take this table from "

@@ -56,7 +56,7 @@ def prepare(data: dict):
             or compressor, or up/down links for a peer algorithm.
     """
     from netsim.algorithms.registry import get_algorithm
-    from netsim.network.topology import TOPOLOGIES
+    from netsim.network.topology import TOPOLOGIES, get_topology
 
     if not isinstance(data, dict):
         raise must("scenario", "a table", data)
@@ -73,11 +73,7 @@ def prepare(data: dict):
     if isinstance(net, dict):
         topo = net.setdefault("topology", DEFAULT_TOPOLOGY)
         if not isinstance(topo, str) or topo not in TOPOLOGIES:
-            near = difflib.get_close_matches(topo, list(TOPOLOGIES), n=1) \
-                if isinstance(topo, str) else []
-            hint = f" — did you mean '{near[0]}'?" if near else ""
-            raise must("network.topology", "one of " + ", ".join(repr(t) for t in TOPOLOGIES)
-                       + hint, topo)
+            get_topology(topo, "network.topology")      # an installed plugin, or one line
     alg = data.setdefault("algorithm", {})
     info, comp_name = None, "none"
     if isinstance(alg, dict):
@@ -268,7 +264,16 @@ def _json_schema_model(plugins: bool):
                 except ScenarioError:
                     pass                      # a broken plugin is not offered to editors
         comps += tuple(n for n in sorted(plug.available("compressors")) if n not in comps)
-    net = [network_model(t, True) for t in TOPOLOGIES]   # up/down: checked by the loader
+    topos = list(TOPOLOGIES)
+    if plugins:
+        for name in sorted(plug.available("topologies")):
+            if name not in TOPOLOGIES:
+                try:
+                    network_model(name, True)
+                    topos.append(name)
+                except ScenarioError:
+                    pass                      # a broken plugin is not offered to editors
+    net = [network_model(t, True) for t in topos]   # up/down: checked by the loader
     algs = [algorithm_model(i, comps) for i in infos.values()]
     network = Annotated[Union[tuple(net)], Field(discriminator="topology")]
     algorithm = Annotated[Union[tuple(algs)], Field(discriminator="name")]
