@@ -392,8 +392,13 @@ def _resolve(data: dict, base: pathlib.Path) -> dict:
     alg = dict(_table(data.get("algorithm", {}), "algorithm"))
     name = _str(alg.get("name", DEFAULTS["algorithm"]["name"]), "algorithm.name")
     info = get_algorithm(name, "algorithm.name")     # built-in or installed plugin
-    _check_keys(alg, (*COMMON_PARAMS, *info.params), "algorithm")
+    _check_keys(alg, (*COMMON_PARAMS, "wait", *info.params), "algorithm")
     ralg = {"name": name}
+    from netsim.waitpolicy import check_wait_for, parse_wait   # issue 19; "all" not stored
+    policy = parse_wait(alg.get("wait", "all"))
+    check_wait_for(policy, info.build, name)
+    if policy is not None:
+        ralg["wait"] = policy.as_table()
     for p, par in info.params.items():
         v = alg.get(p, par.default)
         par.check(v, f"algorithm.{p}")

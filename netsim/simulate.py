@@ -49,6 +49,8 @@ class Result:
     links: list = field(default_factory=list)
     updates: list | None = None
     agents: list | None = None
+    #: header of ``updates.csv`` (asynchronous peer runs: netsim.runners.asynchronous)
+    update_columns: tuple = ("round", "time", "worker", "staleness")
 
     def write(self, out_dir=None) -> pathlib.Path:
         """Write the run's files under ``out_dir`` (default ``output.dir``); see results.py."""
@@ -170,8 +172,10 @@ def build(scenario: Scenario, progress=None, engine: str = "auto") -> Simulation
     from netsim.network.profiles import start_profiles
     from netsim.network.topology import build_topology, check_peer_graph
     from netsim.problems import make_problem
+    from netsim.runners.asynchronous import STALENESS_COLUMNS, AsyncPeerRunner
     from netsim.runners.batched import BatchedPeerRunner
     from netsim.runners.peer import PeerRunner
+    from netsim.waitpolicy import check_wait_for, parse_wait
 
     d = scenario.data
     _check_memory(d)
@@ -210,13 +214,20 @@ def build(scenario: Scenario, progress=None, engine: str = "auto") -> Simulation
     compute = ComputeModel(_compute_spec(d["compute"], n),
                            [a.m for a in problem.agents], streams)
     kernel = info.build(problem, graph, params, x0, streams, compressor)
+    policy = parse_wait(alg.get("wait", "all"))          # issue 19: asynchronous rounds
+    check_wait_for(policy, kernel, alg["name"], min(dict(graph.degree).values()))
     stop, stop_event, on_stop = _stop_rules(d, problem, env)
     monitor = Monitor(problem, x0, stop, network, on_stop, every=d["output"]["every"],
                       keep_iterates=d["output"]["iterates"], progress=progress,
-                      references=kernel.has_references)
+                      references=kernel.has_references,
+                      extra_columns=() if policy is None else STALENESS_COLUMNS)
     monitor.finishes = [] if d["output"]["messages"] else None        # agents.csv
-    runner_cls = PeerRunner if _reference_engine(engine) else BatchedPeerRunner
-    runner = runner_cls(env, kernel, graph, network, compute, monitor, stop.rounds)
+    if policy is not None:
+        runner = AsyncPeerRunner(env, kernel, graph, network, compute, monitor, stop.rounds,
+                                 policy)
+    else:
+        runner_cls = PeerRunner if _reference_engine(engine) else BatchedPeerRunner
+        runner = runner_cls(env, kernel, graph, network, compute, monitor, stop.rounds)
     start_profiles(env, d, network, compute, n, scenario.base_dir)
     return Simulation(env, problem, graph, network, compute, kernel, monitor, runner, x0,
                       stop_event, _warn(alg["name"], params, problem, graph, compressor))
@@ -559,17 +570,22 @@ def _result(scenario, sim, runtime) -> Result:
         "slow_agents": sim.compute.slow_agents,
         "warnings": list(sim.warnings),
         **_server_summary(sim),
+        **(sim.runner.summary() if hasattr(sim.runner, "update_rows") else {}),
         **_bits_note(scenario.data["algorithm"]["compressor"]),
         "runtime_s": round(runtime, 3),
         "netsim_version": __version__,
     }
     iterates = np.stack(mon.iterates) if mon.iterates else None
     updates = getattr(sim.runner, "updates", None)
-    if updates is not None:                       # ticks -> seconds at the edge
+    if hasattr(sim.runner, "update_rows"):        # asynchronous peer rounds (issue 19)
+        updates = sim.runner.update_rows()
+    elif updates is not None:                     # ticks -> seconds at the edge
         updates = [(r, seconds(t), i, st) for r, t, i, st in updates]
-    return Result(scenario, trace, summary, iterates,
-                  _messages_in_seconds(net.log) if net.record_messages else None,
-                  net.per_link_table(), updates, _finishes_in_seconds(mon.finishes))
+    res = Result(scenario, trace, summary, iterates,
+                 _messages_in_seconds(net.log) if net.record_messages else None,
+                 net.per_link_table(), updates, _finishes_in_seconds(mon.finishes))
+    res.update_columns = getattr(sim.runner, "update_columns", res.update_columns)
+    return res
 
 
 def _finishes_in_seconds(finishes) -> list | None:
