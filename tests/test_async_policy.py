@@ -1,0 +1,137 @@
+"""Issue 19: the ``[algorithm] wait`` policy, the asynchronous peer runner and its staleness
+records (docs/async.md)."""
+
+import math
+import pathlib
+
+import numpy as np
+import pytest
+
+import netsim
+from netsim.errors import ScenarioError
+from netsim.monitor import TRACE_COLUMNS
+from netsim.waitpolicy import WaitPolicy, parse_wait
+
+CASE = pathlib.Path(__file__).parent / "data" / "async" / "ring8.toml"
+
+
+def _run(**over):
+    return netsim.run(CASE, **over)
+
+
+# ------------------------------------------------------------------------------ parsing
+def test_parse_wait_values():
+    assert parse_wait("all") is None
+    assert parse_wait({"neighbours": 2, "delay_bound": 3}) == WaitPolicy(2, 3)
+    assert parse_wait({"neighbours": 1, "delay_bound": "inf"}).delay_bound == math.inf
+
+
+@pytest.mark.parametrize("value, key, fragment", [
+    ("some", "algorithm.wait", '"all" or a table'),
+    (3, "algorithm.wait", '"all" or a table'),
+    ({"neighbours": 0, "delay_bound": 2}, "algorithm.wait.neighbours", "integer >= 1"),
+    ({"neighbours": True, "delay_bound": 2}, "algorithm.wait.neighbours", "integer >= 1"),
+    ({"neighbours": 1, "delay_bound": 0}, "algorithm.wait.delay_bound", '"inf"'),
+    ({"neighbours": 1, "delay_bound": 1.5}, "algorithm.wait.delay_bound", '"inf"'),
+    ({"neighbours": 1, "delay_bound": "infinite"}, "algorithm.wait.delay_bound", '"inf"'),
+    ({"neighbours": 1}, "algorithm.wait.delay_bound", "must be given"),
+    ({"neighbours": 1, "delay_bound": 2, "tau": 3}, "algorithm.wait.tau", "not a key"),
+])
+def test_bad_wait_values_give_one_line_errors(value, key, fragment):
+    with pytest.raises(ScenarioError) as e:
+        netsim.load(CASE, {"algorithm.wait": value})
+    msg = str(e.value)
+    assert e.value.key == key and fragment in msg and "\n" not in msg
+
+
+def test_neighbours_above_the_smallest_degree_is_refused():
+    with pytest.raises(ScenarioError, match=r"algorithm.wait.neighbours must be an integer "
+                                            r"in 1..2 .*got 3"):
+        _run(**{"algorithm.wait": {"neighbours": 3, "delay_bound": 2}})
+
+
+@pytest.mark.parametrize("name", ["dgd", "lead", "lt-admm-cc", "admm-server"])
+def test_algorithms_needing_synchronized_rounds_refuse_a_policy(name):
+    with pytest.raises(ScenarioError, match=r'algorithm.wait must be "all" for '
+                                            rf"algorithm.name = '{name}'.*admm, lt-admm, "
+                                            r"lt-admm-vr\); got"):
+        netsim.load(CASE, {"algorithm.name": name,
+                           "algorithm.wait": {"neighbours": 1, "delay_bound": 2}})
+
+
+def test_all_is_the_default_and_not_stored():
+    assert "wait" not in netsim.load(CASE).data["algorithm"]
+    assert "wait" not in netsim.load(CASE, {"algorithm.wait": "all"}).data["algorithm"]
+    sc = netsim.load(CASE, {"algorithm.wait": {"neighbours": 1, "delay_bound": "inf"}})
+    assert sc.data["algorithm"]["wait"] == {"neighbours": 1, "delay_bound": "inf"}
+
+
+# ------------------------------------------------------------------- synchronous = today
+@pytest.mark.parametrize("over", [
+    {},
+    {"algorithm.name": "lt-admm", "algorithm.batch": 4},
+    {"network.links.loss": 0.2, "network.links.on_loss": "retransmit"},
+])
+def test_delay_bound_1_reproduces_the_synchronous_run_bit_for_bit(over):
+    """The asynchronous runner with D = 1 (any K) waits for every neighbour's round-k message:
+    today's columns equal those of ``wait = "all"`` (the batched engine) exactly."""
+    sync = _run(**over)
+    for k in (1, 2):
+        asyn = _run(**over, **{"algorithm.wait": {"neighbours": k, "delay_bound": 1}})
+        assert asyn.summary["async"]["delay_bound"] == 1
+        for c in TRACE_COLUMNS:
+            assert np.array_equal(np.asarray(sync.trace[c]), np.asarray(asyn.trace[c])), c
+        assert set(asyn.trace["staleness_max"][1:]) == {0}      # record 0: no update (nan)
+        assert math.isnan(asyn.trace["staleness_max"][0])
+        assert "staleness_max" not in sync.trace
+
+
+# ------------------------------------------------------------------------- staleness
+@pytest.mark.parametrize("D", [2, 4])
+def test_recorded_staleness_stays_below_the_delay_bound(D):
+    r = _run(**{"algorithm.wait": {"neighbours": 1, "delay_bound": D}})
+    ups = np.array(r.updates, dtype=float)
+    cols = list(r.update_columns)
+    st = ups[:, cols.index("staleness")]
+    assert st.max() == D - 1                       # the bound is reached, never exceeded
+    assert np.array_equal(st, ups[:, cols.index("round")] - ups[:, cols.index("used_round")])
+    hist = r.summary["async"]["staleness"]
+    assert sum(hist.values()) == len(ups) and max(int(s) for s in hist) == D - 1
+    # trace columns: per record k, over every value used in the round-k updates
+    rounds = ups[:, cols.index("round")]
+    for k, smax, smean in zip(r.trace["round"], r.trace["staleness_max"],
+                              r.trace["staleness_mean"]):
+        if k == 0:
+            continue
+        sel = st[rounds == k]
+        assert smax == sel.max() and smean == pytest.approx(sel.mean(), rel=1e-12)
+
+
+def test_asynchrony_emerges_from_timing():
+    """With a 10x straggler, K = 1 and no bound, its neighbours run ahead: at the last record
+    the straggler's values are many rounds old and agents' rounds spread apart."""
+    r = _run(**{"algorithm.wait": {"neighbours": 1, "delay_bound": "inf"}})
+    assert max(r.trace["staleness_max"][1:]) >= 10
+    assert r.summary["async"]["superseded"] > 0
+
+
+def test_updates_csv_is_written(tmp_path):
+    r = _run(**{"algorithm.wait": {"neighbours": 1, "delay_bound": 2}, "stop.rounds": 5})
+    out = r.write(tmp_path / "out")
+    lines = (out / "updates.csv").read_text().splitlines()
+    assert lines[0] == "agent,round,time,neighbour,used_round,staleness,fresh,timed_out"
+    assert len(lines) - 1 == len(r.updates) == 5 * 8 * 2
+
+
+def test_loss_timeout_overrides_the_delay_bound():
+    """On dropping links a wait ends at the loss timeout; values then D or more rounds old are
+    used and counted in stale_timeouts (flagged timed_out), apart from the bound."""
+    r = _run(**{"algorithm.wait": {"neighbours": 2, "delay_bound": 1},
+                "network.links.loss": 0.3, "network.links.on_loss": "drop"})
+    ups = np.array(r.updates, dtype=float)
+    cols = list(r.update_columns)
+    over = ups[:, cols.index("timed_out")] == 1
+    assert r.summary["async"]["stale_timeouts"] == int(over.sum()) > 0
+    assert np.all(ups[over, cols.index("staleness")] >= 1)
+    assert np.all(ups[~over, cols.index("staleness")] == 0)
+    assert r.summary["network"]["timeouts"] > 0
