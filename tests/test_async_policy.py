@@ -116,7 +116,8 @@ def test_asynchrony_emerges_from_timing():
 
 
 def test_updates_csv_is_written(tmp_path):
-    r = _run(**{"algorithm.wait": {"neighbours": 1, "delay_bound": 2}, "stop.rounds": 5})
+    r = _run(**{"algorithm.wait": {"neighbours": 1, "delay_bound": 2}, "stop.rounds": 5,
+                "output.plots": False})
     out = r.write(tmp_path / "out")
     lines = (out / "updates.csv").read_text().splitlines()
     assert lines[0] == "agent,round,time,neighbour,used_round,staleness,fresh,timed_out"
@@ -135,3 +136,14 @@ def test_loss_timeout_overrides_the_delay_bound():
     assert np.all(ups[over, cols.index("staleness")] >= 1)
     assert np.all(ups[~over, cols.index("staleness")] == 0)
     assert r.summary["network"]["timeouts"] > 0
+
+
+def test_async_columns_are_defined_in_the_docs():
+    import re
+
+    from netsim.runners.asynchronous import STALENESS_COLUMNS, UPDATE_COLUMNS
+    root = pathlib.Path(__file__).parent.parent
+    metrics = (root / "docs" / "metrics.md").read_text(encoding="utf-8")
+    assert set(STALENESS_COLUMNS) <= set(re.findall(r"^\| `([a-z_]+)` \|", metrics, re.M))
+    page = (root / "docs" / "async.md").read_text(encoding="utf-8")
+    assert set(UPDATE_COLUMNS) <= set(re.findall(r"^\| `([a-z_]+)` \|", page, re.M))
