@@ -147,3 +147,15 @@ def test_async_columns_are_defined_in_the_docs():
     assert set(STALENESS_COLUMNS) <= set(re.findall(r"^\| `([a-z_]+)` \|", metrics, re.M))
     page = (root / "docs" / "async.md").read_text(encoding="utf-8")
     assert set(UPDATE_COLUMNS) <= set(re.findall(r"^\| `([a-z_]+)` \|", page, re.M))
+
+
+@pytest.mark.parametrize("D", [2, 4])
+def test_study_scenario_staleness_bound(D):
+    """The study's scenario (one 10x straggler, 16-agent ring, lossless): every recorded
+    staleness is at most D - 1, and the bound is reached."""
+    study = pathlib.Path(__file__).parent.parent / "scenarios" / "async" / "straggler_ring.toml"
+    r = netsim.run(study, **{"algorithm.wait.delay_bound": D, "stop.rounds": 40,
+                             "output.plots": False})
+    hist = {int(s): c for s, c in r.summary["async"]["staleness"].items()}
+    assert max(hist) == D - 1 and r.summary["async"]["stale_timeouts"] == 0
+    assert np.nanmax(r.trace["staleness_max"]) == D - 1
