@@ -2,13 +2,16 @@
 
 ``"all"`` (the default): synchronous peer rounds, agent i finishes round k once it holds every
 neighbour's round-k message (or its loss timeout expired). A table
-``{neighbours = K, delay_bound = D}``: asynchronous rounds, agent i finishes round k once
+``{neighbours = K, delay_bound = D, ahead = "hold" | "use"}``: asynchronous rounds, agent i
+finishes round k once
 
-* at least K neighbours' round-k messages are held, and
+* at least K neighbours' values of round k (or later, with ``ahead = "use"``) are held, and
 * no neighbour's newest usable value is D or more of i's rounds old (D = "inf": no bound),
 
-using for every neighbour the newest message it holds from a round <= k. ``delay_bound = 1``
-is synchronous (every neighbour's round-k message is needed), whatever K.
+using for every neighbour the newest message it holds: from a round <= k with ``ahead =
+"hold"`` (the default: a message from a neighbour's later round waits for i's own round), of
+any round with ``ahead = "use"``. With "hold", ``delay_bound = 1`` is synchronous (every
+neighbour's round-k message is needed), whatever K.
 
 Only the parsing lives here; the runner is :mod:`netsim.runners.asynchronous`.
 """
@@ -22,7 +25,10 @@ from netsim.errors import ScenarioError, must
 
 __all__ = ["WaitPolicy", "parse_wait", "check_wait_for", "SYNCHRONOUS"]
 
-_TABLE_KEYS = ("neighbours", "delay_bound")
+_TABLE_KEYS = ("neighbours", "delay_bound", "ahead")
+_REQUIRED = ("neighbours", "delay_bound")
+#: what an agent in round k does with a message from a neighbour's round t > k
+AHEAD = ("hold", "use")
 
 
 @dataclass(frozen=True)
@@ -33,15 +39,19 @@ class WaitPolicy:
         neighbours: K, how many neighbours' round-current messages an agent needs (>= 1).
         delay_bound: D, rounds (integer >= 1, or ``math.inf``): an agent waits while a
             neighbour's newest usable value is D or more of its own rounds old.
+        ahead: "hold" (a message from a neighbour's later round t is used in the agent's own
+            round t) or "use" (the newest message of any round is used at once).
     """
 
     neighbours: int
     delay_bound: float
+    ahead: str = "hold"
 
     def as_table(self) -> dict:
         """The resolved scenario's table (``"inf"`` written as the string)."""
         return {"neighbours": self.neighbours,
-                "delay_bound": "inf" if self.delay_bound == math.inf else self.delay_bound}
+                "delay_bound": "inf" if self.delay_bound == math.inf else self.delay_bound,
+                "ahead": self.ahead}
 
 
 #: the default: synchronous rounds (None everywhere a policy is expected)
@@ -56,8 +66,8 @@ def parse_wait(raw, key: str = "algorithm.wait") -> WaitPolicy | None:
     """Parse the ``wait`` value of a scenario.
 
     Args:
-        raw: ``"all"`` or a table ``{neighbours = K, delay_bound = D}`` (K integer >= 1;
-            D integer >= 1 or ``"inf"``).
+        raw: ``"all"`` or a table ``{neighbours = K, delay_bound = D, ahead = A}`` (K integer
+            >= 1; D integer >= 1 or ``"inf"``; A "hold" (default) or "use").
         key: the dotted scenario key, for error messages.
 
     Returns:
@@ -73,8 +83,8 @@ def parse_wait(raw, key: str = "algorithm.wait") -> WaitPolicy | None:
     extra = sorted(set(raw) - set(_TABLE_KEYS))
     if extra:
         raise ScenarioError(f"{key}.{extra[0]}", "is not a key of the wait policy (allowed: "
-                            f"neighbours, delay_bound); got {raw[extra[0]]!r}")
-    missing = [k for k in _TABLE_KEYS if k not in raw]
+                            f"neighbours, delay_bound, ahead); got {raw[extra[0]]!r}")
+    missing = [k for k in _REQUIRED if k not in raw]
     if missing:
         raise ScenarioError(f"{key}.{missing[0]}", "must be given in a wait table "
                             f"{{neighbours = k, delay_bound = D}}; got {raw!r}")
@@ -86,7 +96,10 @@ def parse_wait(raw, key: str = "algorithm.wait") -> WaitPolicy | None:
         d = math.inf
     elif not _is_int(d) or d < 1:
         raise must(f"{key}.delay_bound", 'an integer >= 1 or "inf"', d)
-    return WaitPolicy(k, d)
+    ahead = raw.get("ahead", "hold")
+    if not isinstance(ahead, str) or ahead not in AHEAD:
+        raise must(f"{key}.ahead", '"hold" or "use"', ahead)
+    return WaitPolicy(k, d, ahead)
 
 
 def check_wait_for(policy: WaitPolicy | None, kernel, algorithm: str,

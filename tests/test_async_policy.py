@@ -22,7 +22,8 @@ def _run(**over):
 # ------------------------------------------------------------------------------ parsing
 def test_parse_wait_values():
     assert parse_wait("all") is None
-    assert parse_wait({"neighbours": 2, "delay_bound": 3}) == WaitPolicy(2, 3)
+    assert parse_wait({"neighbours": 2, "delay_bound": 3}) == WaitPolicy(2, 3, "hold")
+    assert parse_wait({"neighbours": 2, "delay_bound": 3, "ahead": "use"}).ahead == "use"
     assert parse_wait({"neighbours": 1, "delay_bound": "inf"}).delay_bound == math.inf
 
 
@@ -36,6 +37,8 @@ def test_parse_wait_values():
     ({"neighbours": 1, "delay_bound": "infinite"}, "algorithm.wait.delay_bound", '"inf"'),
     ({"neighbours": 1}, "algorithm.wait.delay_bound", "must be given"),
     ({"neighbours": 1, "delay_bound": 2, "tau": 3}, "algorithm.wait.tau", "not a key"),
+    ({"neighbours": 1, "delay_bound": 2, "ahead": "skip"}, "algorithm.wait.ahead",
+     '"hold" or "use"'),
 ])
 def test_bad_wait_values_give_one_line_errors(value, key, fragment):
     with pytest.raises(ScenarioError) as e:
@@ -63,7 +66,8 @@ def test_all_is_the_default_and_not_stored():
     assert "wait" not in netsim.load(CASE).data["algorithm"]
     assert "wait" not in netsim.load(CASE, {"algorithm.wait": "all"}).data["algorithm"]
     sc = netsim.load(CASE, {"algorithm.wait": {"neighbours": 1, "delay_bound": "inf"}})
-    assert sc.data["algorithm"]["wait"] == {"neighbours": 1, "delay_bound": "inf"}
+    assert sc.data["algorithm"]["wait"] == {"neighbours": 1, "delay_bound": "inf",
+                                            "ahead": "hold"}
 
 
 # ------------------------------------------------------------------- synchronous = today
@@ -87,14 +91,17 @@ def test_delay_bound_1_reproduces_the_synchronous_run_bit_for_bit(over):
 
 
 # ------------------------------------------------------------------------- staleness
-@pytest.mark.parametrize("D", [2, 4])
-def test_recorded_staleness_stays_below_the_delay_bound(D):
-    r = _run(**{"algorithm.wait": {"neighbours": 1, "delay_bound": D}})
+@pytest.mark.parametrize("D, ahead", [(2, "hold"), (4, "hold"), (2, "use"), (4, "use")])
+def test_recorded_staleness_stays_below_the_delay_bound(D, ahead):
+    r = _run(**{"algorithm.wait": {"neighbours": 1, "delay_bound": D, "ahead": ahead}})
     ups = np.array(r.updates, dtype=float)
     cols = list(r.update_columns)
     st = ups[:, cols.index("staleness")]
     assert st.max() == D - 1                       # the bound is reached, never exceeded
-    assert np.array_equal(st, ups[:, cols.index("round")] - ups[:, cols.index("used_round")])
+    lead = ups[:, cols.index("round")] - ups[:, cols.index("used_round")]
+    assert np.array_equal(st, np.maximum(lead, 0))
+    # "hold" uses no message from a neighbour's later round; "use" does (staleness 0)
+    assert (lead.min() < 0) == (ahead == "use")
     hist = r.summary["async"]["staleness"]
     assert sum(hist.values()) == len(ups) and max(int(s) for s in hist) == D - 1
     # trace columns: per record k, over every value used in the round-k updates

@@ -17,6 +17,7 @@ CASE = pathlib.Path(__file__).parent / "data" / "async" / "ring8.toml"
 @pytest.mark.parametrize("over", [
     {"algorithm.wait": {"neighbours": 1, "delay_bound": 2}},
     {"algorithm.wait": {"neighbours": 1, "delay_bound": "inf"}},
+    {"algorithm.wait": {"neighbours": 1, "delay_bound": 2, "ahead": "use"}},
     {"algorithm.wait": {"neighbours": 2, "delay_bound": 3}, "network.links.loss": 0.2,
      "network.links.on_loss": "drop"},
     {"algorithm.wait": {"neighbours": 1, "delay_bound": 3}, "algorithm.name": "lt-admm",

@@ -5,20 +5,22 @@ send tagged k, update, report); only *when* agent i ends round k and *which* mes
 uses differ (docs/async.md):
 
 * i keeps, per neighbour j, the messages of j it has not used yet; the value it *uses* for
-  round k is the newest message of j from a round t <= k (a message from a later round of j
-  is kept for i's own round t); an older unused one is superseded and dropped;
+  round k is the newest message of j from a round t <= k (``ahead = "hold"``: a message from
+  a later round of j is kept for i's own round t) or of any round (``ahead = "use"``); an
+  older unused one is superseded and dropped;
 * t_j (the round of the newest value of j used so far, 0 = none: the initial edge variable)
-  gives the staleness k - t_j of j's value in i's round-k update (0 for a neighbour at or
-  ahead of i);
+  gives the staleness max(0, k - t_j) of j's value in i's round-k update (0 for a neighbour
+  at or ahead of i);
 * i ends round k, at the end of the instant (the batched engine's FINISH phase), once
-  at least K neighbours have t_j = k available and no neighbour has k - t_j >= D;
+  at least K neighbours have t_j >= k available and no neighbour has k - t_j >= D;
 * on links that drop messages (``on_loss = "drop"``), the loss timeout overrides the
   delay bound: after the timeout (measured from the send, as in synchronous rounds) i ends
   the round with what it holds; each neighbour value then D or more rounds old is counted in
   ``stale_timeouts`` (and flagged in ``updates.csv``), apart from the staleness statistics.
 
-With D = 1 every neighbour's round-k message is needed: on lossless (or retransmitting)
-links the run is today's synchronous run bit for bit (tests/test_async_policy.py).
+With D = 1 and ``ahead = "hold"`` every neighbour's round-k message is needed and used: on
+lossless (or retransmitting) links the run is today's synchronous run bit for bit
+(tests/test_async_policy.py).
 """
 
 from __future__ import annotations
@@ -51,8 +53,8 @@ class AsyncPeerRunner(BatchedPeerRunner):
 
     Attributes:
         updates: one tuple per (agent update, neighbour): agent, round, time (ticks),
-            neighbour, used_round t_j, staleness k - t_j, fresh (1: a message first used in
-            this update), timed_out (1: k - t_j >= D after a loss timeout).
+            neighbour, used_round t_j, staleness max(0, k - t_j), fresh (1: a message first
+            used in this update), timed_out (1: k - t_j >= D after a loss timeout).
         stale_timeouts: neighbour values used beyond the delay bound after a loss timeout.
         superseded: messages never used because a newer one of the same sender was.
         staleness: histogram {staleness: count} over every used neighbour value.
@@ -62,6 +64,7 @@ class AsyncPeerRunner(BatchedPeerRunner):
         super().__init__(env, kernel, graph, network, compute, monitor, rounds)
         self.K = policy.neighbours
         self.D = policy.delay_bound
+        self._use_ahead = policy.ahead == "use"
         n = len(self.neighbors)
         self._held = [{j: {} for j in self.neighbors[i]} for i in range(n)]  # j -> {tag: value}
         self._used = [{j: 0 for j in self.neighbors[i]} for i in range(n)]   # j -> t_j
@@ -79,7 +82,7 @@ class AsyncPeerRunner(BatchedPeerRunner):
         """Round of the newest value of j that agent i (in round k) can use."""
         t = self._used[i][j]
         for tag in self._held[i][j]:
-            if t < tag <= k:
+            if t < tag and (tag <= k or self._use_ahead):
                 t = tag
         return t
 
@@ -90,7 +93,7 @@ class AsyncPeerRunner(BatchedPeerRunner):
             t = self._newest(i, j, k)
             if k - t >= self.D:
                 return False
-            current += t == k
+            current += t >= k
         return current >= self.K
 
     # ---------------------------------------------------------------- phases
@@ -139,7 +142,7 @@ class AsyncPeerRunner(BatchedPeerRunner):
             st = self._stats.setdefault(k, [0, 0, 0])
             for j in self.neighbors[i]:
                 held, t = self._held[i][j], self._used[i][j]
-                usable = [tag for tag in held if tag <= k]
+                usable = [tag for tag in held if tag <= k or self._use_ahead]
                 fresh = 0
                 if usable:
                     t = max(usable)
@@ -149,7 +152,7 @@ class AsyncPeerRunner(BatchedPeerRunner):
                     self.superseded += len(usable) - 1
                     self._used[i][j] = t
                     fresh = 1
-                s = k - t
+                s = max(0, k - t)
                 over = int(timed_out and s >= D)
                 self.stale_timeouts += over
                 self.updates.append((i, k, now, j, t, s, fresh, over))
@@ -185,5 +188,6 @@ class AsyncPeerRunner(BatchedPeerRunner):
         counters."""
         return {"async": {
             "neighbours": self.K, "delay_bound": self.D if self.D != math.inf else "inf",
+            "ahead": "use" if self._use_ahead else "hold",
             "staleness": {str(k): int(v) for k, v in sorted(self.staleness.items())},
             "stale_timeouts": self.stale_timeouts, "superseded": self.superseded}}
