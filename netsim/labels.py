@@ -49,6 +49,7 @@ QUANTITIES = {
     "active": Quantity("results absorbed per server round", "active"),
     "rel_err_now": Quantity("relative error of the latest models (asynchronous rounds)",
                             "rel_err now", log=True),
+    "bits_now": Quantity("bits sent up to the record [bit]", "bits now", log=True),
     "algorithm.wait": Quantity("peer wait policy", "wait"),
     # summary metrics (runs.csv)
     "target_time": Quantity("simulated time to target [s]", "time to target", log=True),

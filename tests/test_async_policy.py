@@ -86,6 +86,8 @@ def test_delay_bound_1_reproduces_the_synchronous_run_bit_for_bit(over):
         for c in TRACE_COLUMNS:
             assert np.array_equal(np.asarray(sync.trace[c]), np.asarray(asyn.trace[c])), c
         assert set(asyn.trace["staleness_max"][1:]) == {0}      # record 0: no update (nan)
+        # every bit sent by the record's instant: at least the bits of rounds <= k
+        assert np.all(asyn.trace["bits_now"][1:] >= asyn.trace["bits"][1:])
         assert math.isnan(asyn.trace["staleness_max"][0])
         assert "staleness_max" not in sync.trace
 
@@ -166,3 +168,34 @@ def test_study_scenario_staleness_bound(D):
     hist = {int(s): c for s, c in r.summary["async"]["staleness"].items()}
     assert max(hist) == D - 1 and r.summary["async"]["stale_timeouts"] == 0
     assert np.nanmax(r.trace["staleness_max"]) == D - 1
+
+
+@pytest.mark.parametrize("ahead", ["hold", "use"])
+def test_rel_err_now_is_the_error_of_the_latest_models(ahead):
+    """rel_err_now at record k = rel_err of each agent's latest finished model at the record's
+    time, rebuilt from agents.csv (finish times) and the round-k models of iterates."""
+    r = _run(**{"algorithm.wait": {"neighbours": 1, "delay_bound": 3, "ahead": ahead},
+                "stop.rounds": 30, "output.iterates": True, "output.messages": True,
+                "output.plots": False})
+    sim_problem = netsim.simulate.build(r.scenario).problem
+    x_star = sim_problem.x_star
+    X = r.iterates                                     # (records, agents, dim), round-k models
+    rounds = [int(k) for k in r.trace["round"]]
+    den = float(((X[0] - x_star) ** 2).sum())
+    done = {}                                          # agent -> [(t_done, round)]
+    for i, k, t in r.agents:
+        done.setdefault(i, []).append((t, k))
+    checked = 0
+    for rec, (k, t_rec) in enumerate(zip(rounds, r.trace["time"])):
+        if k == 0:
+            continue
+        latest = [max(kk for tt, kk in done[i] if tt <= t_rec) for i in range(X.shape[1])]
+        if max(latest) > rounds[-1]:
+            continue                                   # a model never recorded in iterates
+        err = sum(float(((X[rounds.index(li), i] - x_star) ** 2).sum())
+                  for i, li in enumerate(latest)) / den
+        assert r.trace["rel_err_now"][rec] == pytest.approx(err, rel=1e-9, abs=1e-300)
+        checked += 1
+        if any(li > k for li in latest):
+            checked += 100                             # some agent ahead: a real difference
+    assert checked > 100

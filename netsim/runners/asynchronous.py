@@ -36,7 +36,7 @@ __all__ = ["AsyncPeerRunner", "UPDATE_COLUMNS", "STALENESS_COLUMNS"]
 
 #: trace columns of asynchronous peer runs (per record k: over every neighbour value used in
 #: the round-k updates)
-STALENESS_COLUMNS = ("staleness_mean", "staleness_max", "rel_err_now")
+STALENESS_COLUMNS = ("staleness_mean", "staleness_max", "rel_err_now", "bits_now")
 #: columns of ``updates.csv`` for asynchronous peer runs: one row per (agent update, neighbour)
 UPDATE_COLUMNS = ("agent", "round", "time", "neighbour", "used_round", "staleness", "fresh",
                   "timed_out")
@@ -170,14 +170,16 @@ class AsyncPeerRunner(BatchedPeerRunner):
     def _columns(self, k) -> dict:
         """The extra columns of record k: staleness over every value used in the round-k
         updates; ``rel_err_now``, rel_err of every agent's latest finished model at the
-        record's instant (the god's-eye view; the other metrics are of the round-k models)."""
+        record's instant (the god's-eye view; the other metrics are of the round-k models);
+        ``bits_now``, every bit handed to the network up to that instant (any round)."""
         s = self._stats.pop(k, None)
         mon = self.monitor
         E = self._latest - mon.problem.x_star
-        now = float(np.einsum("ij,ij->", E, E) / mon.den)
+        now = {"rel_err_now": float(np.einsum("ij,ij->", E, E) / mon.den),
+               "bits_now": int(self.net.total_bits)}
         if not s or not s[1]:
-            return {"staleness_mean": 0.0, "staleness_max": 0, "rel_err_now": now}
-        return {"staleness_mean": s[0] / s[1], "staleness_max": s[2], "rel_err_now": now}
+            return {"staleness_mean": 0.0, "staleness_max": 0, **now}
+        return {"staleness_mean": s[0] / s[1], "staleness_max": s[2], **now}
 
     def update_rows(self) -> list[tuple]:
         """``updates.csv`` rows (:data:`UPDATE_COLUMNS`), time in seconds, in update order."""
