@@ -199,3 +199,13 @@ def test_rel_err_now_is_the_error_of_the_latest_models(ahead):
         if any(li > k for li in latest):
             checked += 100                             # some agent ahead: a real difference
     assert checked > 100
+
+
+def test_a_written_async_run_reads_back_with_its_columns(tmp_path):
+    from netsim.tables import read
+    r = _run(**{"algorithm.wait": {"neighbours": 1, "delay_bound": 2}, "stop.rounds": 4,
+                "output.plots": False})
+    back = read(r.write(tmp_path / "a"))
+    assert back.update_columns == tuple(r.update_columns)
+    assert len(back.updates) == len(r.updates) == 4 * 8 * 2
+    assert list(back.trace["staleness_max"][1:]) == list(r.trace["staleness_max"][1:])
