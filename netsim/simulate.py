@@ -172,7 +172,7 @@ def build(scenario: Scenario, progress=None, engine: str = "auto") -> Simulation
     from netsim.network.profiles import start_profiles
     from netsim.network.topology import build_topology, check_peer_graph
     from netsim.problems import make_problem
-    from netsim.runners.asynchronous import STALENESS_COLUMNS, AsyncPeerRunner
+    from netsim.runners.asynchronous import ASYNC_COLUMNS, AsyncPeerRunner
     from netsim.runners.batched import BatchedPeerRunner
     from netsim.runners.peer import PeerRunner
     from netsim.waitpolicy import check_wait_for, parse_wait
@@ -220,7 +220,7 @@ def build(scenario: Scenario, progress=None, engine: str = "auto") -> Simulation
     monitor = Monitor(problem, x0, stop, network, on_stop, every=d["output"]["every"],
                       keep_iterates=d["output"]["iterates"], progress=progress,
                       references=kernel.has_references,
-                      extra_columns=() if policy is None else STALENESS_COLUMNS)
+                      extra_columns=() if policy is None else ASYNC_COLUMNS)
     monitor.finishes = [] if d["output"]["messages"] else None        # agents.csv
     if policy is not None:
         runner = AsyncPeerRunner(env, kernel, graph, network, compute, monitor, stop.rounds,

@@ -150,10 +150,10 @@ def test_loss_timeout_overrides_the_delay_bound():
 def test_async_columns_are_defined_in_the_docs():
     import re
 
-    from netsim.runners.asynchronous import STALENESS_COLUMNS, UPDATE_COLUMNS
+    from netsim.runners.asynchronous import ASYNC_COLUMNS, UPDATE_COLUMNS
     root = pathlib.Path(__file__).parent.parent
     metrics = (root / "docs" / "metrics.md").read_text(encoding="utf-8")
-    assert set(STALENESS_COLUMNS) <= set(re.findall(r"^\| `([a-z_]+)` \|", metrics, re.M))
+    assert set(ASYNC_COLUMNS) <= set(re.findall(r"^\| `([a-z_]+)` \|", metrics, re.M))
     page = (root / "docs" / "async.md").read_text(encoding="utf-8")
     assert set(UPDATE_COLUMNS) <= set(re.findall(r"^\| `([a-z_]+)` \|", page, re.M))
 

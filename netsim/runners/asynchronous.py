@@ -32,11 +32,11 @@ import numpy as np
 from netsim.runners.batched import BatchedPeerRunner
 from netsim.simtime import DEADLINE, Pending, seconds
 
-__all__ = ["AsyncPeerRunner", "UPDATE_COLUMNS", "STALENESS_COLUMNS"]
+__all__ = ["AsyncPeerRunner", "UPDATE_COLUMNS", "ASYNC_COLUMNS"]
 
-#: trace columns of asynchronous peer runs (per record k: over every neighbour value used in
-#: the round-k updates)
-STALENESS_COLUMNS = ("staleness_mean", "staleness_max", "rel_err_now", "bits_now")
+#: extra trace columns of asynchronous peer runs (record k: the staleness of every neighbour
+#: value used in the round-k updates; rel_err and bits at the record's instant)
+ASYNC_COLUMNS = ("staleness_mean", "staleness_max", "rel_err_now", "bits_now")
 #: columns of ``updates.csv`` for asynchronous peer runs: one row per (agent update, neighbour)
 UPDATE_COLUMNS = ("agent", "round", "time", "neighbour", "used_round", "staleness", "fresh",
                   "timed_out")
