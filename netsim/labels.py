@@ -47,6 +47,10 @@ QUANTITIES = {
     "staleness_mean": Quantity("mean staleness [rounds]", "staleness"),
     "staleness_max": Quantity("max staleness [rounds]", "max staleness"),
     "active": Quantity("results absorbed per server round", "active"),
+    "rel_err_now": Quantity("relative error of the latest models (asynchronous rounds)",
+                            "rel_err now", log=True),
+    "bits_now": Quantity("bits sent up to the record [bit]", "bits now", log=True),
+    "algorithm.wait": Quantity("peer wait policy", "wait"),
     # summary metrics (runs.csv)
     "target_time": Quantity("simulated time to target [s]", "time to target", log=True),
     "target_bits": Quantity("bits to target [bit]", "bits to target", log=True),

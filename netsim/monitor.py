@@ -141,6 +141,9 @@ class Monitor:
         #: optional ``round -> ref_drift`` supplied by a batched kernel that snapshots the
         #: references itself (same value, computed for all agents at once)
         self.drift_of = None
+        #: optional ``round -> {column: value}`` for extra columns of peer records (the
+        #: asynchronous runner's staleness columns)
+        self.extra_of = None
         self.last_progress = 0          # ticks of the latest agent / server step
         self.max_gap = 0                # longest time (ticks) between two such steps so far
         #: the time of every record in ticks (exact; the trace's ``time`` is in seconds)
@@ -209,7 +212,8 @@ class Monitor:
         last = (k >= self.stop.rounds or t >= self.stop_ticks or bits >= self.stop.bits)
         bad = not np.all(np.isfinite(X))
         if bad or last or self.stop.target is not None or k % self.every == 0:
-            row = self._record(k, t, X, bits, msgs, self._grads_total, drift)
+            extra = self.extra_of(k) if self.extra_of is not None else None
+            row = self._record(k, t, X, bits, msgs, self._grads_total, drift, extra=extra)
             reason = self._check(k, t, row, bad)
             if reason is not None:
                 self.end, self.end_round = reason, k

@@ -95,10 +95,13 @@ def _read_run(folder: pathlib.Path):
     links = table("links.csv")
     messages = table("messages.csv")
     updates = table("updates.csv")
-    return Result(sc, trace, summary, None,
-                  [tuple(r) for r in messages[1]] if messages else None,
-                  [tuple(r) for r in links[1]] if links else [],
-                  [tuple(r) for r in updates[1]] if updates else None)
+    res = Result(sc, trace, summary, None,
+                 [tuple(r) for r in messages[1]] if messages else None,
+                 [tuple(r) for r in links[1]] if links else [],
+                 [tuple(r) for r in updates[1]] if updates else None)
+    if updates:                                 # server or asynchronous peer columns
+        res.update_columns = tuple(updates[0])
+    return res
 
 
 def to_pandas(table):

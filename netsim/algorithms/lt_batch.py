@@ -111,6 +111,9 @@ class LtBatch(_EdgeMessages, _LocalTrainingBatch):
             (LT-ADMM: "minibatch").
     """
 
+    #: runs asynchronous rounds (``[algorithm] wait``): z_ij from the latest received message
+    asynchronous = True
+
     def __init__(self, problem, graph, params, x0, streams, compressor):
         self._setup(problem, graph, params, x0, streams, compressor,
                     params.get("estimator", "minibatch"))
@@ -120,6 +123,9 @@ class AdmmBatch(_EdgeMessages, StackedKernel):
     """Exact decentralized ADMM: x_i = argmin f_i(x) + (rho d_i / 2)||x||^2 - <sum_j z_ij, x>,
     one exact solve per agent of the group (looped: Newton, Cholesky or lasso active set,
     warm-started at x_i); z = 0 at start. Arguments as for :class:`LtBatch`."""
+
+    #: runs asynchronous rounds (the relaxed ADMM of Bastianello et al., arXiv 1901.09252)
+    asynchronous = True
 
     def __init__(self, problem, graph, params, x0, streams, compressor):
         self._init_stack(graph, x0, compressor, streams)

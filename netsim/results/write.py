@@ -105,8 +105,7 @@ def _write_files(result, tmp: pathlib.Path, rid: str) -> None:
                   ["src", "dst", "bits", "t_send", "t_arrive", "dropped", "round"],
                   result.messages)
     if result.updates is not None:
-        write_csv(tmp / "updates.csv", ["round", "time", "worker", "staleness"],
-                  result.updates)
+        write_csv(tmp / "updates.csv", list(result.update_columns), result.updates)
     if result.agents is not None:
         write_csv(tmp / "agents.csv", ["agent", "round", "t_done"], result.agents)
     summary = dict(result.summary, run_id=rid, provenance=provenance())

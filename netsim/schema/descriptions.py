@@ -224,9 +224,11 @@ KEYS = {
             ' array `x0` (agents x dim)',
             False),
         'wait': (
-            'asynchronous rounds: `"all"` or `{ neighbours = k, delay_bound = D }` (checked by'
-            ' the peer runner; see docs/async.md)',
-            True),
+            'peer wait policy: `"all"` (synchronous rounds) or `{ neighbours = K, delay_bound'
+            ' = D, ahead = "hold" \\| "use" }` (K in 1..smallest degree, D integer >= 1 or'
+            ' `"inf"`): asynchronous rounds for `admm`, `lt-admm`, `lt-admm-vr`; see'
+            ' [async.md](async.md)',
+            False),
         'batch': (
             'samples per stochastic gradient, or `"all"`',
             False),

@@ -175,11 +175,28 @@ X0 = Annotated[(Any, PlainValidator(_x0), WithJsonSchema(
     {"anyOf": [{"enum": ["zeros", "random"]}, {"type": "string", "pattern": r"\.npz$"}]}))]
 
 
-#: ``[algorithm] wait`` (issue 19): passed through as written, checked by its own parser
-Wait = Annotated[(Any, PlainValidator(lambda x: x), WithJsonSchema({"anyOf": [
+_WAIT_SCHEMA = {"anyOf": [
     {"const": "all"},
-    {"type": "object", "properties": {"neighbours": {"type": "integer", "minimum": 1},
-                                      "delay_bound": {}}}]}))]
+    {"type": "object", "properties": {
+        "neighbours": {"type": "integer", "minimum": 1},
+        "delay_bound": {"anyOf": [{"type": "integer", "minimum": 1}, {"const": "inf"}]},
+        "ahead": {"enum": ["hold", "use"]}},
+     "required": ["neighbours", "delay_bound"], "additionalProperties": False}]}
+
+
+def wait_type(info):
+    """``[algorithm] wait`` of the algorithm ``info`` (issue 19): parsed by
+    :func:`netsim.waitpolicy.parse_wait`, refused for algorithms that need synchronized
+    rounds; ``"all"`` resolves to None (not stored, so run ids of synchronous runs do not
+    change), a table to its normalized form."""
+    def validate(x):
+        from netsim.waitpolicy import check_wait_for, parse_wait
+        if x is None:                            # "all", resolved before (re-validation)
+            return None
+        policy = checked(parse_wait, x, "")
+        checked(check_wait_for, policy, info.build, info.name, None, "")
+        return None if policy is None else policy.as_table()
+    return Annotated[(Any, PlainValidator(validate), WithJsonSchema(_WAIT_SCHEMA))]
 
 
 def algorithm_model(info, compressors: tuple[str, ...] | None = None):
@@ -210,8 +227,9 @@ def _algorithm_model(name, info, compressors):
         fields[p] = (_by_check(par.check, par.doc), Field(par.default))
     fields["batch"] = (_by_check(batch, "mini-batch size, or \"all\""), Field(1))
     fields["x0"] = (X0, Field("zeros", description="initial iterate"))
-    fields["wait"] = (Wait, Field(None, description="asynchronous peer rounds (checked by "
-                                                    "the peer runner)"))
+    fields["wait"] = (wait_type(info), Field(None, description='"all" (synchronous rounds) or '
+                                           '{neighbours = K, delay_bound = D, ahead = '
+                                           '"hold" | "use"} (asynchronous peer rounds)'))
     fields["compressor"] = (ctype, Field(description="message compressor (default: "
                                                      f"{info.default_compressor})"))
     return create_model("Algorithm_" + name.replace("-", "_"), __base__=Table, **fields)

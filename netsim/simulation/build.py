@@ -104,7 +104,7 @@ class _Peer:
     def __init__(self, d, streams, base_dir):
         self.d, self.streams, self.base_dir = d, streams, base_dir
         self.n = d["network"]["agents"]
-        self.agents = self.checked_graph = None
+        self.agents = self.checked_graph = self.policy = None
 
     def graph(self):
         from netsim.network.topology import build_topology, check_peer_graph
@@ -120,7 +120,12 @@ class _Peer:
         return g
 
     def algorithm(self, info, problem, graph, params, x0, compressor):
+        from netsim.waitpolicy import check_wait_for, parse_wait
+
         self.agents = info.build(problem, graph, params, x0, self.streams, compressor)
+        alg = self.d["algorithm"]
+        self.policy = parse_wait(alg.get("wait", "all"))      # issue 19: asynchronous rounds
+        check_wait_for(self.policy, self.agents, alg["name"], min(dict(graph.degree).values()))
 
     def network(self, env, graph):
         from netsim.network.build import make_network, peer_capacities, peer_link_specs
@@ -134,16 +139,23 @@ class _Peer:
         from netsim.monitor import Monitor
 
         out = self.d["output"]
+        from netsim.runners.asynchronous import ASYNC_COLUMNS
+
         mon = Monitor(problem, x0, stop, network, on_stop, every=out["every"],
                       keep_iterates=out["iterates"], progress=progress,
-                      references=self.agents.has_references)
+                      references=self.agents.has_references,
+                      extra_columns=() if self.policy is None else ASYNC_COLUMNS)
         mon.finishes = [] if out["messages"] else None         # agents.csv
         return mon
 
     def runner(self, env, graph, network, compute, monitor, rounds, params, engine):
+        from netsim.runners.asynchronous import AsyncPeerRunner
         from netsim.runners.batched import BatchedPeerRunner
         from netsim.runners.peer import PeerRunner
 
+        if self.policy is not None:       # asynchronous rounds: their own runner, any engine
+            return AsyncPeerRunner(env, self.agents, graph, network, compute, monitor, rounds,
+                                   self.policy)
         cls = PeerRunner if engine == "reference" else BatchedPeerRunner
         return cls(env, self.agents, graph, network, compute, monitor, rounds)
 

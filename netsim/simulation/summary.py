@@ -44,6 +44,8 @@ class Result:
     links: list = field(default_factory=list)
     updates: list | None = None
     agents: list | None = None
+    #: header of ``updates.csv`` (asynchronous peer runs: netsim.runners.asynchronous)
+    update_columns: tuple = ("round", "time", "worker", "staleness")
 
     def write(self, out_dir=None) -> pathlib.Path:
         """Write the run's files under ``out_dir`` (default ``output.dir``); see netsim.results."""
@@ -97,17 +99,22 @@ def make_result(scenario, sim, runtime: float) -> Result:
         "slow_agents": sim.compute.slow_agents,
         "warnings": list(sim.warnings),
         **_server_summary(sim),
+        **(sim.runner.summary() if hasattr(sim.runner, "update_rows") else {}),
         **_bits_note(scenario.data["algorithm"]["compressor"]),
         "runtime_s": round(runtime, 3),
         "netsim_version": __version__,
     }
     iterates = np.stack(mon.iterates) if mon.iterates else None
     updates = getattr(sim.runner, "updates", None)
-    if updates is not None:                       # ticks -> seconds at the edge
+    if hasattr(sim.runner, "update_rows"):        # asynchronous peer rounds (issue 19)
+        updates = sim.runner.update_rows()
+    elif updates is not None:                     # ticks -> seconds at the edge
         updates = [(r, seconds(t), i, st) for r, t, i, st in updates]
-    return Result(scenario, trace, summary, iterates,
-                  _messages_in_seconds(net.log) if net.record_messages else None,
-                  net.per_link_table(), updates, _finishes_in_seconds(mon.finishes))
+    res = Result(scenario, trace, summary, iterates,
+                 _messages_in_seconds(net.log) if net.record_messages else None,
+                 net.per_link_table(), updates, _finishes_in_seconds(mon.finishes))
+    res.update_columns = getattr(sim.runner, "update_columns", res.update_columns)
+    return res
 
 
 def _graph_summary(sim) -> dict:
