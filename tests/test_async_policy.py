@@ -221,3 +221,18 @@ def test_lt_admm_vr_converges_exactly_in_asynchronous_rounds(ahead):
     err = r.trace["rel_err"]
     assert err[-1] < 1e-7 and err[-1] < 1e-2 * err[50]     # linear rate, no floor
     assert max(int(s) for s in r.summary["async"]["staleness"]) == 2
+
+
+def test_a_run_can_stop_on_the_gods_eye_error_of_asynchronous_rounds():
+    """stop.metric = "rel_err_now" (every agent's latest model at the record's instant) ends
+    an asynchronous run when that error reaches the target, at a record where it does and
+    not before; synchronous runs refuse the metric with one line."""
+    wait = {"neighbours": 1, "delay_bound": "inf", "ahead": "use"}
+    res = _run(**{"algorithm.wait": wait, "stop.rounds": 400, "stop.target": 1e-6,
+                  "stop.metric": "rel_err_now"})
+    now = res.trace["rel_err_now"]
+    assert res.summary["end"] == "target" and now[-1] <= 1e-6 and np.all(now[1:-1] > 1e-6)
+    assert res.summary["target"]["time"] == res.trace["time"][-1]
+    with pytest.raises(ScenarioError, match="stop.metric must be a trace column of this run; "
+                                            "'rel_err_now' exists only for asynchronous"):
+        _run(**{"stop.target": 1e-6, "stop.metric": "rel_err_now"})

@@ -235,7 +235,7 @@ def _stall(q):
 
 def _stop_metrics():
     from netsim.monitor import TRACE_COLUMNS
-    return (*TRACE_COLUMNS[1:], "accuracy")
+    return (*TRACE_COLUMNS[1:], "accuracy", "rel_err_now")
 
 
 def _finite_target():

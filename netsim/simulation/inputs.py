@@ -167,6 +167,10 @@ def stop_rules(d: dict, problem, env):
     if stop.metric == "accuracy" and not problem.classifier:
         raise ScenarioError("stop.metric", f"must be a trace column of this problem; 'accuracy' "
                             f"needs a classifier, got problem.kind = {d['problem']['kind']!r}")
+    if stop.metric == "rel_err_now" and not isinstance(d["algorithm"].get("wait"), dict):
+        raise ScenarioError("stop.metric", "must be a trace column of this run; 'rel_err_now' "
+                            "exists only for asynchronous peer rounds (an [algorithm] wait "
+                            "table); got 'rel_err_now'")
     stop_event = env.event()
 
     def on_stop(reason):
