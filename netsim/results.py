@@ -8,11 +8,11 @@
 without a variant label), where ``hash10`` is the first 10 hex digits of the SHA-256 of
 
 1. the line ``netsim run id v2``;
-2. the canonical resolved scenario: :func:`netsim.scenario.dump_toml` of the resolved
-   scenario (every default filled in) with the keys of every table sorted (lists keep their
-   order), without ``output.dir`` (where results go does not change a run; every other
-   ``output`` key does: ``every`` changes the trace, ``messages`` / ``iterates`` / ``plots``
-   the files);
+2. the canonical resolved scenario: :func:`netsim.idtext.canonical_text` (a frozen text
+   form, independent of the TOML writer) of the resolved scenario (every default filled in)
+   with the keys of every table sorted (lists keep their order), without ``output.dir``
+   (where results go does not change a run; every other ``output`` key does: ``every``
+   changes the trace, ``messages`` / ``iterates`` / ``plots`` the files);
 3. one line ``<key> sha256:<hex>`` per file the run reads, in the order of
    :func:`inputs_read` (``problem.data``, ``network.file``, ``network.profile[k].*``,
    ``compute.profile[k].*``, ``algorithm.x0``): the SHA-256 of the file's *content*, so
@@ -22,7 +22,7 @@ without a variant label), where ``hash10`` is the first 10 hex digits of the SHA
 
 Numbers keep their type (``rho = 1`` and ``rho = 1.0`` are different ids).
 
-**Migration from version 1** (netsim before this rule: the hash of ``dump_toml`` of the
+**Migration from version 1** (netsim before this rule: the hash of ``canonical_text`` of the
 resolved scenario without ``[output]``, no file content). ``netsim sweep`` migrates a
 version-1 folder once, when a point needs it (:func:`migrate_v1`): if the point reads no
 file and the folder's ``scenario.toml`` equals the point's resolved scenario (except
@@ -65,7 +65,8 @@ import numpy as np
 
 from netsim.errors import NetsimError, ScenarioError
 from netsim.provenance import provenance
-from netsim.scenario import dump_toml
+from netsim.idtext import canonical_text
+from netsim.tomlio import dump_toml
 
 __all__ = ["run_id", "run_id_v1", "migrate_v1", "inputs_read", "write_result", "format_number",
            "write_csv", "encode_cell", "decode_cell", "atomic_file", "folder_lock",
@@ -196,7 +197,7 @@ def run_id(scenario, cache: dict | None = None) -> str:
     Returns:
         ``<label-slug>-<hash10>`` or ``run-<hash10>``.
     """
-    text = "netsim run id v2\n" + dump_toml(_canonical(_id_data(scenario)))
+    text = "netsim run id v2\n" + canonical_text(_canonical(_id_data(scenario)))
     text += "".join(f"\n{key} {_file_digest(path, cache)}"
                     for key, path in inputs_read(scenario))
     return f"{_slug(scenario.label)}-{hashlib.sha256(text.encode()).hexdigest()[:10]}"
@@ -209,7 +210,8 @@ def run_id_v1(scenario) -> str | None:
         return None
     data = dict(scenario.data)
     data.pop("output", None)
-    return f"{_slug(scenario.label)}-{hashlib.sha256(dump_toml(data).encode()).hexdigest()[:10]}"
+    digest = hashlib.sha256(canonical_text(data).encode()).hexdigest()
+    return f"{_slug(scenario.label)}-{digest[:10]}"
 
 
 def migrate_v1(parent, scenario, rid: str) -> bool:
@@ -235,7 +237,7 @@ def migrate_v1(parent, scenario, rid: str) -> bool:
         except (OSError, ValueError):
             return False
         written.get("output", {}).pop("dir", None)
-        if dump_toml(_canonical(written)) != dump_toml(_canonical(_id_data(scenario))):
+        if canonical_text(_canonical(written)) != canonical_text(_canonical(_id_data(scenario))):
             return False
         summary = json.loads((old / "summary.json").read_text(encoding="utf-8"))
         summary["run_id"] = rid

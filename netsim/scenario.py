@@ -24,6 +24,7 @@ except ModuleNotFoundError:  # pragma: no cover - Python < 3.11
 
 from netsim.errors import ScenarioError, must
 from netsim.simtime import MAX_TIME_S, ticks
+from netsim.tomlio import dump_toml  # re-exported: the one TOML writer
 
 __all__ = ["Scenario", "load", "from_dict", "dump_toml", "apply_overrides", "parse_override",
            "DEFAULTS"]
@@ -631,51 +632,3 @@ def _output(o: dict) -> dict:
         _bool(r[k], f"output.{k}")
     _int(r["every"], "output.every", 1)
     return r
-
-
-# --------------------------------------------------------------------------- TOML writer
-def _toml_value(v) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, numbers.Integral):
-        return str(int(v))
-    if isinstance(v, numbers.Real):
-        if math.isinf(v):
-            return "inf" if v > 0 else "-inf"
-        if math.isnan(v):
-            return "nan"
-        return repr(float(v))
-    if isinstance(v, str):
-        return '"' + v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
-    if isinstance(v, list):
-        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
-    if isinstance(v, dict):
-        return "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(x)}" for k, x in v.items()) + " }"
-    raise TypeError(f"cannot write {type(v).__name__} to TOML")
-
-
-def _toml_key(k: str) -> str:
-    return k if re.fullmatch(r"[A-Za-z0-9_\-]+", k) else _toml_value(k)
-
-
-def dump_toml(data: dict) -> str:
-    """Serialize nested dicts to TOML (tables as [sections], variants as [[variant]])."""
-    lines: list[str] = []
-
-    def table(d, path):
-        scalars = {k: v for k, v in d.items()
-                   if not isinstance(v, dict) and not (k == "variant" and not path)}
-        subs = {k: v for k, v in d.items() if isinstance(v, dict)}
-        if path and (scalars or not subs):
-            lines.append(f"\n[{'.'.join(_toml_key(p) for p in path)}]")
-        for k, v in scalars.items():
-            lines.append(f"{_toml_key(k)} = {_toml_value(v)}")
-        for k, v in subs.items():
-            table(v, path + [k])
-
-    table(data, [])
-    for v in data.get("variant", []) or []:
-        lines.append("\n[[variant]]")
-        for k, x in v.items():
-            lines.append(f"{_toml_key(k)} = {_toml_value(x)}")
-    return "\n".join(lines).lstrip("\n") + "\n"
