@@ -13,7 +13,7 @@ Parts of the estimate (bytes; N agents, d dimension, m rows per agent, E edges):
 * agents: N x (:data:`AGENT_BYTES` + 24 d x 8) (Python objects, SimPy processes, vectors);
 * d x d matrices: exact local solves of least squares / lasso cache one per agent
   (N d^2 x 8), every run holds two for the reference solution;
-* mixing matrix: gossip algorithms build the dense N x N Metropolis matrix (N^2 x 8);
+* mixing matrix: gossip algorithms build the sparse Metropolis matrix ((N + 2E) x 12);
 * links: E x :data:`EDGE_BYTES`;
 * iterates (``output.iterates``): 2 x (rounds / every + 2) N d x 8 (kept, then stacked);
 * messages (``output.messages``): rounds x 2E x :data:`MESSAGE_BYTES`.
@@ -134,9 +134,9 @@ def estimate(d: dict, n: int, dim: int, rows: int, data_key: str | None = None,
         per_agent = n if (alg in _EXACT_SOLVE and kind in ("least_squares", "lasso")) else 0
         parts.append(((per_agent + 2.0) * dim * dim * 8, "dim x dim matrices",
                       "problem.features", d["problem"].get("features")))
-    if alg in _GOSSIP:
-        parts.append((8.0 * n * n, "mixing matrix", "network.agents", n))
     edges = _edges(d["network"], n, server)
+    if alg in _GOSSIP:                       # CSR: value + column index per entry
+        parts.append((12.0 * (n + 2 * edges), "mixing matrix", "network.agents", n))
     parts.append((edges * EDGE_BYTES, f"{edges:.3g} links", "network.topology",
                   d["network"]["topology"]))
     rounds, out = d["stop"]["rounds"], d["output"]

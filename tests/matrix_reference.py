@@ -116,7 +116,7 @@ def gossip(method, kind, data, graph, X0, comp, seed, rounds, **p):
     from netsim.network.topology import metropolis_weights
 
     n, dim = X0.shape
-    W = metropolis_weights(graph)
+    W = metropolis_weights(graph).toarray()
     rngs = [Streams(seed).generator("agent", i, "compressor") for i in range(n)]
     agents = list(range(n))
     X, H = X0.copy(), np.zeros_like(X0)

@@ -55,7 +55,7 @@ def _extra_matrix_form(sim, eta, rounds):
     from netsim.network.topology import metropolis_weights
 
     data = [(a.A, a.b, a.reg) for a in sim.problem.agents]
-    W = metropolis_weights(sim.graph)
+    W = metropolis_weights(sim.graph).toarray()
     I = np.eye(W.shape[0])
     X0 = sim.x0
     X1 = W @ X0 - eta * full_grads("logistic", data, X0)

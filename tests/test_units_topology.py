@@ -143,7 +143,7 @@ def test_disconnected_and_bad_params_rejected():
 
 def test_metropolis_weights_and_spectral_gap():
     G = _g("ring", 8)
-    W = metropolis_weights(G)
+    W = metropolis_weights(G).toarray()
     assert np.allclose(W, W.T) and np.allclose(W.sum(axis=1), 1.0)
     # ring of n with weights 1/3: eigenvalues (1 + 2 cos(2 pi k / n)) / 3
     lam2 = (1 + 2 * math.cos(2 * math.pi / 8)) / 3

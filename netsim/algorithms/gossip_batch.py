@@ -22,7 +22,7 @@ from netsim.algorithms.channel import SharedEstimate, WithSharedEstimate
 from netsim.algorithms.estimators import StackedEstimators
 from netsim.compression import scaled
 from netsim.compute import Work
-from netsim.network.topology import metropolis_weights
+from netsim.network.mixing import metropolis_edge_weights, metropolis_weights
 
 __all__ = ["GossipBase", "LeadBatch", "CedasBatch", "ChocoBatch", "ColdBatch", "DpdcBatch",
            "DgdBatch", "auto_step"]
@@ -81,9 +81,8 @@ class GossipBase(WithSharedEstimate, StackedKernel):
             setattr(self, p, float(params[p]))
         step = (auto_step(params[self.ref_step_param], compressor, dim)
                 if self.ref_step_param else 1.0)
-        W = metropolis_weights(graph)
-        self.w_self = np.diag(W).copy()
-        self.W = W[self.src, self.nbr]
+        self.w_self = metropolis_weights(graph).diagonal()
+        self.W = metropolis_edge_weights(graph, self.src, self.nbr)
         self.ref = SharedEstimate(self, np.zeros_like(self.X), np.zeros((self.src.size, dim)),
                                   step)
         self.Q = np.zeros_like(self.X)

@@ -34,6 +34,7 @@ import networkx as nx
 import numpy as np
 
 from netsim.errors import ScenarioError, must
+from netsim.network.mixing import metropolis_weights, spectral_gap
 
 __all__ = ["TOPOLOGIES", "Topology", "build_topology", "check_peer_graph", "list_topologies",
            "metropolis_weights", "spectral_gap", "EDGE_COLUMNS"]
@@ -378,21 +379,3 @@ def check_peer_graph(G, key: str = "network.topology") -> None:
         comps = nx.number_connected_components(G)
         raise ScenarioError(key, f"must be connected for peer algorithms; got "
                                  f"{G.graph.get('name', 'a graph')!r} with {comps} components")
-
-
-def metropolis_weights(G) -> np.ndarray:
-    """Metropolis-Hastings mixing matrix W: W_ij = 1/(1 + max(d_i, d_j)) on edges,
-    W_ii = 1 - sum_j W_ij. Symmetric and doubly stochastic."""
-    n = G.number_of_nodes()
-    W = np.zeros((n, n))
-    deg = dict(G.degree())
-    for i, j in G.edges():
-        W[i, j] = W[j, i] = 1.0 / (1.0 + max(deg[i], deg[j]))
-    W[np.diag_indices(n)] = 1.0 - W.sum(axis=1)
-    return W
-
-
-def spectral_gap(G) -> float:
-    """1 - |lambda_2| of the Metropolis matrix (the larger, the faster gossip mixes)."""
-    ev = np.sort(np.abs(np.linalg.eigvalsh(metropolis_weights(G))))[::-1]
-    return float(1.0 - ev[1]) if len(ev) > 1 else 1.0
