@@ -119,6 +119,7 @@ def test_edge_file_with_columns(tmp_path):
 @pytest.mark.parametrize("text,fragment", [
     ("0,1\n1,9\n", "line 2"), ("0,1\n0,1\n", "duplicate"), ("0,0\n", "self-loop"),
     ("0,x\n", "integers"), ("u,v,colour\n0,1,red\n", "colour"),
+    ("", "at least one edge"), ("u,v\n# none\n", "at least one edge"),
 ])
 def test_edge_file_errors(tmp_path, text, fragment):
     (tmp_path / "g.csv").write_text(text)

@@ -283,6 +283,8 @@ def read_edge_list(path, n: int, key: str) -> nx.Graph:
         if G.has_edge(u, v):
             raise ScenarioError(key, f"{at}: duplicate edge {u},{v}")
         G.add_edge(u, v, **attrs)
+    if not G.number_of_edges():
+        raise ScenarioError(key, f"{str(path)!r}: must list at least one edge 'u,v'; got none")
     return G
 
 
