@@ -25,8 +25,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import netsim  # noqa: E402
-from netsim.validation.platforms import (PLATFORMS, run_netsim, run_simgrid,  # noqa: E402
-                                         simgrid_available)
+from netsim.validation.platforms import PLATFORMS, run_netsim, run_simgrid, simgrid_available  # noqa: E402
 
 OUT = ROOT / "docs" / "results" / "links"
 

@@ -51,7 +51,8 @@ def _cmd_run(args) -> int:
 def _cmd_validate(args) -> int:
     """Check everything ``netsim run`` and ``netsim sweep`` would: every variant and every
     sweep point is resolved and built (topology, data, edge lists, profiles, x0 files, the
-    memory budget), nothing is simulated. Warnings are shown once each."""
+    memory budget), nothing is simulated. Warnings are shown once each.
+    """
     import warnings
 
     from netsim.scenario import load

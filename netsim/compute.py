@@ -16,7 +16,6 @@ adding an agent never changes another agent's timing.
 from __future__ import annotations
 
 import math
-
 from dataclasses import dataclass
 from typing import NamedTuple, Sequence
 
@@ -99,7 +98,8 @@ class ComputeModel:
 
     def add_host(self) -> int:
         """Register one more host (a server) that has an on/off state but no work model;
-        returns its index."""
+        returns its index.
+        """
         self.on.append(True)
         self._wake.append(None)
         self.speed = np.append(self.speed, 1.0)
@@ -133,7 +133,8 @@ class ComputeModel:
 
     def durations(self, agents, works) -> list[float]:
         """:meth:`duration` of each (agent, work) pair, in order (the same floats; without
-        noise or slowdown draws, as array operations)."""
+        noise or slowdown draws, as array operations).
+        """
         spec = self.spec
         if spec.noise is not None or spec.slowdown is not None:
             return [self.duration(i, w) for i, w in zip(agents, works)]
@@ -173,7 +174,8 @@ class ComputeModel:
 
 def _not_finite(agent: int, t) -> None:
     """A step time drawn beyond a double (a heavy tail with a huge scale): a one-line error
-    instead of a run that ends 'stalled' at 0 s."""
+    instead of a run that ends 'stalled' at 0 s.
+    """
     from netsim.errors import ScenarioError
 
     raise ScenarioError("compute", f"must give finite step times; agent {agent} drew {t} s "

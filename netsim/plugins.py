@@ -35,7 +35,8 @@ GROUPS = {"algorithms": "netsim.algorithms", "compressors": "netsim.compressors"
 
 def available(kind: str) -> dict[str, str]:
     """Installed entry points of ``kind`` (a key of :data:`GROUPS`): name -> "module:attr"
-    (metadata only: nothing is imported)."""
+    (metadata only: nothing is imported).
+    """
     return {ep.name: ep.value for ep in entry_points(group=GROUPS[kind])}
 
 

@@ -64,8 +64,8 @@ import socket
 import numpy as np
 
 from netsim.errors import NetsimError, ScenarioError
-from netsim.provenance import provenance
 from netsim.idtext import canonical_text
+from netsim.provenance import provenance
 from netsim.tomlio import dump_toml
 
 __all__ = ["run_id", "run_id_v1", "migrate_v1", "inputs_read", "write_result", "format_number",
@@ -126,7 +126,8 @@ def inputs_read(scenario) -> list[tuple[str, pathlib.Path]]:
 
 def _file_digest(path: pathlib.Path, cache: dict | None) -> str:
     """``sha256:<hex>`` of the file's content (``missing`` if unreadable); ``cache`` maps
-    (path, size, mtime_ns, inode) to digests so a sweep hashes each file once."""
+    (path, size, mtime_ns, inode) to digests so a sweep hashes each file once.
+    """
     try:
         st = path.stat()
         ident = (str(path), st.st_size, st.st_mtime_ns, st.st_ino)
@@ -173,7 +174,8 @@ MAX_SLUG = 48
 def strict_json(obj) -> str:
     """``obj`` as strict JSON (RFC 8259: no NaN or Infinity tokens, which most JSON readers
     refuse): a float that is not finite is written as the string ``"nan"``, ``"inf"`` or
-    ``"-inf"``, which Python's ``float()`` reads back."""
+    ``"-inf"``, which Python's ``float()`` reads back.
+    """
     def clean(v):
         if isinstance(v, dict):
             return {k: clean(x) for k, x in v.items()}
@@ -205,7 +207,8 @@ def run_id(scenario, cache: dict | None = None) -> str:
 
 def run_id_v1(scenario) -> str | None:
     """The version-1 id of ``scenario`` (netsim before the file-content rule), or None if
-    it reads files (a version-1 folder of such a run cannot be trusted)."""
+    it reads files (a version-1 folder of such a run cannot be trusted).
+    """
     if inputs_read(scenario):
         return None
     data = dict(scenario.data)
@@ -336,7 +339,8 @@ def _oserror(e: OSError, what) -> ResultsError:
 def atomic_file(path):
     """Open ``path`` for writing text through a temporary file in the same folder, renamed
     over ``path`` on success and removed on any failure (readers see the old or the new file,
-    never a part). The file follows the umask. An OS error is a :class:`ResultsError`."""
+    never a part). The file follows the umask. An OS error is a :class:`ResultsError`.
+    """
     path = pathlib.Path(path)
     tmp = path.parent / (_tmp_name() + "-" + path.name)
     try:
@@ -361,7 +365,8 @@ def _unlink(p) -> None:
 def folder_lock(folder):
     """Hold an exclusive ``fcntl.flock`` on the folder itself for the block: serializes the
     writers (processes, threads with their own open) of one results folder, and leaves no
-    file behind."""
+    file behind.
+    """
     fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
@@ -404,7 +409,8 @@ def clean_stale_tmp(folder) -> int:
 
 def is_complete(folder) -> bool:
     """Whether ``folder`` holds a finished run: a readable, strict-JSON summary.json that is
-    a table with an ``end`` (a damaged or truncated one is not, so the run is redone)."""
+    a table with an ``end`` (a damaged or truncated one is not, so the run is redone).
+    """
     try:
         s = json.loads((pathlib.Path(folder) / "summary.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -507,7 +513,8 @@ def _write_files(result, tmp: pathlib.Path, rid: str) -> None:
 
 def _write_plots(result, final: pathlib.Path) -> None:
     """Draw the run's figures into a temporary folder, then move each into ``final``; any
-    failure becomes a :class:`PlotWarning` (the run stays as written)."""
+    failure becomes a :class:`PlotWarning` (the run stays as written).
+    """
     import warnings
 
     from netsim.plots import plot_run

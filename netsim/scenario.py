@@ -182,7 +182,8 @@ def _kept_on_switch(section: str, old: dict, new_name) -> dict:
     """What a table keeps when its ``name`` changes: an algorithm keeps its compressor, batch
     and x0, and every parameter whose definition the two algorithms share (same default,
     range and meaning, e.g. rho of the ADMM family, P and tau of async-admm and qadmm); a
-    parameter that only shares its name (gamma of LT-ADMM-CC vs LEAD) is dropped."""
+    parameter that only shares its name (gamma of LT-ADMM-CC vs LEAD) is dropped.
+    """
     kept = {c: old[c] for c in _KEEP_ON_SWITCH.get(section, ()) if c in old}
     if section == "algorithm":
         from netsim.algorithms.registry import ALGORITHMS
@@ -196,7 +197,8 @@ def _kept_on_switch(section: str, old: dict, new_name) -> dict:
 def _deep_merge(dst, src):
     """Merge ``src`` into ``dst``. A table whose ``name`` changes (a variant switching the
     algorithm or the compressor) is replaced, not merged, because its other keys belong to
-    the old name; it keeps only what :func:`_kept_on_switch` says."""
+    the old name; it keeps only what :func:`_kept_on_switch` says.
+    """
     for k, v in src.items():
         old = dst.get(k)
         if isinstance(v, dict) and isinstance(old, dict):
@@ -227,7 +229,8 @@ def apply_overrides(data: dict, overrides: dict) -> None:
 
     As for variants, setting a table's ``name`` to a different value (``algorithm.name=lead``)
     starts that table afresh (keeping an algorithm's compressor, batch and x0); ``*.name``
-    keys are applied first so that the other overrides land in the new table."""
+    keys are applied first so that the other overrides land in the new table.
+    """
     order = sorted(overrides, key=lambda k: (not k.endswith(".name"), k.count(".")))
     for key in order:
         val = overrides[key]
@@ -302,13 +305,14 @@ def _check_depth(data, src) -> None:
 def default_name(stem: str) -> str:
     """The name of a scenario file without ``name``: its stem made a valid folder name
     (accents dropped, "données" -> "donnees"; other characters -> "_", "my scen" -> "my_scen";
-    at most :data:`MAX_NAME` characters)."""
+    at most :data:`MAX_NAME` characters).
+    """
     import unicodedata
 
     ascii_ = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode("ascii")
     name = re.sub(r"[^A-Za-z0-9_.\-]+", "_", ascii_).strip("._")
     if not name:           # no ASCII letter or digit at all ("日本語"): a name per stem, so two
-        import hashlib     # such files never share a results folder
+        import hashlib  # such files never share a results folder
         name = "scenario-" + hashlib.sha256(stem.encode("utf-8")).hexdigest()[:8]
     return name[:MAX_NAME]
 
@@ -415,7 +419,7 @@ def _resolve(data: dict, base: pathlib.Path) -> dict:
     if comp.get("name", info.default_compressor["name"]) == info.default_compressor["name"]:
         comp = {**info.default_compressor, **comp}    # e.g. only bits given: qadmm's dither
     comp.setdefault("name", "none")
-    from netsim.compression.registry import PROBE_DIM   # checks that need dim: at build
+    from netsim.compression.registry import PROBE_DIM  # checks that need dim: at build
     make_compressor(comp, PROBE_DIM, "algorithm.compressor")
     ralg["compressor"] = comp
     out["algorithm"] = ralg

@@ -146,14 +146,16 @@ class Pending(Alarm):
     on a link that is up, the first pass of a profile. The stall watchdog
     (:func:`netsim.simulate._watchdog`) calls a run *stalled* only when none is scheduled.
     Looping profile events, and retransmission timers of messages lost on a link that is down,
-    are plain :class:`Alarm` s: they can repeat forever without progress."""
+    are plain :class:`Alarm` s: they can repeat forever without progress.
+    """
 
     __slots__ = ()
 
 
 def next_pending(env) -> int | None:
     """The earliest time (ticks) of a scheduled :class:`Pending` event, or None (a scan of
-    SimPy's event queue; the watchdog calls it at most once per quiet interval)."""
+    SimPy's event queue; the watchdog calls it at most once per quiet interval).
+    """
     times = [t for t, _, _, ev in env._queue if type(ev) is Pending]
     return min(times) if times else None
 

@@ -59,7 +59,8 @@ class Result:
         """The trace as a pandas DataFrame (one row per record; pandas imported lazily).
 
         Raises:
-            ImportError: pandas is not installed (``pip install pandas``)."""
+            ImportError: pandas is not installed (``pip install pandas``).
+        """
         from netsim.tables import to_pandas
         return to_pandas(self.trace)
 
@@ -67,7 +68,8 @@ class Result:
 @dataclass
 class Simulation:
     """Everything built for one run (exposed for tests and notebooks); ``agents`` is the peer
-    algorithm's kernel (stacked state of all agents) or the server algorithm's workers."""
+    algorithm's kernel (stacked state of all agents) or the server algorithm's workers.
+    """
 
     env: simpy.Environment
     problem: object
@@ -147,7 +149,8 @@ def _reference_engine(engine) -> bool:
     """Use the process-per-agent engine? Only for ``engine = "reference"``: the batched engine
     runs every link model (FIFO, fair, TCP, loss) and profile with the same results bit for bit
     (fair sharing orders flows by send time, sender and the sender's count; profile events run
-    first at their instant; tests/test_batched_engine.py)."""
+    first at their instant; tests/test_batched_engine.py).
+    """
     if engine not in ENGINES:
         raise must("NETSIM_ENGINE (or engine=)", "one of " + ", ".join(ENGINES), engine)
     return engine == "reference"
@@ -157,7 +160,8 @@ def build(scenario: Scenario, progress=None, engine: str = "auto") -> Simulation
     """Construct every component of a run (nothing is simulated yet).
 
     ``engine`` picks the peer-round runner (see :data:`ENGINES`); the environment variable
-    ``NETSIM_ENGINE`` overrides "auto" (used by the engine-equivalence tests)."""
+    ``NETSIM_ENGINE`` overrides "auto" (used by the engine-equivalence tests).
+    """
     import os
 
     if engine == "auto":
@@ -225,7 +229,8 @@ def build(scenario: Scenario, progress=None, engine: str = "auto") -> Simulation
 def _check_memory(d, problem=None) -> None:
     """The memory budget (:mod:`netsim.budget`): before anything is built, with the sizes the
     scenario states (synthetic data: samples_per_agent x features); once the problem exists,
-    with its real dimension and rows (data files, bundled sets, mlp)."""
+    with its real dimension and rows (data files, bundled sets, mlp).
+    """
     from netsim import budget
 
     n = d["network"]["agents"]
@@ -254,9 +259,8 @@ def _warn(name, params, problem, graph, compressor) -> list[str]:
     """Issue the stability warnings of :mod:`netsim.guards` (and return them)."""
     import warnings
 
-    from netsim.guards import StabilityWarning, stability_messages
-
     from netsim.algorithms.registry import get_algorithm
+    from netsim.guards import StabilityWarning, stability_messages
 
     msgs = stability_messages(get_algorithm(name), params, problem, graph, compressor)
     for m in msgs:
@@ -395,13 +399,15 @@ def run(scenario, *, variant: str | None = None, progress: bool = False,
 
 def run_variants(scenario, *, progress: bool = False, **overrides) -> list[Result]:
     """Run every ``[[variant]]`` of a scenario (or the scenario itself if it has none), as
-    ``netsim run`` does; one :class:`Result` per variant, in file order."""
+    ``netsim run`` does; one :class:`Result` per variant, in file order.
+    """
     return [run(v, progress=progress) for v in scenario_with(scenario, overrides).variants()]
 
 
 def scenario_with(scenario, overrides: dict) -> Scenario:
     """``scenario`` (a :class:`Scenario` or a path) with dotted-key ``overrides`` applied;
-    keys may be written ``algorithm__tau`` (keyword arguments) or ``algorithm.tau``."""
+    keys may be written ``algorithm__tau`` (keyword arguments) or ``algorithm.tau``.
+    """
     over = {k.replace("__", "."): v for k, v in overrides.items()}
     if not isinstance(scenario, Scenario):
         return load(scenario, over)
@@ -432,7 +438,8 @@ def _single_threaded_blas():
     """Limit BLAS/OpenMP to one thread for the run: multi-threaded BLAS sums in an order that
     depends on the thread count, which differs between a laptop, a CI runner and a Dask worker
     (Dask sets OMP_NUM_THREADS=1), and results must not. Parallelism comes from running
-    several runs at once (netsim sweep). Returns the limiter (to restore), or None."""
+    several runs at once (netsim sweep). Returns the limiter (to restore), or None.
+    """
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:  # pragma: no cover - shipped with scikit-learn, a dependency
@@ -455,7 +462,8 @@ def _watchdog(sim, limit):
     profile's first pass); then the quiet interval counts again from that event's time. So a
     128 s message on a slow link is not a stall, while a looping profile or retransmissions
     on a link that is down for good end the run (deterministically: only simulated time and
-    the event queue decide)."""
+    the event queue decide).
+    """
     env, mon = sim.env, sim.monitor
     floor = ticks(STALL_FLOOR)
     hold = 0                        # the latest pending event seen at a quiet check
@@ -496,7 +504,8 @@ def _graph_summary(sim) -> dict:
 
 def _server_summary(sim) -> dict:
     """Extra summary fields of a server run: staleness histogram, estimate checks, bits
-    with and without the float32 scale headers of the quantized vectors."""
+    with and without the float32 scale headers of the quantized vectors.
+    """
     from netsim.runners.server import ServerRunner
 
     r = sim.runner
@@ -514,7 +523,8 @@ def _server_summary(sim) -> dict:
 
 def _bits_note(comp: dict) -> dict:
     """The billing convention, stated next to the bits, when it is not exact: the b-bit
-    quantizer emits 2^b + 1 levels and is billed b bits per entry (docs/model.md)."""
+    quantizer emits 2^b + 1 levels and is billed b bits per entry (docs/model.md).
+    """
     if comp.get("name") not in ("quantizer", "qsgd"):
         return {}
     b = comp.get("bits", 4)
@@ -583,7 +593,8 @@ def _messages_in_seconds(log) -> list:
     """messages.csv rows, sorted by send time, then sender, then the sender's own sending
     order (a stable sort: the order of same-instant sends of different agents is not part of
     the model), with ``t_send`` / ``t_arrive`` in seconds (NaN stays NaN). Fair sharing
-    leaves an empty slot (None) for a transfer still in progress at the end: not listed."""
+    leaves an empty slot (None) for a transfer still in progress at the end: not listed.
+    """
     from netsim.network.transport import MessageRecord
 
     rows = sorted((r for r in log if r is not None), key=lambda r: (r[3], r[0]))

@@ -81,7 +81,8 @@ INDEX_EVERY = 1.0
 
 class SweepInterrupted(KeyboardInterrupt):
     """Ctrl-C / SIGTERM stopped a sweep; ``runs.csv`` was written. Attributes: ``root`` (the
-    sweep folder) and ``counts`` (as returned by :func:`run_sweep`)."""
+    sweep folder) and ``counts`` (as returned by :func:`run_sweep`).
+    """
 
     def __init__(self, root, counts):
         super().__init__("interrupted")
@@ -123,7 +124,8 @@ def _grid(scenario: Scenario):
 
 def count_points(scenario: Scenario) -> int:
     """Number of points of the sweep (variants x grid x seeds), without expanding it
-    (points that resolve to the same run are counted each time)."""
+    (points that resolve to the same run are counted each time).
+    """
     keys, sweep, seeds, variants = _grid(scenario)
     return len(variants) * math.prod(len(sweep[k]) for k in keys) * len(seeds)
 
@@ -199,7 +201,8 @@ def _run_point(payload):
 
     Takes plain data (picklable for processes and Dask). Returns ``("ok", run_id)``,
     ``("error", one-line message)`` for a point that raised, or ``("fatal", message)`` when
-    the results cannot be written (a full disk), which stops the sweep."""
+    the results cannot be written (a full disk), which stops the sweep.
+    """
     raw, source, base_dir, label, out, rid = payload
     from netsim.results import ResultsError, inputs_read, run_id, write_result
     from netsim.simulate import run
@@ -228,7 +231,8 @@ def _run_point(payload):
 
 def _worker_init() -> None:
     """Process-pool worker set-up: Ctrl-C is the parent's business (it stops the workers),
-    and a worker dies with its parent (Linux ``PR_SET_PDEATHSIG``)."""
+    and a worker dies with its parent (Linux ``PR_SET_PDEATHSIG``).
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)   # not the parent's handler (forked)
     with contextlib.suppress(Exception):
@@ -241,7 +245,8 @@ def _worker_init() -> None:
 
 def _preload() -> None:
     """Import what every run needs once in the parent, so that forked worker processes
-    inherit it instead of each paying the imports on its first run."""
+    inherit it instead of each paying the imports on its first run.
+    """
     import scipy.linalg  # noqa: F401
     import scipy.optimize  # noqa: F401
     import scipy.special  # noqa: F401
@@ -265,7 +270,8 @@ def _fingerprint(scenario: Scenario) -> str:
 @contextlib.contextmanager
 def _sweep_lock(root: pathlib.Path, scenario: Scenario):
     """Hold a shared flock on ``root/.sweep-<fingerprint>.lock`` for the sweep; refuse if a
-    live sweep of a different scenario holds another one (checked under the folder lock)."""
+    live sweep of a different scenario holds another one (checked under the folder lock).
+    """
     from netsim.results import folder_lock
 
     mine = root / f".sweep-{_fingerprint(scenario)}.lock"
@@ -411,7 +417,8 @@ def run_sweep(scenario: Scenario, out_dir, executor: str = "processes",
 def _outcomes(rows, counts) -> None:
     """``counts["ends"]``: how the listed runs ended (target, rounds, time, bits, diverged,
     stalled, error), and ``counts["warnings"]``: each distinct stability warning with the
-    number of runs that gave it."""
+    number of runs that gave it.
+    """
     ends, warns = collections.Counter(), collections.Counter()
     for r in rows:
         ends[r.get("end") or "error"] += 1
@@ -480,7 +487,8 @@ DASK_CONFIG = {"distributed.worker.profile.enabled": False}
 
 def local_cluster(workers: int):
     """A Dask LocalCluster for sweeps: one single-threaded worker process per CPU asked for,
-    no dashboard, :data:`DASK_CONFIG` (passed on to the workers by their nannies)."""
+    no dashboard, :data:`DASK_CONFIG` (passed on to the workers by their nannies).
+    """
     import dask
     from dask.distributed import LocalCluster
     main = threading.current_thread() is threading.main_thread()
@@ -547,7 +555,8 @@ def _run_dask(todo, workers, scheduler, done):
 # --------------------------------------------------------------------------- runs.csv
 class _Index:
     """The rows of runs.csv (finished or failed points, by sweep index), written at most
-    every :data:`INDEX_EVERY` s (longer if writing takes long) and at the end."""
+    every :data:`INDEX_EVERY` s (longer if writing takes long) and at the end.
+    """
 
     def __init__(self, root: pathlib.Path, keys):
         self.root, self.keys = root, list(keys)
@@ -597,7 +606,8 @@ def _row(point: Point, root: pathlib.Path, keys, error: str | None) -> dict:
 def write_index(root: pathlib.Path, rows, keys) -> pathlib.Path:
     """Write ``root/runs.csv`` atomically: one row per run (dicts from the sweep), columns
     run_id, label, seed, the swept keys, the fixed metrics, the final metrics, ``error``.
-    Cells as :func:`netsim.results.encode_cell` (lists and tables quoted JSON)."""
+    Cells as :func:`netsim.results.encode_cell` (lists and tables quoted JSON).
+    """
     from netsim.results import atomic_file, encode_cell, write_csv
 
     cols = list(RUNS_COLUMNS[:3]) + list(keys) + list(RUNS_COLUMNS[3:])
@@ -614,7 +624,8 @@ def read_runs(path) -> list[dict]:
     """Rows of a runs.csv as dicts of the values that were written: the text columns
     (:data:`TEXT_COLUMNS`) as strings, every other cell through
     :func:`netsim.results.decode_cell` (numbers, bools, None for an empty cell, lists and
-    tables, strings)."""
+    tables, strings).
+    """
     import csv
 
     from netsim.results import decode_cell

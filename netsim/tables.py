@@ -68,6 +68,7 @@ def read(path):
 
 def _read_run(folder: pathlib.Path):
     import csv
+
     import tomllib
 
     from netsim.results import decode_cell

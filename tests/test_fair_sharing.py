@@ -8,13 +8,13 @@ import pytest
 import simpy
 
 import netsim
+from netsim.errors import ScenarioError
 from netsim.network.fair import FairNetwork, TcpParams
 from netsim.network.links import LinkSpec
 from netsim.network.maxmin import maxmin_rates
 from netsim.network.transport import Network
 from netsim.rng import Streams
 from netsim.scenario import from_dict
-from netsim.errors import ScenarioError
 from netsim.simtime import STEP, Alarm, seconds, ticks
 
 

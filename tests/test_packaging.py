@@ -5,9 +5,9 @@ import importlib.metadata
 import pathlib
 import re
 import sys
-import tomllib
 
-from packaging.version import Version    # a dependency of pytest
+import tomllib
+from packaging.version import Version  # a dependency of pytest
 
 import netsim
 from netsim.cli import main

@@ -52,6 +52,7 @@ def _extra_matrix_form(sim, eta, rounds):
     """EXTRA, all agents at once: X^1 = W X^0 - eta G(X^0), X^{k+2} = (I + W) X^{k+1} -
     (I + W)/2 X^k - eta (G(X^{k+1}) - G(X^k)); G from the closed-form logistic gradient."""
     from matrix_reference import full_grads
+
     from netsim.network.topology import metropolis_weights
 
     data = [(a.A, a.b, a.reg) for a in sim.problem.agents]

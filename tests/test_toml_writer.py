@@ -2,10 +2,10 @@
 (netsim.idtext): a writer change can never move a run folder (issue 18)."""
 
 import pathlib
-import tomllib
 
 import numpy as np
 import pytest
+import tomllib
 
 import netsim.results
 import netsim.tomlio

@@ -8,8 +8,13 @@ import pytest
 
 from netsim.distributions import make_distribution
 from netsim.errors import ScenarioError
-from netsim.network.topology import (TOPOLOGIES, build_topology, check_peer_graph,
-                                     metropolis_weights, spectral_gap)
+from netsim.network.topology import (
+    TOPOLOGIES,
+    build_topology,
+    check_peer_graph,
+    metropolis_weights,
+    spectral_gap,
+)
 from netsim.rng import Streams
 from netsim.units import format_quantity, parse_quantity
 

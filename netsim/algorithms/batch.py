@@ -50,7 +50,8 @@ class _Groups:
     def get(self, ids):
         """The group of ``ids`` with its agents sorted (kernels compute in index order, which
         is free of copies when the group is everybody; results go back in the caller's order
-        with :meth:`_Group.unsort`: each agent's arithmetic does not depend on the others)."""
+        with :meth:`_Group.unsort`: each agent's arithmetic does not depend on the others).
+        """
         key = tuple(ids)
         g = self._cache.get(key)
         if g is None:
@@ -69,7 +70,8 @@ class _Group:
     cost for a group of one; else ``ids``); edges (the group's edge rows in CSR order);
     esel (the same as a slice when contiguous, else ``edges``); owner (row of ``ids`` owning
     each edge); slots (for each slot r, the group rows with degree > r and their r-th edge);
-    spans (per agent, its range in ``edges``); nbr (neighbour at each edge)."""
+    spans (per agent, its range in ``edges``); nbr (neighbour at each edge).
+    """
 
     def __init__(self, ids, groups, order):
         self.ids = ids
@@ -109,7 +111,8 @@ class _Group:
 
     def gather(self, boxes):
         """Values of every edge of the group from the agents' boxes (caller's order), in
-        edge order, with the edge positions that had one (None: all did)."""
+        edge order, with the edge positions that had one (None: all did).
+        """
         nbr = self.nbr
         vals = [box.get(nbr[e]) for (s, t), box in zip(self.spans, self.sort(boxes))
                 for e in range(s, t)]
@@ -120,12 +123,14 @@ class _Group:
 
     def per_edge(self, rows):
         """Rows of the group (G, d) -> the owner's row at each of its edges (a broadcastable
-        (1, d) view for a group of one)."""
+        (1, d) view for a group of one).
+        """
         return rows if self.single else rows[self.owner]
 
     def edge_sum(self, Z):
         """Per agent of the group, 0 + z_1 + z_2 + ... over its edge rows (numpy's order;
-        for one agent ``sum(axis=0)`` itself)."""
+        for one agent ``sum(axis=0)`` itself).
+        """
         if self.single:
             return Z[self.esel].sum(axis=0, keepdims=True)
         acc = np.zeros((self.ids.size, Z.shape[1]))
@@ -146,13 +151,15 @@ class StackedKernel:
     """What the peer kernels share: the CSR layout of the edge rows (deg, off, nbr: neighbour
     per row, src: owner per row), the group cache, the models X, the compressor with its
     per-agent streams and per-channel states, and the phases' signatures (see the module
-    docstring); subclasses implement ``local_steps``, ``outgoing`` and ``incoming``."""
+    docstring); subclasses implement ``local_steps``, ``outgoing`` and ``incoming``.
+    """
 
     has_references = False
 
     def _init_stack(self, graph, x0, compressor, streams):
         """Layout from the (connected, undirected) ``graph``; X = x0 (copied, float); agent
-        i's compressor stream ("agent", i, "compressor")."""
+        i's compressor stream ("agent", i, "compressor").
+        """
         n = graph.number_of_nodes()
         self.n = n
         self.neighbors = [sorted(graph.neighbors(i)) for i in range(n)]
@@ -168,7 +175,8 @@ class StackedKernel:
 
     def _compress(self, V, owners, sel, channels):
         """``compressor.rows`` on ``V`` (one row per channel ``sel`` of the stacked channel
-        states), row r drawing from agent ``owners[r]``'s stream; stores the new states."""
+        states), row r drawing from agent ``owners[r]``'s stream; stores the new states.
+        """
         if self.cstate is None:
             self.cstate = self.compressor.stack_state(V.shape[1], channels)
         st = tree_map(lambda a: a[sel], self.cstate)

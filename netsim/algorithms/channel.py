@@ -58,7 +58,8 @@ class SharedEstimate:
     def receive(self, g, boxes):
         """The receivers' side for group ``g``: each arrived q updates its copy. Returns
         (the arrived values (k, d) or None, their positions in the group's edges or None
-        for all)."""
+        for all).
+        """
         msgs, rows = g.gather(boxes)
         if not msgs:
             return None, rows
@@ -70,7 +71,8 @@ class SharedEstimate:
     # ------------------------------------------------------------------ ref_drift
     def snapshot(self, k, ids) -> None:
         """Agents ``ids`` (in this order) finished round k: keep their references and
-        copies, as the monitor's per-agent snapshots would (see :meth:`drift`)."""
+        copies, as the monitor's per-agent snapshots would (see :meth:`drift`).
+        """
         snap = self._snaps.get(k)
         if snap is None:
             snap = self._snaps[k] = (np.empty_like(self.R), np.empty_like(self.RC), [])
@@ -85,7 +87,8 @@ class SharedEstimate:
         finished, neighbours sorted), of ||copy - reference||, each norm the
         ``np.linalg.norm`` of one vector (sqrt of a BLAS dot; ``np.vecdot`` calls the same
         routine row by row) and the maximum with Python's ``max`` semantics (a NaN first
-        wins, later NaNs are skipped)."""
+        wins, later NaNs are skipped).
+        """
         R, RC, order = self._snaps.pop(k)
         order = np.asarray(order, dtype=np.intp)
         e = _edge_rows(self.k.off[order], self.k.deg[order])   # agents in finishing order
@@ -108,7 +111,8 @@ class SharedEstimate:
 
 class WithSharedEstimate:
     """A kernel whose shared estimate ``self.ref`` is what the monitor reports as
-    ``ref_drift`` (snapshots taken by the runner when agents finish a round)."""
+    ``ref_drift`` (snapshots taken by the runner when agents finish a round).
+    """
 
     has_references = True
 

@@ -120,8 +120,9 @@ class StackedEstimators:
             self.mean = np.zeros((n, d))
 
     def _weights(self, a, y, x):
-        """d loss / d (a.x) for rows a (B, d), targets y (B,), model x (d,), or stacked:
-        a (G, B, d), y (G, B), x (G, d)."""
+        """D loss / d (a.x) for rows a (B, d), targets y (B,), model x (d,), or stacked:
+        a (G, B, d), y (G, B), x (G, d).
+        """
         z = _mv(a, x)
         if not self.logistic:
             return z - y
@@ -129,7 +130,8 @@ class StackedEstimators:
 
     def start(self, g, X):
         """Round start at X (rows of the group): SAGA fills its table in an agent's first
-        round, SVRG in every round. Returns the gradients evaluated, per agent (a list)."""
+        round, SVRG in every round. Returns the gradients evaluated, per agent (a list).
+        """
         if self.full or self.kind == "minibatch":
             return [0] * g.ids.size
         if self.ragged:
@@ -181,7 +183,8 @@ class StackedEstimators:
 
     def __call__(self, g, phi, idx):
         """(g_i(phi_i) for the group, component gradients per agent); idx (G, B). A group
-        of one runs the same formulas on the agent's own rows (views, per-agent shapes)."""
+        of one runs the same formulas on the agent's own rows (views, per-agent shapes).
+        """
         if g.single:
             est, n = self._estimate(phi[0], *self._own_of(int(g.ids[0])),
                                     None if idx is None else idx[0])
@@ -209,7 +212,8 @@ class StackedEstimators:
     def _estimate(self, phi, A, b, reg, T, mean, m, full, idx, g=None):
         """The estimator on one agent's model ``phi`` (d,) with its data A (m, d), b (m,) and
         table T (m, d), or on a group ``g``'s models (G, d) with the stacked ones (A (G, m,
-        d) etc.; the group's rows of the full tables are picked with ``idx``)."""
+        d) etc.; the group's rows of the full tables are picked with ``idx``).
+        """
         if full:
             w = self._weights(A, b, phi)
             return _mv(np.swapaxes(A, -1, -2), w) / m + reg * phi, m
@@ -246,5 +250,6 @@ class StackedEstimators:
 
 def _mv(M, v):
     """Matrix-vector products M @ v: one BLAS gemv for M (k, m), v (m,); per stack entry
-    (the same routine) for M (G, k, m), v (G, m)."""
+    (the same routine) for M (G, k, m), v (G, m).
+    """
     return M @ v if v.ndim == 1 else np.matmul(M, v[..., None])[..., 0]

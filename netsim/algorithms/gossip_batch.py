@@ -30,7 +30,8 @@ __all__ = ["GossipBase", "LeadBatch", "CedasBatch", "ChocoBatch", "ColdBatch", "
 
 def auto_step(value, compressor, dim):
     """The reference step: ``value``, or for "auto" 1 / (1 + omega) of an unbiased compressor
-    (1 for exact ones)."""
+    (1 for exact ones).
+    """
     if value != "auto":
         return float(value)
     om = compressor.omega(dim)
@@ -39,7 +40,8 @@ def auto_step(value, compressor, dim):
 
 class _MixGroup:
     """For a group (sorted ids): the agents of each degree with their edge rows, global and
-    within the group, to compute w_i @ rows_i as one stacked matmul per degree."""
+    within the group, to compute w_i @ rows_i as one stacked matmul per degree.
+    """
 
     def __init__(self, g, deg, off, W):
         self.classes = []
@@ -53,7 +55,8 @@ class _MixGroup:
 
     def wsum(self, rows, n, dim, local=False):
         """sum_j w_ij rows_j per agent of the group; ``rows`` indexed by edge row, or (with
-        ``local``) by the group's own edge order (``g.edges``)."""
+        ``local``) by the group's own edge order (``g.edges``).
+        """
         out = np.empty((n, dim))
         for pos, edges, loc, w in self.classes:
             out[pos] = np.matmul(w, rows[loc if local else edges])[:, 0, :]
@@ -110,7 +113,8 @@ class GossipBase(WithSharedEstimate, StackedKernel):
 
     def mix(self, g, own, rows, local=False):
         """w_ii own + sum_j w_ij rows_j for the group; ``rows`` by edge row (or, ``local``,
-        in the group's own edge order)."""
+        in the group's own edge order).
+        """
         ws = _take(self.w_self, g)[:, None]
         if g.single:                       # the agent's own gemv w_i @ rows_i
             return ws * own + self.W[g.esel] @ (rows if local else rows[g.esel])
@@ -136,7 +140,8 @@ class GossipBase(WithSharedEstimate, StackedKernel):
 
     def _received(self, g, boxes):
         """The copies h^_j <- h^_j + step q_j for what arrived; returns Qr (the group's edges x
-        d, 0 where lost)."""
+        d, 0 where lost).
+        """
         M, rows = self.ref.receive(g, boxes)
         Qr = np.zeros((g.edges.size, self.X.shape[1]))
         if M is not None:
@@ -145,7 +150,8 @@ class GossipBase(WithSharedEstimate, StackedKernel):
 
     def _compressed_difference(self, g, boxes):
         """LEAD / CEDAS communication: V^ - V^_w with V^ = H + Q, V^_w = H_w + W Q (rows of
-        the group), then H <- H + step Q and the copies."""
+        the group), then H <- H + step Q and the copies.
+        """
         q, h = _take(self.Q, g), _take(self.ref.R, g)
         h_w = self.mix(g, h, self.ref.RC)
         v_hat = h + q
@@ -155,7 +161,8 @@ class GossipBase(WithSharedEstimate, StackedKernel):
 
     def _estimates(self, g, boxes):
         """CHOCO / COLD / DPDC communication: H <- H + step Q, the copies, then
-        (h_i, w_ii h_i + sum_j w_ij h^_j)."""
+        (h_i, w_ii h_i + sum_j w_ij h^_j).
+        """
         self.ref.advance(g.sel, _take(self.Q, g))
         self.ref.receive(g, boxes)
         h = _take(self.ref.R, g)
@@ -345,7 +352,8 @@ class DgdBatch(_GradientFirst):
     x_i <- sum_j w_ij C(x_j) - eta g_i(x_i), the neighbours' models arriving compressed as
     they are (no reference) and the agent using its own exact x_i. Converges only to a
     neighbourhood of x* with a constant step. A lost x_j is replaced by the last one
-    received (by x_i before the first)."""
+    received (by x_i before the first).
+    """
 
     params = ("eta",)
     has_references = False

@@ -47,13 +47,15 @@ __all__ = ["AdmmBatch", "LtBatch", "LtCcBatch", "LtCcEdgeBatch"]
 
 def mirror_edge_update(z, z_mirror, u_other, alpha, rho):
     """(1 - alpha) z - alpha z_mirror + 2 alpha rho u_other: eq. (5), and (6) with the roles
-    swapped (one function for both ends keeps the operation order, hence the bits, equal)."""
+    swapped (one function for both ends keeps the operation order, hence the bits, equal).
+    """
     return (1.0 - alpha) * z - alpha * z_mirror + (2.0 * alpha * rho) * u_other
 
 
 class _LocalTrainingBatch(StackedKernel):
     """Eq. (1)-(2) for a group: c = beta (rho d_i x_i - sum_j z_ij), then tau steps
-    phi <- phi - gamma g(phi) - c."""
+    phi <- phi - gamma g(phi) - c.
+    """
 
     def _setup(self, problem, graph, params, x0, streams, compressor, estimator):
         self._init_stack(graph, x0, compressor, streams)
@@ -82,7 +84,8 @@ class _LocalTrainingBatch(StackedKernel):
 
 class _EdgeMessages:
     """Edge ADMM messaging (module docstring): m_ij = z_ij - 2 rho x_i
-    compressed row by row, sent to j; z_ij <- (1 - alpha) z_ij - alpha m_ji on receipt."""
+    compressed row by row, sent to j; z_ij <- (1 - alpha) z_ij - alpha m_ji on receipt.
+    """
 
     has_references = False
 
@@ -119,7 +122,8 @@ class LtBatch(_EdgeMessages, _LocalTrainingBatch):
 class AdmmBatch(_EdgeMessages, StackedKernel):
     """Exact decentralized ADMM: x_i = argmin f_i(x) + (rho d_i / 2)||x||^2 - <sum_j z_ij, x>,
     one exact solve per agent of the group (looped: Newton, Cholesky or lasso active set,
-    warm-started at x_i); z = 0 at start. Arguments as for :class:`LtBatch`."""
+    warm-started at x_i); z = 0 at start. Arguments as for :class:`LtBatch`.
+    """
 
     def __init__(self, problem, graph, params, x0, streams, compressor):
         self._init_stack(graph, x0, compressor, streams)
@@ -141,7 +145,8 @@ class AdmmBatch(_EdgeMessages, StackedKernel):
 class LtCcBatch(WithSharedEstimate, _LocalTrainingBatch):
     """LT-ADMM-CC design A, eq. (1)-(6): q_i = C(x_i - u_i) broadcast over the shared estimate
     (u_i, u^_j; :class:`~netsim.algorithms.channel.SharedEstimate` with step eta), then
-    z_ij <- (1 - alpha) z_ij - alpha z~_ji + 2 alpha rho u^_j and the mirror update of z~_ji."""
+    z_ij <- (1 - alpha) z_ij - alpha z~_ji + 2 alpha rho u^_j and the mirror update of z~_ji.
+    """
 
     def __init__(self, problem, graph, params, x0, streams, compressor):
         self._setup(problem, graph, params, x0, streams, compressor, params["estimator"])
@@ -177,7 +182,8 @@ class LtCcEdgeBatch(WithSharedEstimate, _LocalTrainingBatch):
     """LT-ADMM-CC design B: per directed edge a shared estimate s_ij (per-edge
     :class:`~netsim.algorithms.channel.SharedEstimate`); y_ij = z_ij - 2 rho x_i,
     q_ij = C(y_ij - s_ij) sent to j, s_ij <- s_ij + eta q_ij at both ends (s^_ij at j),
-    z_ji <- (1 - alpha) z_ji - alpha s^_ij."""
+    z_ji <- (1 - alpha) z_ji - alpha s^_ij.
+    """
 
     def __init__(self, problem, graph, params, x0, streams, compressor):
         self._setup(problem, graph, params, x0, streams, compressor, params["estimator"])

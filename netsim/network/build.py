@@ -23,7 +23,8 @@ HETERO_KEYS = ("bandwidth", "latency", "loss")
 
 def draw_link_values(links, keys, streams, stream_name, where) -> dict:
     """One draw per key of ``keys`` (distribution tables of ``links``) from the named
-    stream, as SI numbers (bit/s, s, probability)."""
+    stream, as SI numbers (bit/s, s, probability).
+    """
     from netsim.distributions import make_distribution
 
     if not keys:
@@ -125,7 +126,8 @@ def make_network(env, links_spec, streams, raw_links, uplink, downlink, record, 
 
 def server_capacities(net: dict, n: int) -> tuple[dict, dict]:
     """(sending, receiving) capacities of the workers and the server, and the check that
-    both directions use one sharing model."""
+    both directions use one sharing model.
+    """
     from netsim.units import parse_quantity
 
     ru, rd = net["up"], net["down"]

@@ -167,7 +167,8 @@ class FairNetwork(Network):
         """Profile event: the link's capacity changes now; flows on it are reshared. With
         ``tcp``, every flow crossing the link (also as reverse cross-traffic, and also still
         in its latency phase) has the weight_s / bandwidth part of its penalty updated, as
-        SimGrid does."""
+        SimGrid does.
+        """
         old = self.links[link].bandwidth
         super().set_bandwidth(link, bandwidth)
         bf = self.tcp.bandwidth_factor if self.tcp else 1.0
@@ -193,7 +194,8 @@ class FairNetwork(Network):
 
     def _touch(self, resources) -> None:
         """Mark resources whose sharing changed; their component is re-solved once, in the
-        RATES phase of this instant."""
+        RATES phase of this instant.
+        """
         self._dirty.update(resources)
         if self._solve is None:
             self._solve = Pending(self.env, 0, RATES)
@@ -244,7 +246,8 @@ class FairNetwork(Network):
 
     def _arm(self) -> None:
         """Keep one timer at the earliest valid completion date. It is a Pending event unless
-        every flow due then is a lost message that nobody retransmits (no progress)."""
+        every flow due then is a lost message that nobody retransmits (no progress).
+        """
         dates = self._dates
         while dates and (dates[0][3].version != dates[0][2] or dates[0][3] not in self.active):
             heapq.heappop(dates)

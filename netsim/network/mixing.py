@@ -93,7 +93,8 @@ def _laplacian(W: sparse.csr_array) -> sparse.csc_array:
 
 def _start(n: int) -> np.ndarray:
     """A fixed start vector with a component along every non-constant eigenvector of a
-    generic graph (orthogonal to 1)."""
+    generic graph (orthogonal to 1).
+    """
     v = np.cos(np.arange(n) * 0.7) + np.arange(n) / n
     return v - v.mean()
 

@@ -93,7 +93,8 @@ def read_profile(path, key: str, kind: str | None = None, positive: bool = False
         ScenarioError: an unreadable file, a malformed line, a negative / non-finite /
             out-of-order date, a bad value, or a repetition period below :data:`MIN_PERIOD`.
     """
-    from netsim.textfiles import cell, read_lines, where as at
+    from netsim.textfiles import cell, read_lines
+    from netsim.textfiles import where as at
 
     path = pathlib.Path(path)
     lines = read_lines(path, key, "profile file")
@@ -214,7 +215,8 @@ def _drive(env, dates, period, apply):
 def start_profiles(env, d, network, compute, n_agents, base_dir, server=None) -> None:
     """One SimPy process per (profile file, resource): links' bandwidth / latency / state,
     agents' speed / state, from the resolved scenario ``d`` (paths relative to
-    ``base_dir``; ``server``: the server's node / host index for server algorithms)."""
+    ``base_dir``; ``server``: the server's node / host index for server algorithms).
+    """
     for k, e in enumerate(d["network"].get("profile", [])):
         key = f"network.profile[{k}]"
         sel = e.get("links", "all")

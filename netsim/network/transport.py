@@ -35,7 +35,6 @@ from collections import defaultdict, deque
 from dataclasses import replace
 from typing import Any, Callable
 
-
 from netsim.network.links import LinkSpec, auto_timeout
 from netsim.simtime import ARRIVAL, STEP, Alarm, Pending, ticks
 
@@ -62,7 +61,8 @@ def _serve(free: dict, busy: dict, key, start: int, seconds: float) -> int:
     period's durations are summed in seconds and only the end is rounded to ticks, so k
     messages handed over together end at exactly ``round(k * bits / rate)`` ticks (rounding
     each duration on its own would add up to k / 2 ticks of error). A transmission that
-    finds the queue idle starts a new busy period."""
+    finds the queue idle starts a new busy period.
+    """
     if start < free[key]:
         begin, queued = busy[key]
         queued += seconds
@@ -167,7 +167,8 @@ class Network:
 
     def send_many(self, src: int, msgs, tag: int = 0) -> None:
         """:meth:`send` for every ``(dst, payload, bits)`` of ``msgs``, in order (same
-        results; on a network of simple links, one pass of :meth:`_transmit_simple`)."""
+        results; on a network of simple links, one pass of :meth:`_transmit_simple`).
+        """
         if not msgs:
             return
         if not self._bulk or self.down:
@@ -179,7 +180,8 @@ class Network:
     def _transmit_simple(self, src, msgs, tag):
         """:meth:`_transmit` for ``(dst, payload, bits)`` messages of ``src`` on links without
         loss, jitter or ordering (same arithmetic, same counters, fewer branches); with
-        ``_coalesce`` one delivery event per arrival instant. Returns the last arrival."""
+        ``_coalesce`` one delivery event per arrival instant. Returns the last arrival.
+        """
         env = self.env
         now = env.now
         links, free, due, latency = self.links, self._link_free, self._due, self._latency
@@ -224,7 +226,8 @@ class Network:
 
     def _deliver_due(self, when):
         """Deliver the messages due at this event's time, in sending order (as
-        :meth:`_deliver` would, one after the other)."""
+        :meth:`_deliver` would, one after the other).
+        """
         handlers, received = self._handlers, self.received_bits
         for src, dst, tag, payload, size in self._due.pop(when):
             received[dst] += size
@@ -244,7 +247,8 @@ class Network:
 
     def set_state(self, link, up: bool) -> None:
         """Profile event: the link goes down (messages in flight still arrive) or up (held
-        messages are handed over again, in order)."""
+        messages are handed over again, in order).
+        """
         if not up:
             self.down.add(link)
             return
@@ -271,7 +275,8 @@ class Network:
     @staticmethod
     def retransmission_timeout(spec: LinkSpec, bits: int) -> int:
         """Ticks from the end of a lost transmission of ``bits`` payload bits to its
-        retransmission: the link's ``timeout``, or :func:`~netsim.network.links.auto_timeout`."""
+        retransmission: the link's ``timeout``, or :func:`~netsim.network.links.auto_timeout`.
+        """
         return ticks(spec.timeout if spec.timeout is not None else auto_timeout(spec, bits))
 
     def _transmit(self, src, dst, payload, bits, tag):
@@ -337,7 +342,8 @@ class Network:
 
     def _draw_loss(self, spec, size, rng, link) -> bool:
         """Is this transmission lost? (see :meth:`LinkSpec.loss_probability`). Draws from the
-        link's stream only when the link can lose messages."""
+        link's stream only when the link can lose messages.
+        """
         if spec.burst is None and spec.loss == 0.0 and spec.segment_loss == 0.0:
             return False
         state_loss = None

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import difflib
 import math
-import re
 import numbers
+import re
 
 import numpy as np
 
@@ -111,7 +111,8 @@ def _make_mlp(p, n_agents, streams, key):
 
 def _plugin(kind, key):
     """The factory of an installed ``netsim.problems`` entry point named ``kind`` (not a
-    built-in kind), or None."""
+    built-in kind), or None.
+    """
     from netsim import plugins
 
     if not isinstance(kind, str) or kind in KINDS or kind == "mlp":

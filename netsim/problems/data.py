@@ -28,7 +28,8 @@ BUNDLED = {
 def synthetic(kind, n_agents, m, dim, noise, sparsity, streams):
     """Synthetic rows: a_h ~ N(0, I); least squares / lasso b = a.x_true + noise N(0, 1);
     logistic b = sign(a.x_true + noise N(0, 1)) in {-1, +1}. x_true ~ N(0, I), for lasso
-    with round(sparsity x dim) >= 1 non-zeros. Returns ([(A_i, b_i)], x_true)."""
+    with round(sparsity x dim) >= 1 non-zeros. Returns ([(A_i, b_i)], x_true).
+    """
     rt = streams.generator("data", "truth")
     x_true = rt.standard_normal(dim)
     if kind == "lasso":
@@ -51,7 +52,8 @@ def synthetic(kind, n_agents, m, dim, noise, sparsity, streams):
 def bundled(name, positive_class, standardize, key):
     """(A, labels in {-1, +1}, original classes) for a data set of :data:`BUNDLED`.
 
-    Partitions (``by_label``, Dirichlet) use the original classes (10 digits, 2 diagnoses)."""
+    Partitions (``by_label``, Dirichlet) use the original classes (10 digits, 2 diagnoses).
+    """
     from sklearn import datasets
 
     if name == "digits":
@@ -107,7 +109,8 @@ def npz_nbytes(path, key: str) -> int:
 def load_npz(raw, base_dir, n_agents, kind, key):
     """Read a user file: per-agent ``A_0..A_{N-1}``, ``b_0..b_{N-1}`` -> ("agents", list), or
     global ``A``, ``b`` -> ("global", (A, b)). The arrays' declared sizes are checked against
-    the memory budget (:mod:`netsim.budget`) before any is loaded."""
+    the memory budget (:mod:`netsim.budget`) before any is loaded.
+    """
     from netsim.budget import check_bytes
 
     path = (pathlib.Path(base_dir or ".") / raw).resolve()

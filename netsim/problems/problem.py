@@ -64,7 +64,8 @@ class Problem:
 
     def _scores(self, x):
         """a_h . x for every agent's rows, (N, m); the last result is reused for the same x
-        (the monitor asks for the objective and the accuracy of one point)."""
+        (the monitor asks for the objective and the accuracy of one point).
+        """
         last = getattr(self, "_last_scores", None)
         if last is not None and last[0].shape == x.shape and last[0].tobytes() == x.tobytes():
             return last[1]
@@ -74,7 +75,8 @@ class Problem:
 
     def _stack(self):
         """(A (N, m, d), b (N, m), regs, l1s) when every agent is a LocalProblem with the same
-        m (then the metrics are computed for all agents at once), else None."""
+        m (then the metrics are computed for all agents at once), else None.
+        """
         if not hasattr(self, "_stacked_data"):
             ags = self.agents
             ok = all(type(a) is LocalProblem for a in ags) and len({a.m for a in ags}) == 1
@@ -93,7 +95,8 @@ class Problem:
 
     def grad_norm(self, x: np.ndarray) -> float:
         """||sum_i grad f_i(x)||, or for lasso the norm of the prox-gradient mapping
-        ||x - S(x - grad, l1)|| (zero exactly at the optimum)."""
+        ||x - S(x - grad, l1)|| (zero exactly at the optimum).
+        """
         g = self.smooth_grad(x)
         if self.l1 > 0:
             return float(np.linalg.norm(x - np.sign(x - g) * np.maximum(np.abs(x - g) - self.l1, 0)))
@@ -161,10 +164,11 @@ def _logistic_optimum(A, b, w, reg):
 
 
 def _lasso_optimum(Q, q, lam):
-    """min 1/2 x'Qx - q'x + lam||x||_1: L-BFGS-B on the split x = p - n (p, n >= 0), then the
+    """Min 1/2 x'Qx - q'x + lam||x||_1: L-BFGS-B on the split x = p - n (p, n >= 0), then the
     active-set solve on its support (KKT verified); if that support guess was off, an exact
     active-set method from x = 0 (:func:`~netsim.problems.local.lasso_qp`, which itself falls
-    back to coordinate descent), keeping whichever result violates the KKT conditions least."""
+    back to coordinate descent), keeping whichever result violates the KKT conditions least.
+    """
     d = q.size
 
     def fun(pn):
@@ -199,7 +203,8 @@ def _kkt_violation(Q, q, lam, x):
 
 def stacked_rows(local_problems):
     """(A (N, m, d), b (N, m)) of these agents: the arrays of :meth:`Problem._stack` when the
-    agents' data are its views, in order (no copy), else freshly stacked."""
+    agents' data are its views, in order (no copy), else freshly stacked.
+    """
     A0 = local_problems[0].A
     base = A0.base
     if (base is not None and base.ndim == 3 and base.shape[0] == len(local_problems)

@@ -25,7 +25,8 @@ _RUNNER = pathlib.Path(__file__).with_name("simgrid_run.py")
 @dataclass
 class Platform:
     """Links ``{(u, v): (bit/s, s)}``, capacities ``{node: bit/s}``, transfers
-    ``[(src, dst, bits, start s)]``, bandwidth profiles ``{(u, v): [(date, bit/s)]}``."""
+    ``[(src, dst, bits, start s)]``, bandwidth profiles ``{(u, v): [(date, bit/s)]}``.
+    """
 
     name: str
     links: dict
