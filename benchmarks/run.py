@@ -1,6 +1,7 @@
-"""netsim's speed against its floors. Every figure is a ratio to a baseline measured in the
-same process run (the machines are shared and noisy; absolute seconds are printed for context
-only).
+"""netsim's speed against its floors.
+
+Every figure is a ratio to a baseline measured in the same process run (the machines are shared and
+noisy; absolute seconds are printed for context only).
 
     python benchmarks/run.py                 # overhead, per message, scale N=100/1000, sweeps
     python benchmarks/run.py --full          # + scale N=10000 (minutes)
@@ -88,6 +89,7 @@ def _netsim_loop(data, engine="auto"):
 
 def _numpy_floor(sim, rounds, metrics=False):
     """LT-ADMM rounds for all agents at once: stacked data (N, m, d), vectorized gradients.
+
     ``metrics``: also what netsim's trace records every round (errors to x*, consensus, the
     objective and the accuracy of the mean model over all data), as plain numpy.
     """
@@ -234,8 +236,9 @@ def _scale_child(n, rounds, engine):
 
 
 def bench_scale(full, before=True):
-    """Whole runs, each in a fresh process (peak memory per run). ``before``: N=100 and 1000
-    also with the reference engine.
+    """Whole runs, each in a fresh process (peak memory per run).
+
+    ``before``: N=100 and 1000 also with the reference engine.
     """
     rows = []
     sizes = [100, 1000] + ([10000] if full else [])

@@ -1,5 +1,6 @@
-"""Names, units and scales of what netsim plots: trace columns, summary metrics and scenario
-keys. One registry, used by figures (axis labels, legends, log scales) and by the metrics page
+"""Names, units and scales of what netsim plots: trace columns, summary metrics and scenario keys.
+
+One registry, used by figures (axis labels, legends, log scales) and by the metrics page
 (docs/metrics.md lists the same definitions).
 
 A scenario key missing here is labelled by its last dotted part; a quantity given as a string

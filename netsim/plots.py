@@ -19,9 +19,11 @@ AXES = {"time": "simulated time [s]", "bits": "bits sent, all links [bit]", "rou
 
 
 def _labels_as_text(fn):
-    """Draw without LaTeX (``text.usetex`` off). User text (titles from scenario names and
-    variant labels, legends) goes through :func:`_plain`, so ``$...$`` in a label is shown as
-    written and never parsed, while the axes keep matplotlib's own mathtext tick labels.
+    """Draw without LaTeX (``text.usetex`` off).
+
+    User text (titles from scenario names and variant labels, legends) goes through :func:`_plain`,
+    so ``$...$`` in a label is shown as written and never parsed, while the axes keep matplotlib's
+    own mathtext tick labels.
     """
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):

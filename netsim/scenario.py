@@ -195,9 +195,11 @@ def _kept_on_switch(section: str, old: dict, new_name) -> dict:
 
 
 def _deep_merge(dst, src):
-    """Merge ``src`` into ``dst``. A table whose ``name`` changes (a variant switching the
-    algorithm or the compressor) is replaced, not merged, because its other keys belong to
-    the old name; it keeps only what :func:`_kept_on_switch` says.
+    """Merge ``src`` into ``dst``.
+
+    A table whose ``name`` changes (a variant switching the algorithm or the compressor) is
+    replaced, not merged, because its other keys belong to the old name; it keeps only what
+    :func:`_kept_on_switch` says.
     """
     for k, v in src.items():
         old = dst.get(k)

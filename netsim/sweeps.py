@@ -80,8 +80,9 @@ INDEX_EVERY = 1.0
 
 
 class SweepInterrupted(KeyboardInterrupt):
-    """Ctrl-C / SIGTERM stopped a sweep; ``runs.csv`` was written. Attributes: ``root`` (the
-    sweep folder) and ``counts`` (as returned by :func:`run_sweep`).
+    """Ctrl-C / SIGTERM stopped a sweep; ``runs.csv`` was written.
+
+    Attributes: ``root`` (the sweep folder) and ``counts`` (as returned by :func:`run_sweep`).
     """
 
     def __init__(self, root, counts):

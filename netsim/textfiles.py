@@ -90,9 +90,11 @@ _SHOWN = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?[A-Za-z/%]{0,8}|[+-]?
 
 
 def cell(text: str, limit: int = 24) -> str:
-    """One cell of a file for an error message. A number (with a short unit) is quoted; any
-    other text is described, never shown ("a 27-character text"): a file named by mistake may
-    hold secrets, and the path and line in the message already say where to look.
+    """One cell of a file for an error message.
+
+    A number (with a short unit) is quoted; any other text is described, never shown ("a
+    27-character text"): a file named by mistake may hold secrets, and the path and line in the
+    message already say where to look.
     """
     text = str(text)
     if len(text) <= limit and _SHOWN.fullmatch(text):

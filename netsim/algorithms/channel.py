@@ -56,9 +56,10 @@ class SharedEstimate:
         self.R[sel] = self.R[sel] + self.step * q if self.ef else q
 
     def receive(self, g, boxes):
-        """The receivers' side for group ``g``: each arrived q updates its copy. Returns
-        (the arrived values (k, d) or None, their positions in the group's edges or None
-        for all).
+        """The receivers' side for group ``g``: each arrived q updates its copy.
+
+        Returns (the arrived values (k, d) or None, their positions in the group's edges or None for
+        all).
         """
         msgs, rows = g.gather(boxes)
         if not msgs:

@@ -182,8 +182,9 @@ class StackedEstimators:
                          for i in g.ids])
 
     def __call__(self, g, phi, idx):
-        """(g_i(phi_i) for the group, component gradients per agent); idx (G, B). A group
-        of one runs the same formulas on the agent's own rows (views, per-agent shapes).
+        """(g_i(phi_i) for the group, component gradients per agent); idx (G, B).
+
+        A group of one runs the same formulas on the agent's own rows (views, per-agent shapes).
         """
         if g.single:
             est, n = self._estimate(phi[0], *self._own_of(int(g.ids[0])),

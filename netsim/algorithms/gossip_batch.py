@@ -296,6 +296,7 @@ class _GradientFirst(GossipBase):
 
 class ColdBatch(_GradientFirst):
     """COLD stand-in (Zhang, You, Xie, IEEE TAC 2023, arXiv 2105.06697), §6.3.
+
     RECONSTRUCTION (the exact recursion was not re-verified): innovation compression on a
     primal-dual gradient method, with (L x^)_i = x^_i - w_ii x^_i - sum_j w_ij x^_j:
 
@@ -324,8 +325,9 @@ class ColdBatch(_GradientFirst):
 
 
 class DpdcBatch(_GradientFirst):
-    """DPDC (most likely Yi et al., IEEE TAC 2023, arXiv 2201.03930), §6.4. RECONSTRUCTION
-    (identity of the baseline and its equations uncertain, see the spec):
+    """DPDC (most likely Yi et al., IEEE TAC 2023, arXiv 2201.03930), §6.4.
+
+    RECONSTRUCTION (identity of the baseline and its equations uncertain, see the spec):
 
         x^ <- x^ + psi C(x - x^)   (all holders; psi is the reference step)
         x_i <- x_i - eta (a (L x^)_i + b v_i + g_i(x_i));   v_i <- v_i + eta b (L x^)_i

@@ -108,8 +108,9 @@ ALGORITHMS: dict[str, AlgorithmInfo] = {
 
 
 def build_server(problem, params, x0, streams, compressor):
-    """(server, workers) of a server algorithm. Workers minimise their smooth f_i; the
-    server holds g (the lasso's l1 term, else 0).
+    """(server, workers) of a server algorithm.
+
+    Workers minimise their smooth f_i; the server holds g (the lasso's l1 term, else 0).
     """
     from netsim.problems.local import LocalProblem
 

@@ -164,10 +164,11 @@ class FairNetwork(Network):
         return None
 
     def set_bandwidth(self, link, bandwidth: float) -> None:
-        """Profile event: the link's capacity changes now; flows on it are reshared. With
-        ``tcp``, every flow crossing the link (also as reverse cross-traffic, and also still
-        in its latency phase) has the weight_s / bandwidth part of its penalty updated, as
-        SimGrid does.
+        """Profile event: the link's capacity changes now; flows on it are reshared.
+
+        With ``tcp``, every flow crossing the link (also as reverse cross-traffic, and also still in
+        its latency phase) has the weight_s / bandwidth part of its penalty updated, as SimGrid
+        does.
         """
         old = self.links[link].bandwidth
         super().set_bandwidth(link, bandwidth)
@@ -245,8 +246,10 @@ class FairNetwork(Network):
         self._arm()
 
     def _arm(self) -> None:
-        """Keep one timer at the earliest valid completion date. It is a Pending event unless
-        every flow due then is a lost message that nobody retransmits (no progress).
+        """Keep one timer at the earliest valid completion date.
+
+        It is a Pending event unless every flow due then is a lost message that nobody retransmits
+        (no progress).
         """
         dates = self._dates
         while dates and (dates[0][3].version != dates[0][2] or dates[0][3] not in self.active):

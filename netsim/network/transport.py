@@ -341,8 +341,9 @@ class Network:
             self._deliver(*q.popleft()[1])
 
     def _draw_loss(self, spec, size, rng, link) -> bool:
-        """Is this transmission lost? (see :meth:`LinkSpec.loss_probability`). Draws from the
-        link's stream only when the link can lose messages.
+        """Is this transmission lost? (see :meth:`LinkSpec.loss_probability`).
+
+        Draws from the link's stream only when the link can lose messages.
         """
         if spec.burst is None and spec.loss == 0.0 and spec.segment_loss == 0.0:
             return False
