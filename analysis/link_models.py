@@ -36,7 +36,8 @@ def simgrid_table():
         print(f"SimGrid unavailable ({version}); skipping the comparison table")
         return
     rows = [f"netsim vs SimGrid {version}: completion times [s] of every transfer.", "",
-            "| platform | netsim model | SimGrid model | transfers | netsim | SimGrid | max rel. diff |",
+            "| platform | netsim model | SimGrid model | transfers | netsim | SimGrid "
+            "| max rel. diff |",
             "|---|---|---|---|---|---|---|"]
     for p in PLATFORMS:
         for model, ref in (("fair", "CM02, no cross-traffic"), ("tcp", "LV08")):

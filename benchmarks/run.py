@@ -191,7 +191,8 @@ def bench_overhead(repeats=3):
     t_sp, (_, msgs_sp) = best["sp"]
     floor, floor_m = t_np + t_sp, t_npm + t_sp
     rows = []
-    for label, t, ev in (("before: reference engine", ref, ev_ref), ("batched engine", wall, events)):
+    for label, t, ev in (("before: reference engine", ref, ev_ref),
+                         ("batched engine", wall, events)):
         rows += [
             (f"1 overhead, {label}",
              "netsim lt-admm N=100 d=100 200 rounds / (numpy rounds + per-round trace metrics "
@@ -250,7 +251,8 @@ def bench_scale(full, before=True):
     for n, engine in jobs:
         out = subprocess.run([sys.executable, __file__, "--scale-child", str(n), engine],
                              capture_output=True, text=True, timeout=3600)
-        name = f"3 scale N={n}, {'before: reference engine' if engine == 'reference' else 'batched engine'}"
+        which = "before: reference engine" if engine == "reference" else "batched engine"
+        name = f"3 scale N={n}, {which}"
         if out.returncode != 0:
             rows.append((name, "failed", float("nan"), None, out.stderr[-300:]))
             continue
@@ -260,7 +262,8 @@ def bench_scale(full, before=True):
         target = {1000: 20.0, 10000: 600.0}.get(n)
         rows.append((name, "s/round relative to N=100, same engine (x N/100 = linear)",
                      per_round / base[engine], None,
-                     f"run {r['total']:.1f} s{'' if target is None else f' (target <= {target:.0f} s)'}, "
+                     f"run {r['total']:.1f} s"
+                     f"{'' if target is None else f' (target <= {target:.0f} s)'}, "
                      f"{r['rounds']} rounds ({r['end']}), {r['msgs'] / r['total']:.3g} messages/s, "
                      f"peak RSS {r['rss'] / 2**20:.0f} MB, {r['edges']} edges"))
     return rows

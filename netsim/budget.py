@@ -107,7 +107,9 @@ def estimate(d: dict, n: int, dim: int, rows: int, data_key: str | None = None,
 
     Args:
         d: the resolved scenario data.
-        n: agents; dim: model dimension; rows: data rows per agent (the largest).
+        n: agents.
+        dim: model dimension (entries of x).
+        rows: data rows per agent (the largest).
         data_key: the key to blame for the data part (default: the largest of agents,
             samples_per_agent and features).
         data_bytes: the data's size when it is known (loaded); else estimated.

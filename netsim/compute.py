@@ -38,6 +38,7 @@ class Work(NamedTuple):
     solves: int = 0
 
     def __add__(self, other):  # type: ignore[override]
+        """Component-wise sum of two amounts of work."""
         return Work(self.gradients + other.gradients, self.solves + other.solves)
 
 

@@ -21,6 +21,7 @@ class Quantity(tuple):
     __slots__ = ()
 
     def __new__(cls, axis, short, kind=None, log=False):
+        """A label tuple; ``kind``: a unit kind of parse_quantity or None; ``log``: log axis."""
         return super().__new__(cls, (axis, short, kind, log))
 
 

@@ -305,7 +305,7 @@ def decode_cell(text: str):
 
 
 def write_csv(path, header, rows, cell=format_number) -> None:
-    """Write a CSV file with the standard ``csv`` module (``\\n`` line ends, UTF-8).
+    r"""Write a CSV file with the standard ``csv`` module (``\n`` line ends, UTF-8).
 
     Args:
         path: the file (written in place: callers write inside a temporary folder or use
@@ -331,7 +331,8 @@ def _tmp_name(prefix: str = TMP_PREFIX) -> str:
 
 def _oserror(e: OSError, what) -> ResultsError:
     reason = "the disk is full" if e.errno in (errno.ENOSPC, errno.EDQUOT) else e.strerror
-    return ResultsError(f"cannot write {str(what)!r}: {reason} ({errno.errorcode.get(e.errno, e.errno)}); "
+    code = errno.errorcode.get(e.errno, e.errno)
+    return ResultsError(f"cannot write {str(what)!r}: {reason} ({code}); "
                         "finished runs are kept, nothing half-written is left")
 
 

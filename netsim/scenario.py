@@ -517,7 +517,8 @@ def _links(links: dict, where: str = "network.links") -> dict:
         if isinstance(r["loss"], dict) or r["loss"] > 0:
             raise ScenarioError(f"{where}.burst", "replaces 'loss' (the Gilbert-Elliott "
                                                   "states have their own rates); set loss = 0 "
-                                                  f"or drop the burst table; got loss = {r['loss']}")
+                                                  f"or drop the burst table; "
+                                                  f"got loss = {r['loss']}")
         r["burst"] = b
     for k in ("tcp", "burst"):          # TOML has no null: absent means "not used"
         if r[k] is None:

@@ -57,8 +57,9 @@ import math
 
 from simpy.events import Event
 
-__all__ = ["TICK_S", "TICKS_PER_S", "MAX_TIME_S", "ticks", "seconds", "PROFILE", "ARRIVAL", "STEP",
-           "FINISH", "DEADLINE", "END", "RATES", "Alarm", "Pending", "call_at_phase", "next_pending"]
+__all__ = ["TICK_S", "TICKS_PER_S", "MAX_TIME_S", "ticks", "seconds", "PROFILE", "ARRIVAL",
+           "STEP", "FINISH", "DEADLINE", "END", "RATES", "Alarm", "Pending", "call_at_phase",
+           "next_pending"]
 
 #: One tick in seconds.
 TICK_S = 1e-12

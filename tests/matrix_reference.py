@@ -1,7 +1,8 @@
 """Independent matrix-form implementations of the peer recursions (all agents at once): the
 correctness reference of every peer algorithm (tests/test_reference_iterates.py, 1e-12).
 
-Written from the equations of ``shared/specs/lt_admm_cc.md`` §2, §3 and §6 only, with stacked arrays:
+Written from the equations of ``shared/specs/lt_admm_cc.md`` §2, §3 and §6 only, with stacked
+arrays:
 X (agents x dim), Z (directed edges x dim, row e = (i, j) holds z_ij), the edge-to-agent sum
 matrix S (S[i, e] = 1 if e starts at i) and the reversal permutation R (R e = (j, i)).
 Gradients are computed here from the raw data with closed forms, not with netsim's oracles.

@@ -162,7 +162,8 @@ def test_fifo_vs_fair_changes_who_is_freshest():
     for lab, res in runs.items():
         upd = np.asarray(res.updates, dtype=float)
         per[lab] = np.array([upd[upd[:, 2] == i, 3].mean() for i in range(8)])
-    assert runs["fifo"].summary["server"]["staleness"] != runs["fair"].summary["server"]["staleness"]
+    staleness = {k: runs[k].summary["server"]["staleness"] for k in ("fifo", "fair")}
+    assert staleness["fifo"] != staleness["fair"]
     assert per["fifo"][6:].mean() - per["fifo"][:2].mean() > 0.4
     assert abs(per["fair"][6:].mean() - per["fair"][:2].mean()) < 0.25
 

@@ -57,13 +57,13 @@ def _extra_matrix_form(sim, eta, rounds):
 
     data = [(a.A, a.b, a.reg) for a in sim.problem.agents]
     W = metropolis_weights(sim.graph).toarray()
-    I = np.eye(W.shape[0])
+    eye = np.eye(W.shape[0])
     X0 = sim.x0
     X1 = W @ X0 - eta * full_grads("logistic", data, X0)
     out = [X0, X1]
     for _ in range(rounds - 1):
         Xp, X = out[-2], out[-1]
-        out.append((I + W) @ X - 0.5 * (I + W) @ Xp
+        out.append((eye + W) @ X - 0.5 * (eye + W) @ Xp
                    - eta * (full_grads("logistic", data, X) - full_grads("logistic", data, Xp)))
     return np.array(out)
 

@@ -77,7 +77,8 @@ def test_distribution_units_and_clipping():
     ({"dist": "gauss"}, "k.dist"), ({"dist": "uniform", "low": 3, "high": 1}, "k.high"),
     ({"dist": "exponential", "mean": -1}, "k.mean"), ({"dist": "exponential"}, "k"),
     ({"dist": "exponential", "mean": 1, "sd": 2}, "k.sd"), (-1.0, "k"),
-    ({"dist": "lognormal", "sigma": 1}, "k"), ({"dist": "pareto", "shape": 0, "scale": 1}, "k.shape"),
+    ({"dist": "lognormal", "sigma": 1}, "k"),
+    ({"dist": "pareto", "shape": 0, "scale": 1}, "k.shape"),
 ])
 def test_distribution_errors_name_the_key(spec, key):
     with pytest.raises(ScenarioError) as e:

@@ -186,12 +186,15 @@ class StackedKernel:
         return vals, bits
 
     def x(self, i):
+        """Agent ``i``'s model, shape (d,): a view of the stacked models."""
         return self.X[i]
 
     def xs(self, ids):
+        """The models of agents ``ids``, shape (len(ids), d) (a copy)."""
         return self.X[ids]
 
     def neighbors_of(self, i):
+        """Agent ``i``'s neighbours, sorted."""
         return self.neighbors[i]
 
 

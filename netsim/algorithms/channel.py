@@ -118,10 +118,13 @@ class WithSharedEstimate:
     has_references = True
 
     def snapshot_references(self, k, ids) -> None:
+        """Agents ``ids`` finished round ``k``: see :meth:`SharedEstimate.snapshot`."""
         self.ref.snapshot(k, ids)
 
     def drift(self, k) -> float:
+        """ref_drift of round ``k`` (model units): see :meth:`SharedEstimate.drift`."""
         return self.ref.drift(k)
 
     def references(self, i):
+        """Agent ``i``'s references and copies: see :meth:`SharedEstimate.references`."""
         return self.ref.references(i)

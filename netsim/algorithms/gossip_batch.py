@@ -170,7 +170,9 @@ class GossipBase(WithSharedEstimate, StackedKernel):
 
 
 class LeadBatch(GossipBase):
-    """LEAD (Liu et al., ICLR 2021, arXiv 2007.00232), §6.1:
+    """LEAD (Liu et al., ICLR 2021, arXiv 2007.00232), §6.1.
+
+    One round, agents' rows stacked::
 
         Y = X - eta g(X) - eta D;  Q = C(Y - H);  Y^ = H + Q;  Y^_w = H_w + W Q
         H <- H + a Q;  H_w <- H_w + a W Q;  D <- D + gamma / (2 eta) (Y^ - Y^_w)
@@ -188,6 +190,7 @@ class LeadBatch(GossipBase):
         self.first = np.ones(self.n, dtype=bool)
 
     def local_steps(self, ids):
+        """Y = X - eta g(X) - eta D for agents ``ids`` (one mini-batch gradient each)."""
         g = self.groups.get(ids)
         X = _take(self.X, g)
         counts = np.zeros(g.ids.size, dtype=np.int64)
@@ -209,6 +212,7 @@ class LeadBatch(GossipBase):
         return _take(self.Y, g)
 
     def incoming(self, ids, boxes):
+        """COMM from what arrived, then H, H_w and D as in the class docstring."""
         g = self.groups.get(ids)
         diff = self._compressed_difference(g, boxes)
         D = _take(self.D, g) + (self.gamma / (2.0 * self.eta)) * diff
@@ -217,7 +221,9 @@ class LeadBatch(GossipBase):
 
 
 class CedasBatch(GossipBase):
-    """CEDAS (Huang & Pu, IEEE TAC, arXiv 2301.05872), §6.2, constant step:
+    """CEDAS (Huang & Pu, IEEE TAC, arXiv 2301.05872), §6.2, constant step.
+
+    One round, agents' rows stacked::
 
         psi' = X - eta g(X);  Phi = psi' + X - psi;  COMM(Phi) as in LEAD
         X <- Phi - gamma / 2 (Phi^ - Phi^_w);  psi <- psi'
@@ -232,6 +238,7 @@ class CedasBatch(GossipBase):
         self.PSI, self.PHI = self.X.copy(), self._zeros()
 
     def local_steps(self, ids):
+        """Set psi' = X - eta g(X), Phi = psi' + X - psi for agents ``ids`` (a gradient each)."""
         g = self.groups.get(ids)
         X = _take(self.X, g)
         grad, n = self.gradient(g, X)
@@ -244,13 +251,16 @@ class CedasBatch(GossipBase):
         return _take(self.PHI, g)
 
     def incoming(self, ids, boxes):
+        """X <- Phi - gamma / 2 (Phi^ - Phi^_w) from what arrived; psi <- psi'."""
         g = self.groups.get(ids)
         diff = self._compressed_difference(g, boxes)
         self.X[g.sel] = _take(self.PHI, g) - (self.gamma / 2.0) * diff
 
 
 class ChocoBatch(GossipBase):
-    """CHOCO-SGD (Koloskova, Stich, Jaggi, ICML 2019), teaching baseline:
+    """CHOCO-SGD (Koloskova, Stich, Jaggi, ICML 2019), teaching baseline.
+
+    One round, agents' rows stacked::
 
         X' = X - eta g(X);  Q = C(X' - X^);  X^ <- X^ + Q;  X <- X' + gamma (W - I) X^
 
@@ -263,6 +273,7 @@ class ChocoBatch(GossipBase):
         self.HALF = self._zeros()
 
     def local_steps(self, ids):
+        """X' = X - eta g(X) for agents ``ids`` (one gradient each)."""
         g = self.groups.get(ids)
         X = _take(self.X, g)
         grad, n = self.gradient(g, X)
@@ -273,6 +284,7 @@ class ChocoBatch(GossipBase):
         return _take(self.HALF, g)
 
     def incoming(self, ids, boxes):
+        """X^ from what arrived, then X <- X' + gamma (W - I) X^."""
         g = self.groups.get(ids)
         h, mixed = self._estimates(g, boxes)
         self.X[g.sel] = _take(self.HALF, g) + self.gamma * (mixed - h)
@@ -316,6 +328,7 @@ class ColdBatch(_GradientFirst):
         self.LAM = self._zeros()
 
     def incoming(self, ids, boxes):
+        """X^ from what arrived, then the primal-dual step of the class docstring."""
         g = self.groups.get(ids)
         h, mixed = self._estimates(g, boxes)
         lx = h - mixed
@@ -341,6 +354,7 @@ class DpdcBatch(_GradientFirst):
         self.V = self._zeros()
 
     def incoming(self, ids, boxes):
+        """X^ from what arrived, then the x and v steps of the class docstring."""
         g = self.groups.get(ids)
         h, mixed = self._estimates(g, boxes)
         lx = h - mixed
@@ -366,11 +380,13 @@ class DgdBatch(_GradientFirst):
         self.seen = np.zeros(self.src.size, dtype=bool)
 
     def outgoing(self, ids):
+        """Per agent of ``ids``: its model X_i, compressed, to every neighbour."""
         g = self.groups.get(ids)
         vals, bits = self._compress(_take(self.X, g), g.ids.tolist(), g.sel, self.n)
         return g.unsort([[(None, vals[r], bits)] for r in range(g.ids.size)])
 
     def incoming(self, ids, boxes):
+        """X_i <- w_ii X_i + sum_j w_ij C_j - eta G_i, C_j the last model received from j."""
         g = self.groups.get(ids)
         E = g.esel
         msgs, rows = g.gather(boxes)

@@ -132,6 +132,7 @@ class AdmmBatch(_EdgeMessages, StackedKernel):
         self.problems = problem.agents
 
     def local_steps(self, ids):
+        """Agents ``ids``: the ADMM x-update (one exact solve each); see :class:`AdmmBatch`."""
         g = self.groups.get(ids)
         out = []
         for i in g.ids.tolist():
@@ -159,6 +160,7 @@ class LtCcBatch(WithSharedEstimate, _LocalTrainingBatch):
     UH = property(lambda self: self.ref.RC)
 
     def outgoing(self, ids):
+        """Per agent of ``ids``: q_i = C(x_i - u_i), broadcast (eq. (1)-(6) of the class)."""
         g = self.groups.get(ids)
         vals, bits = self._compress(self.ref.delta(_take(self.X, g), g.sel), g.ids.tolist(),
                                     g.sel, self.n)
@@ -166,6 +168,7 @@ class LtCcBatch(WithSharedEstimate, _LocalTrainingBatch):
         return g.unsort([[(None, vals[r], bits)] for r in range(g.ids.size)])
 
     def incoming(self, ids, boxes):
+        """u_i <- u_i + eta q_i, the copies u^_j from what arrived, then z_ij and z~_ji."""
         g = self.groups.get(ids)
         self.ref.advance(g.sel, _take(self.Q, g))
         self.ref.receive(g, boxes)
@@ -191,6 +194,7 @@ class LtCcEdgeBatch(WithSharedEstimate, _LocalTrainingBatch):
                                   params["eta"], params["error_feedback"], per_edge=True)
 
     def outgoing(self, ids):
+        """Per agent of ``ids``, per neighbour j: q_ij = C(y_ij - s_ij); s_ij advances."""
         g = self.groups.get(ids)
         E = g.esel
         Y = self.Z[E] - (2.0 * self.rho) * g.per_edge(_take(self.X, g))
@@ -200,6 +204,7 @@ class LtCcEdgeBatch(WithSharedEstimate, _LocalTrainingBatch):
         return g.unsort([[(nbr[e], vals[e], bits) for e in range(s, t)] for s, t in g.spans])
 
     def incoming(self, ids, boxes):
+        """The copies s^_ij from what arrived, then z_ji <- (1 - alpha) z_ji - alpha s^_ij."""
         g = self.groups.get(ids)
         self.ref.receive(g, boxes)
         E = g.esel

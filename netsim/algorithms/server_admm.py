@@ -63,6 +63,7 @@ class AdamSolver:
         self.t = 0
 
     def __call__(self, x: np.ndarray, rho: float, v: np.ndarray) -> tuple[np.ndarray, Work]:
+        """K Adam steps from x (d,) on f_i + (rho/2)||x - v||^2; returns (x', its work)."""
         x = np.array(x, dtype=float)
         grads = 0
         for _ in range(self.steps):

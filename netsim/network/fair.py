@@ -30,8 +30,8 @@ sends between two recomputations are ``rate x elapsed ticks / 10**12``. Ends of 
 completions are :data:`~netsim.simtime.ARRIVAL` events. Every sum over flows and every tie
 between flows follows one key, (send time, sender, the sender's own count of transmissions),
 which does not depend on the order in which different senders act at one instant: the batched
-and the process-per-agent engines give the same rates bit for bit. Loss, retransmission and the counters are those of
-:class:`~netsim.network.transport.Network`.
+and the process-per-agent engines give the same rates bit for bit. Loss, retransmission and
+the counters are those of :class:`~netsim.network.transport.Network`.
 """
 
 from __future__ import annotations

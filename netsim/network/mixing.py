@@ -53,7 +53,8 @@ def metropolis_edge_weights(G: nx.Graph, src, dst) -> np.ndarray:
 
     Args:
         G: undirected graph on nodes ``0..n-1``.
-        src, dst: integer arrays of equal shape (edge endpoints).
+        src: integer array of edge start nodes.
+        dst: integer array of the same shape, the edges' other end nodes.
 
     Returns:
         float64 array of ``1 / (1 + max(d_src, d_dst))``, the shape of ``src``.

@@ -118,7 +118,7 @@ class Network:
         self.link_drops = dict.fromkeys(self.links, 0)
         self.sent_bits = defaultdict(int)        # per sending node
         self.received_bits = defaultdict(int)    # per receiving node (delivered only)
-        self.tag_bits = defaultdict(int)         # per message tag (e.g. round), incl. retransmissions
+        self.tag_bits = defaultdict(int)         # per message tag (round), retransmissions incl.
         self.tag_messages = defaultdict(int)
         self.total_bits = 0
         self.total_messages = 0
@@ -151,7 +151,8 @@ class Network:
         """Hand one message to the network now.
 
         Args:
-            src, dst: the directed link's end points.
+            src: the sending agent (the directed link's start).
+            dst: the receiving agent (its end).
             payload: delivered untouched to ``dst``'s handler.
             bits: payload size in bits (the link's ``header_bits`` are added).
             tag: accounting key (the round), for :attr:`tag_bits`.

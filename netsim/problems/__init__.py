@@ -26,8 +26,10 @@ __all__ = ["Problem", "LocalProblem", "make_problem", "list_problems", "KINDS", 
 
 KINDS = {
     "logistic": "l2-regularized logistic regression, labels in {-1, +1} (classifier)",
-    "least_squares": "l2-regularized least squares, f_i = (1/2m)||A_i x - b_i||^2 + reg/2 ||x||^2",
-    "lasso": "least squares + regularization ||x||_1 (held by the server, or split evenly over agents)",
+    "least_squares": ("l2-regularized least squares, "
+                      "f_i = (1/2m)||A_i x - b_i||^2 + reg/2 ||x||^2"),
+    "lasso": ("least squares + regularization ||x||_1 "
+              "(held by the server, or split evenly over agents)"),
 }
 #: accepted keys with their defaults (None: no default)
 PROBLEM_KEYS = {"kind": "logistic", "samples_per_agent": 100, "features": 20,

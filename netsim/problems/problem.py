@@ -99,7 +99,8 @@ class Problem:
         """
         g = self.smooth_grad(x)
         if self.l1 > 0:
-            return float(np.linalg.norm(x - np.sign(x - g) * np.maximum(np.abs(x - g) - self.l1, 0)))
+            shrunk = np.sign(x - g) * np.maximum(np.abs(x - g) - self.l1, 0)
+            return float(np.linalg.norm(x - shrunk))
         return float(np.linalg.norm(g))
 
     def accuracy(self, x: np.ndarray) -> float:

@@ -124,8 +124,9 @@ def run_simgrid(p: Platform, model: str, timeout: float = 120) -> list[float]:
 def simgrid_available() -> tuple[bool, str]:
     """(True, version) if SimGrid's Python bindings import, else (False, why)."""
     try:
-        out = subprocess.run([sys.executable, "-c", "import simgrid; print(simgrid.simgrid_version)"],
-                             capture_output=True, text=True, timeout=60)
+        code = "import simgrid; print(simgrid.simgrid_version)"
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             timeout=60)
     except (OSError, subprocess.TimeoutExpired) as e:
         return False, str(e)
     if out.returncode != 0:
