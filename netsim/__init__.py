@@ -1,5 +1,6 @@
-"""netsim: a discrete-event network simulator for communication-efficient distributed
-optimization.
+"""netsim: a discrete-event network simulator for distributed optimization.
+
+It simulates communication-efficient distributed optimization (ADMM and friends) on networks.
 
 Five lines to a result::
 

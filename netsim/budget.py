@@ -1,5 +1,6 @@
-"""Memory budget: estimate what a run will hold *before* allocating it, and refuse a run that
-cannot fit with one line naming the key, the size and the budget.
+"""Memory budget: estimate what a run will hold *before* allocating it.
+
+A run that cannot fit is refused with one line naming the key, the size and the budget.
 
 The budget is ``NETSIM_MEMORY_GB`` (gigabytes, 1 GB = 1e9 bytes) if set, else
 :data:`DEFAULT_SHARE` of the memory this process may use (physical memory, or the cgroup
@@ -64,8 +65,9 @@ def _usable_memory() -> float:
 
 
 def budget_bytes() -> float:
-    """The memory budget in bytes (``NETSIM_MEMORY_GB`` or :data:`DEFAULT_SHARE` of the
-    usable memory).
+    """The memory budget in bytes.
+
+    ``NETSIM_MEMORY_GB`` if set, else :data:`DEFAULT_SHARE` of the usable memory.
 
     Raises:
         ScenarioError: ``NETSIM_MEMORY_GB`` is not a number > 0.
@@ -162,8 +164,9 @@ def check_bytes(need: float, key: str, value, what: str) -> None:
 
 def check(d: dict, n: int, dim: int, rows: int, data_key: str | None = None,
           data_bytes: float | None = None) -> None:
-    """Refuse a run whose :func:`estimate` exceeds :func:`budget_bytes`, naming the key of
-    its largest part, that part's size and the total.
+    """Refuse a run whose :func:`estimate` exceeds :func:`budget_bytes`.
+
+    The error names the key of the largest part, that part's size and the total.
 
     Raises:
         ScenarioError: ``<key> = <value> needs about X GB (...) over the memory budget``.

@@ -93,8 +93,9 @@ def _laplacian(W: sparse.csr_array) -> sparse.csc_array:
 
 
 def _start(n: int) -> np.ndarray:
-    """A fixed start vector with a component along every non-constant eigenvector of a
-    generic graph (orthogonal to 1).
+    """A fixed start vector, orthogonal to 1.
+
+    It has a component along every non-constant eigenvector of a generic graph.
     """
     v = np.cos(np.arange(n) * 0.7) + np.arange(n) / n
     return v - v.mean()
@@ -135,8 +136,10 @@ def _mu_max(L: sparse.csc_array) -> float:
 
 
 def spectral_gap(G: nx.Graph) -> float:
-    """1 - max(|lambda_2|, |lambda_n|) of the Metropolis matrix: the larger, the faster
-    gossip averages (1 for a complete graph; ~(2 pi / n)^2 / 3 for a ring of n).
+    """1 - max(|lambda_2|, |lambda_n|) of the Metropolis matrix (dimensionless).
+
+    The larger, the faster gossip averages: 1 for a complete graph, ~(2 pi / n)^2 / 3 for a
+    ring of n.
 
     Args:
         G: connected undirected graph on nodes ``0..n-1``.

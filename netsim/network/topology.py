@@ -130,8 +130,9 @@ def _until_connected(make, what, key):
 
 
 def gnp_random_graph(n: int, p: float, seed: int) -> nx.Graph:
-    """``networkx.gnp_random_graph(n, p, seed=seed)``, the same graph edge for edge (same
-    edge insertion order), in O(n^2 / chunk) numpy calls instead of n^2 / 2 Python calls.
+    """``networkx.gnp_random_graph(n, p, seed=seed)``, the same graph edge for edge.
+
+    Same edge insertion order, in O(n^2 / chunk) numpy calls instead of n^2 / 2 Python calls.
 
     networkx draws ``random.Random(seed).random()`` once per pair (u, v), u < v, in
     lexicographic order, and keeps the pair if the draw is < p. Python's ``random()`` and
@@ -226,14 +227,25 @@ def _edges(n, rng, p, key, base):
 
 
 def read_edge_list(path, n: int, key: str) -> nx.Graph:
-    """Read an edge-list CSV: ``u,v`` per line, an optional header line naming the columns
+    """Read an edge-list CSV file into a graph on nodes ``0..n-1``.
+
+    ``u,v`` per line, an optional header line naming the columns
     (``u,v`` then any of :data:`EDGE_COLUMNS`), ``#`` comment lines, blank lines. Read with
     :mod:`netsim.textfiles` (byte-order mark, CRLF) and the standard :mod:`csv` module; empty
     cells at the end of a line (a trailing comma) are ignored. Per-edge values are checked
     here: bandwidth a rate > 0, latency and jitter finite times, loss in [0, 1).
 
+    Args:
+        path: the CSV file.
+        n: number of agents (node ids must be in [0, n - 1]).
+        key: the scenario key named by errors (``network.file``).
+
+    Returns:
+        The undirected graph; per-edge values as edge attributes in SI units.
+
     Raises:
-        ScenarioError: naming ``key``, the file's path, the line and the bad cell.
+        ScenarioError: naming ``key``, the file's path, the line and the bad cell; or a file
+            with no edge.
     """
     from netsim.textfiles import cell, read_lines, where
 
