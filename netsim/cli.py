@@ -49,9 +49,10 @@ def _cmd_run(args) -> int:
 
 
 def _cmd_validate(args) -> int:
-    """Check everything ``netsim run`` and ``netsim sweep`` would: every variant and every
-    sweep point is resolved and built (topology, data, edge lists, profiles, x0 files, the
-    memory budget), nothing is simulated. Warnings are shown once each.
+    """Check everything ``netsim run`` and ``netsim sweep`` would, simulating nothing.
+
+    Every variant and every sweep point is resolved and built (topology, data, edge lists, profiles,
+    x0 files, the memory budget). Warnings are shown once each.
     """
     import warnings
 

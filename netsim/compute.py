@@ -98,8 +98,9 @@ class ComputeModel:
         self._wake: list = [None] * n        # steps until it is on again
 
     def add_host(self) -> int:
-        """Register one more host (a server) that has an on/off state but no work model;
-        returns its index.
+        """Register one more host (a server): an on/off state, no work model.
+
+        Returns its index.
         """
         self.on.append(True)
         self._wake.append(None)
@@ -133,8 +134,9 @@ class ComputeModel:
         return np.flatnonzero(self.slow).tolist()
 
     def durations(self, agents, works) -> list[float]:
-        """:meth:`duration` of each (agent, work) pair, in order (the same floats; without
-        noise or slowdown draws, as array operations).
+        """:meth:`duration` of each (agent, work) pair, in order.
+
+        The same floats; without noise or slowdown draws, as array operations.
         """
         spec = self.spec
         if spec.noise is not None or spec.slowdown is not None:
@@ -174,8 +176,9 @@ class ComputeModel:
 
 
 def _not_finite(agent: int, t) -> None:
-    """A step time drawn beyond a double (a heavy tail with a huge scale): a one-line error
-    instead of a run that ends 'stalled' at 0 s.
+    """A step time drawn beyond a double (a heavy tail with a huge scale).
+
+    A one-line error instead of a run that ends 'stalled' at 0 s.
     """
     from netsim.errors import ScenarioError
 

@@ -98,8 +98,9 @@ def short(key: str) -> str:
 
 
 def numeric(key: str, value):
-    """``value`` of ``key`` as a number in SI units if it is one (``"10 Mbit/s"`` -> 1e7),
-    else the value unchanged.
+    """``value`` of ``key`` as a number in SI units if it is one.
+
+    ``"10 Mbit/s"`` -> 1e7; other values unchanged.
     """
     if isinstance(value, bool) or value is None:
         return value
@@ -116,8 +117,10 @@ def numeric(key: str, value):
 
 
 def log_scale_suits(key: str, values) -> bool:
-    """Log scale for ``key`` over ``values``: positive values spanning two decades or more,
-    or a quantity that is log-scaled by nature (errors, bits) with positive values.
+    """Whether ``key`` is drawn on a log scale over ``values``.
+
+    Yes for positive values spanning two decades or more, or a quantity that is log-scaled by nature
+    (errors, bits) with positive values.
     """
     vals = [float(v) for v in values
             if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)]

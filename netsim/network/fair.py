@@ -1,5 +1,7 @@
-"""Flow-level transport with max-min fair bandwidth sharing (``sharing = "fair"``), and the
-TCP-corrected variant (``model = "tcp"``), following SimGrid's CM02 and LV08 network models.
+"""Flow-level transport with max-min fair bandwidth sharing (``sharing = "fair"``).
+
+Also the TCP-corrected variant (``model = "tcp"``), following SimGrid's CM02 and LV08 network
+models.
 
 A transmission of ``bits`` bits from ``src`` to ``dst`` handed over at time t:
 
@@ -194,8 +196,9 @@ class FairNetwork(Network):
         self._touch(r for r, _ in f.res)
 
     def _touch(self, resources) -> None:
-        """Mark resources whose sharing changed; their component is re-solved once, in the
-        RATES phase of this instant.
+        """Mark resources whose sharing changed.
+
+        Their component is re-solved once, in the RATES phase of this instant.
         """
         self._dirty.update(resources)
         if self._solve is None:

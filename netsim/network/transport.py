@@ -54,8 +54,9 @@ def _jitter(spec, rng) -> float:
 
 
 def _serve(free: dict, busy: dict, key, start: int, seconds: float) -> int:
-    """One transmission of ``seconds`` through the FIFO queue ``key`` handed over at tick
-    ``start``; returns (and records) the tick its last bit leaves.
+    """One transmission of ``seconds`` through the FIFO queue ``key``.
+
+    Handed over at tick ``start``; returns (and records) the tick its last bit leaves.
 
     A transmission that waits behind the queue's current busy period continues it: the
     period's durations are summed in seconds and only the end is rounded to ticks, so k
@@ -167,8 +168,9 @@ class Network:
         return self._transmit(src, dst, payload, int(bits), tag)
 
     def send_many(self, src: int, msgs, tag: int = 0) -> None:
-        """:meth:`send` for every ``(dst, payload, bits)`` of ``msgs``, in order (same
-        results; on a network of simple links, one pass of :meth:`_transmit_simple`).
+        """:meth:`send` for every ``(dst, payload, bits)`` of ``msgs``, in order.
+
+        Same results; on a network of simple links, one pass of :meth:`_transmit_simple`.
         """
         if not msgs:
             return
@@ -179,8 +181,9 @@ class Network:
         self._transmit_simple(src, msgs, tag)
 
     def _transmit_simple(self, src, msgs, tag):
-        """:meth:`_transmit` for ``(dst, payload, bits)`` messages of ``src`` on links without
-        loss, jitter or ordering (same arithmetic, same counters, fewer branches); with
+        """:meth:`_transmit` for messages of ``src`` on links without loss, jitter or ordering.
+
+        Messages are ``(dst, payload, bits)``; same arithmetic, same counters, fewer branches; with
         ``_coalesce`` one delivery event per arrival instant. Returns the last arrival.
         """
         env = self.env
@@ -226,8 +229,9 @@ class Network:
         return arrive
 
     def _deliver_due(self, when):
-        """Deliver the messages due at this event's time, in sending order (as
-        :meth:`_deliver` would, one after the other).
+        """Deliver the messages due at this event's time, in sending order.
+
+        As :meth:`_deliver` would, one after the other.
         """
         handlers, received = self._handlers, self.received_bits
         for src, dst, tag, payload, size in self._due.pop(when):
@@ -247,8 +251,9 @@ class Network:
         self._latency[link] = ticks(float(latency))
 
     def set_state(self, link, up: bool) -> None:
-        """Profile event: the link goes down (messages in flight still arrive) or up (held
-        messages are handed over again, in order).
+        """Profile event: the link goes down or up.
+
+        Down: messages in flight still arrive. Up: held messages are handed over again, in order.
         """
         if not up:
             self.down.add(link)
@@ -275,8 +280,10 @@ class Network:
 
     @staticmethod
     def retransmission_timeout(spec: LinkSpec, bits: int) -> int:
-        """Ticks from the end of a lost transmission of ``bits`` payload bits to its
-        retransmission: the link's ``timeout``, or :func:`~netsim.network.links.auto_timeout`.
+        """Ticks from the end of a lost transmission to its retransmission.
+
+        For ``bits`` payload bits: the link's ``timeout``, or
+        :func:`~netsim.network.links.auto_timeout`.
         """
         return ticks(spec.timeout if spec.timeout is not None else auto_timeout(spec, bits))
 
