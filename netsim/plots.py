@@ -1,5 +1,7 @@
-"""Figures: a run's error against simulated time, bits and rounds (PNG); ``netsim plot``
-overlays of runs with seed bands, sensitivity curves over a swept key, a Pareto view.
+"""Figures: a run's error against simulated time, bits and rounds (PNG).
+
+``netsim plot``: overlays of runs with seed bands, sensitivity curves over a swept key, a Pareto
+view.
 """
 
 from __future__ import annotations
@@ -199,8 +201,10 @@ def _where(loaded, flats, where):
 
 
 def _legends(loaded, flats, exclude=()):
-    """One legend entry per group of runs that differ only in the seed: the variant label,
-    plus ``name=value`` for each varying key the label does not already determine.
+    """One legend entry per group of runs that differ only in the seed.
+
+    The variant label, plus ``name=value`` for each varying key the label does not already
+    determine.
     """
     from netsim.labels import short
 
@@ -262,8 +266,9 @@ def _fit_ylim(ax, values, log, ylim):
 @_labels_as_text
 def plot_command(results, x="time", y=None, sensitivity=None, pareto=False, out=None,
                  log="auto", ylim=None, where=None):
-    """``netsim plot``: overlay runs (median over seeds with a min-max band), or a
-    sensitivity / Pareto view across runs.
+    """``netsim plot``: overlay runs, or a sensitivity / Pareto view across runs.
+
+    Overlays show the median over seeds with a min-max band.
 
     Args:
         results: run folders, sweep folders or runs.csv files (exactly the runs they list).

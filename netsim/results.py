@@ -125,8 +125,9 @@ def inputs_read(scenario) -> list[tuple[str, pathlib.Path]]:
 
 
 def _file_digest(path: pathlib.Path, cache: dict | None) -> str:
-    """``sha256:<hex>`` of the file's content (``missing`` if unreadable); ``cache`` maps
-    (path, size, mtime_ns, inode) to digests so a sweep hashes each file once.
+    """``sha256:<hex>`` of the file's content (``missing`` if unreadable).
+
+    ``cache`` maps (path, size, mtime_ns, inode) to digests so a sweep hashes each file once.
     """
     try:
         st = path.stat()
@@ -172,9 +173,10 @@ MAX_SLUG = 48
 
 
 def strict_json(obj) -> str:
-    """``obj`` as strict JSON (RFC 8259: no NaN or Infinity tokens, which most JSON readers
-    refuse): a float that is not finite is written as the string ``"nan"``, ``"inf"`` or
-    ``"-inf"``, which Python's ``float()`` reads back.
+    """``obj`` as strict JSON (RFC 8259: no NaN or Infinity tokens).
+
+    Most JSON readers refuse those tokens: a float that is not finite is written as the string
+    ``"nan"``, ``"inf"`` or ``"-inf"``, which Python's ``float()`` reads back.
     """
     def clean(v):
         if isinstance(v, dict):
@@ -206,8 +208,9 @@ def run_id(scenario, cache: dict | None = None) -> str:
 
 
 def run_id_v1(scenario) -> str | None:
-    """The version-1 id of ``scenario`` (netsim before the file-content rule), or None if
-    it reads files (a version-1 folder of such a run cannot be trusted).
+    """The version-1 id of ``scenario`` (netsim before the file-content rule), or None.
+
+    None if the run reads files: a version-1 folder of such a run cannot be trusted.
     """
     if inputs_read(scenario):
         return None
@@ -218,9 +221,11 @@ def run_id_v1(scenario) -> str | None:
 
 
 def migrate_v1(parent, scenario, rid: str) -> bool:
-    """Rename a complete version-1 run folder of ``scenario`` in ``parent`` to ``rid``
-    (its version-2 id) if its ``scenario.toml`` is the same resolved scenario (except
-    ``output.dir``); update its ``summary.json`` ``run_id``. Under the folder lock.
+    """Rename a complete version-1 run folder of ``scenario`` to its version-2 id.
+
+    The folder in ``parent`` is renamed to ``rid`` if its ``scenario.toml`` is the same resolved
+    scenario (except ``output.dir``), and its ``summary.json`` ``run_id`` updated. Under the folder
+    lock.
 
     Returns:
         Whether a folder was migrated (the run is then done).
@@ -338,9 +343,10 @@ def _oserror(e: OSError, what) -> ResultsError:
 
 @contextlib.contextmanager
 def atomic_file(path):
-    """Open ``path`` for writing text through a temporary file in the same folder, renamed
-    over ``path`` on success and removed on any failure (readers see the old or the new file,
-    never a part). The file follows the umask. An OS error is a :class:`ResultsError`.
+    """Open ``path`` for writing text through a temporary file in the same folder.
+
+    The file is renamed over ``path`` on success and removed on any failure (readers see the old or
+    the new file, never a part). The file follows the umask. An OS error is a :class:`ResultsError`.
     """
     path = pathlib.Path(path)
     tmp = path.parent / (_tmp_name() + "-" + path.name)
@@ -364,9 +370,10 @@ def _unlink(p) -> None:
 
 @contextlib.contextmanager
 def folder_lock(folder):
-    """Hold an exclusive ``fcntl.flock`` on the folder itself for the block: serializes the
-    writers (processes, threads with their own open) of one results folder, and leaves no
-    file behind.
+    """Hold an exclusive ``fcntl.flock`` on the folder itself for the block.
+
+    It serializes the writers (processes, threads with their own open) of one results folder, and
+    leaves no file behind.
     """
     fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     try:
@@ -387,8 +394,10 @@ def _pid_alive(pid: int) -> bool:
 
 
 def clean_stale_tmp(folder) -> int:
-    """Remove the temporary files and folders in ``folder`` left by dead writers on this
-    host (a killed run); those of live writers (another sweep at work) are kept.
+    """Remove the temporary files and folders in ``folder`` left by dead writers.
+
+    Only those of writers on this host (a killed run); those of live writers (another sweep at work)
+    are kept.
 
     Returns:
         The number removed.
@@ -409,8 +418,10 @@ def clean_stale_tmp(folder) -> int:
 
 
 def is_complete(folder) -> bool:
-    """Whether ``folder`` holds a finished run: a readable, strict-JSON summary.json that is
-    a table with an ``end`` (a damaged or truncated one is not, so the run is redone).
+    """Whether ``folder`` holds a finished run.
+
+    A readable, strict-JSON summary.json that is a table with an ``end`` (a damaged or truncated one
+    is not, so the run is redone).
     """
     try:
         s = json.loads((pathlib.Path(folder) / "summary.json").read_text(encoding="utf-8"))
@@ -513,8 +524,9 @@ def _write_files(result, tmp: pathlib.Path, rid: str) -> None:
 
 
 def _write_plots(result, final: pathlib.Path) -> None:
-    """Draw the run's figures into a temporary folder, then move each into ``final``; any
-    failure becomes a :class:`PlotWarning` (the run stays as written).
+    """Draw the run's figures into a temporary folder, then move each into ``final``.
+
+    Any failure becomes a :class:`PlotWarning` (the run stays as written).
     """
     import warnings
 

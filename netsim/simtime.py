@@ -1,5 +1,7 @@
-"""Simulated time: an integer number of ticks of one fixed resolution, and the order of
-events that happen at the same instant.
+"""Simulated time: integer ticks of one fixed resolution, and same-instant event order.
+
+Time is an integer number of ticks; events that happen at the same instant follow a fixed order of
+phases.
 
 **Resolution.** One tick is 1 ps (:data:`TICK_S` = 1e-12 s, OMNeT++'s default). Every clock
 value inside the engine (SimPy's ``env.now``, event times, link free times, deadlines,
@@ -115,8 +117,10 @@ def seconds(t) -> float:
 
 
 class Alarm(Event):
-    """A :class:`simpy.Timeout` in a given same-instant phase: it fires ``delay`` ticks from
-    now, in phase ``phase`` (see the module docstring), and then calls its callbacks.
+    """A :class:`simpy.Timeout` in a given same-instant phase.
+
+    It fires ``delay`` ticks from now, in phase ``phase`` (see the module docstring), and then calls
+    its callbacks.
 
     Args:
         env: the SimPy environment.
@@ -142,20 +146,22 @@ class Alarm(Event):
 
 
 class Pending(Alarm):
-    """An :class:`Alarm` that can lead to progress (an agent or server step): the delivery of
-    a message that will arrive, the end of a computation, a receive deadline, a retransmission
-    on a link that is up, the first pass of a profile. The stall watchdog
-    (:func:`netsim.simulate._watchdog`) calls a run *stalled* only when none is scheduled.
-    Looping profile events, and retransmission timers of messages lost on a link that is down,
-    are plain :class:`Alarm` s: they can repeat forever without progress.
+    """An :class:`Alarm` that can lead to progress (an agent or server step).
+
+    The delivery of a message that will arrive, the end of a computation, a receive deadline, a
+    retransmission on a link that is up, the first pass of a profile. The stall watchdog
+    (:func:`netsim.simulate._watchdog`) calls a run *stalled* only when none is scheduled. Looping
+    profile events, and retransmission timers of messages lost on a link that is down, are plain
+    :class:`Alarm` s: they can repeat forever without progress.
     """
 
     __slots__ = ()
 
 
 def next_pending(env) -> int | None:
-    """The earliest time (ticks) of a scheduled :class:`Pending` event, or None (a scan of
-    SimPy's event queue; the watchdog calls it at most once per quiet interval).
+    """The earliest time (ticks) of a scheduled :class:`Pending` event, or None.
+
+    A scan of SimPy's event queue; the watchdog calls it at most once per quiet interval.
     """
     times = [t for t, _, _, ev in env._queue if type(ev) is Pending]
     return min(times) if times else None

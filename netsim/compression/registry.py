@@ -79,8 +79,9 @@ def _k(spec, dim, key):
 
 
 def _plugin(name, key):
-    """The factory ``make(spec, dim, key)`` of an installed ``netsim.compressors`` entry
-    point named ``name`` (not a built-in), or None.
+    """The factory of an installed ``netsim.compressors`` entry point, or None.
+
+    ``make(spec, dim, key)`` of the entry point named ``name`` (not a built-in).
     """
     from netsim import plugins
 

@@ -112,8 +112,9 @@ def _make_mlp(p, n_agents, streams, key):
 
 
 def _plugin(kind, key):
-    """The factory of an installed ``netsim.problems`` entry point named ``kind`` (not a
-    built-in kind), or None.
+    """The factory of an installed ``netsim.problems`` entry point, or None.
+
+    The entry point named ``kind`` (not a built-in kind).
     """
     from netsim import plugins
 

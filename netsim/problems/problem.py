@@ -63,8 +63,10 @@ class Problem:
                          for v, r, l1 in zip(vals.tolist(), regs, l1s)))
 
     def _scores(self, x):
-        """a_h . x for every agent's rows, (N, m); the last result is reused for the same x
-        (the monitor asks for the objective and the accuracy of one point).
+        """a_h . x for every agent's rows, (N, m).
+
+        The last result is reused for the same x (the monitor asks for the objective and the
+        accuracy of one point).
         """
         last = getattr(self, "_last_scores", None)
         if last is not None and last[0].shape == x.shape and last[0].tobytes() == x.tobytes():
@@ -74,8 +76,10 @@ class Problem:
         return z
 
     def _stack(self):
-        """(A (N, m, d), b (N, m), regs, l1s) when every agent is a LocalProblem with the same
-        m (then the metrics are computed for all agents at once), else None.
+        """(A (N, m, d), b (N, m), regs, l1s), or None.
+
+        Given when every agent is a LocalProblem with the same m (then the metrics are computed for
+        all agents at once).
         """
         if not hasattr(self, "_stacked_data"):
             ags = self.agents
@@ -94,8 +98,9 @@ class Problem:
         return sum(a.grad(x) for a in self.agents)
 
     def grad_norm(self, x: np.ndarray) -> float:
-        """||sum_i grad f_i(x)||, or for lasso the norm of the prox-gradient mapping
-        ||x - S(x - grad, l1)|| (zero exactly at the optimum).
+        """||sum_i grad f_i(x)||, or for lasso the prox-gradient mapping's norm.
+
+        For lasso ||x - S(x - grad, l1)||, zero exactly at the optimum.
         """
         g = self.smooth_grad(x)
         if self.l1 > 0:
@@ -165,10 +170,12 @@ def _logistic_optimum(A, b, w, reg):
 
 
 def _lasso_optimum(Q, q, lam):
-    """Min 1/2 x'Qx - q'x + lam||x||_1: L-BFGS-B on the split x = p - n (p, n >= 0), then the
-    active-set solve on its support (KKT verified); if that support guess was off, an exact
-    active-set method from x = 0 (:func:`~netsim.problems.local.lasso_qp`, which itself falls
-    back to coordinate descent), keeping whichever result violates the KKT conditions least.
+    """Min 1/2 x'Qx - q'x + lam||x||_1.
+
+    L-BFGS-B on the split x = p - n (p, n >= 0), then the active-set solve on its support (KKT
+    verified); if that support guess was off, an exact active-set method from x = 0
+    (:func:`~netsim.problems.local.lasso_qp`, which itself falls back to coordinate descent),
+    keeping whichever result violates the KKT conditions least.
     """
     d = q.size
 
@@ -203,8 +210,10 @@ def _kkt_violation(Q, q, lam, x):
 
 
 def stacked_rows(local_problems):
-    """(A (N, m, d), b (N, m)) of these agents: the arrays of :meth:`Problem._stack` when the
-    agents' data are its views, in order (no copy), else freshly stacked.
+    """(A (N, m, d), b (N, m)) of these agents.
+
+    The arrays of :meth:`Problem._stack` when the agents' data are its views, in order (no copy),
+    else freshly stacked.
     """
     A0 = local_problems[0].A
     base = A0.base

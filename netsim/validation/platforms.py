@@ -24,8 +24,10 @@ _RUNNER = pathlib.Path(__file__).with_name("simgrid_run.py")
 
 @dataclass
 class Platform:
-    """Links ``{(u, v): (bit/s, s)}``, capacities ``{node: bit/s}``, transfers
-    ``[(src, dst, bits, start s)]``, bandwidth profiles ``{(u, v): [(date, bit/s)]}``.
+    """A platform: links, capacities, transfers and bandwidth profiles.
+
+    Links ``{(u, v): (bit/s, s)}``, capacities ``{node: bit/s}``, transfers ``[(src, dst, bits,
+    start s)]``, bandwidth profiles ``{(u, v): [(date, bit/s)]}``.
     """
 
     name: str
