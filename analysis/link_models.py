@@ -1,5 +1,6 @@
-"""The link-model ladder: netsim vs SimGrid completion times, and what fifo vs fair sharing
-changes in asynchronous ADMM.
+"""The link-model ladder: netsim vs SimGrid completion times.
+
+And what fifo vs fair sharing changes in asynchronous ADMM.
 
 Writes to docs/results/links/:
 

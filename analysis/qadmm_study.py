@@ -1,5 +1,6 @@
-"""QADMM vs asynchronous ADMM: objective gap against rounds, bits and simulated time, and the
-sensitivity of rounds / time to the partial barrier P and the delay bound tau.
+"""QADMM vs asynchronous ADMM: objective gap against rounds, bits and simulated time.
+
+And the sensitivity of rounds / time to the partial barrier P and the delay bound tau.
 
 Runs scenarios/paper/qadmm_lasso.toml (every variant, and a P x tau grid of async-admm and
 QADMM) and the neural-network scenarios in parallel processes and writes to

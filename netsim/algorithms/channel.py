@@ -71,8 +71,9 @@ class SharedEstimate:
 
     # ------------------------------------------------------------------ ref_drift
     def snapshot(self, k, ids) -> None:
-        """Agents ``ids`` (in this order) finished round k: keep their references and
-        copies, as the monitor's per-agent snapshots would (see :meth:`drift`).
+        """Agents ``ids`` (in this order) finished round k: keep their references and copies.
+
+        As the monitor's per-agent snapshots would (see :meth:`drift`).
         """
         snap = self._snaps.get(k)
         if snap is None:
@@ -84,11 +85,12 @@ class SharedEstimate:
         snap[2].extend(ids)
 
     def drift(self, k) -> float:
-        """ref_drift of round k: ``max`` over copies, in the monitor's order (agents as they
-        finished, neighbours sorted), of ||copy - reference||, each norm the
-        ``np.linalg.norm`` of one vector (sqrt of a BLAS dot; ``np.vecdot`` calls the same
-        routine row by row) and the maximum with Python's ``max`` semantics (a NaN first
-        wins, later NaNs are skipped).
+        """ref_drift of round k: ``max`` over copies of ||copy - reference||.
+
+        Copies in the monitor's order (agents as they finished, neighbours sorted), each norm the
+        ``np.linalg.norm`` of one vector (sqrt of a BLAS dot; ``np.vecdot`` calls the same routine
+        row by row) and the maximum with Python's ``max`` semantics (a NaN first wins, later NaNs
+        are skipped).
         """
         R, RC, order = self._snaps.pop(k)
         order = np.asarray(order, dtype=np.intp)
@@ -111,8 +113,9 @@ class SharedEstimate:
 
 
 class WithSharedEstimate:
-    """A kernel whose shared estimate ``self.ref`` is what the monitor reports as
-    ``ref_drift`` (snapshots taken by the runner when agents finish a round).
+    """A kernel whose shared estimate ``self.ref`` is what the monitor reports as ``ref_drift``.
+
+    The runner takes the snapshots when agents finish a round.
     """
 
     has_references = True

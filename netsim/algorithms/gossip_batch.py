@@ -1,7 +1,8 @@
-"""Compressed gossip baselines (spec ``lt_admm_cc.md`` §6): LEAD, CEDAS, COLD, DPDC, plus the
-teaching baselines CHOCO-SGD and DGD, each one class over stacked state (see
-:mod:`netsim.algorithms.batch`). One (mini-batch or full) gradient per agent per round, one
-compressed broadcast per agent per round, no local training. No SimPy here.
+"""Compressed gossip baselines (spec ``lt_admm_cc.md`` §6).
+
+LEAD, CEDAS, COLD, DPDC, plus the teaching baselines CHOCO-SGD and DGD, each one class over stacked
+state (see :mod:`netsim.algorithms.batch`). One (mini-batch or full) gradient per agent per round,
+one compressed broadcast per agent per round, no local training. No SimPy here.
 
 W is the Metropolis-Hastings matrix, w_ij = 1 / (1 + max(d_i, d_j)) on edges and
 w_ii = 1 - sum_j w_ij, known to each agent for its own row. Every method except DGD sends a
@@ -29,8 +30,9 @@ __all__ = ["GossipBase", "LeadBatch", "CedasBatch", "ChocoBatch", "ColdBatch", "
 
 
 def auto_step(value, compressor, dim):
-    """The reference step: ``value``, or for "auto" 1 / (1 + omega) of an unbiased compressor
-    (1 for exact ones).
+    """The reference step: ``value``, or 1 / (1 + omega) for "auto".
+
+    omega of an unbiased compressor; 1 for exact ones.
     """
     if value != "auto":
         return float(value)
@@ -39,8 +41,9 @@ def auto_step(value, compressor, dim):
 
 
 class _MixGroup:
-    """For a group (sorted ids): the agents of each degree with their edge rows, global and
-    within the group, to compute w_i @ rows_i as one stacked matmul per degree.
+    """For a group (sorted ids): the agents of each degree with their edge rows.
+
+    Rows global and within the group, to compute w_i @ rows_i as one stacked matmul per degree.
     """
 
     def __init__(self, g, deg, off, W):
@@ -54,8 +57,10 @@ class _MixGroup:
             self.classes.append((pos, edges, local, W[edges][:, None, :]))
 
     def wsum(self, rows, n, dim, local=False):
-        """sum_j w_ij rows_j per agent of the group; ``rows`` indexed by edge row, or (with
-        ``local``) by the group's own edge order (``g.edges``).
+        """sum_j w_ij rows_j per agent of the group.
+
+        ``rows`` indexed by edge row, or (with ``local``) by the group's own edge order
+        (``g.edges``).
         """
         out = np.empty((n, dim))
         for pos, edges, loc, w in self.classes:
@@ -64,11 +69,13 @@ class _MixGroup:
 
 
 class GossipBase(WithSharedEstimate, StackedKernel):
-    """Common state: models X, Metropolis rows (w_self, W per edge row), one shared-estimate
-    channel ``ref`` (h_i and the copies h^_j, :class:`~netsim.algorithms.channel.
-    SharedEstimate`; Q the last sent innovations), a mini-batch gradient estimator. A method
-    sets ``params`` (its scalar parameters, copied to attributes), ``ref_step_param`` and
-    implements ``local_steps``, ``_to_send(g)`` and ``incoming``.
+    """Common state of the gossip kernels.
+
+    Models X, Metropolis rows (w_self, W per edge row), one shared-estimate channel ``ref`` (h_i and
+    the copies h^_j, :class:`~netsim.algorithms.channel.SharedEstimate`; Q the last sent
+    innovations), a mini-batch gradient estimator. A method sets ``params`` (its scalar parameters,
+    copied to attributes), ``ref_step_param`` and implements ``local_steps``, ``_to_send(g)`` and
+    ``incoming``.
 
     Args:
         problem, graph, params, x0, streams, compressor: as for every registry builder.
@@ -112,8 +119,9 @@ class GossipBase(WithSharedEstimate, StackedKernel):
         return m
 
     def mix(self, g, own, rows, local=False):
-        """w_ii own + sum_j w_ij rows_j for the group; ``rows`` by edge row (or, ``local``,
-        in the group's own edge order).
+        """w_ii own + sum_j w_ij rows_j for the group.
+
+        ``rows`` by edge row (or, ``local``, in the group's own edge order).
         """
         ws = _take(self.w_self, g)[:, None]
         if g.single:                       # the agent's own gemv w_i @ rows_i
@@ -139,8 +147,9 @@ class GossipBase(WithSharedEstimate, StackedKernel):
         return g.unsort([[(None, vals[r], bits)] for r in range(g.ids.size)])
 
     def _received(self, g, boxes):
-        """The copies h^_j <- h^_j + step q_j for what arrived; returns Qr (the group's edges x
-        d, 0 where lost).
+        """The copies h^_j <- h^_j + step q_j for what arrived.
+
+        Returns Qr (the group's edges x d, 0 where lost).
         """
         M, rows = self.ref.receive(g, boxes)
         Qr = np.zeros((g.edges.size, self.X.shape[1]))
@@ -149,8 +158,9 @@ class GossipBase(WithSharedEstimate, StackedKernel):
         return Qr
 
     def _compressed_difference(self, g, boxes):
-        """LEAD / CEDAS communication: V^ - V^_w with V^ = H + Q, V^_w = H_w + W Q (rows of
-        the group), then H <- H + step Q and the copies.
+        """LEAD / CEDAS communication: V^ - V^_w.
+
+        V^ = H + Q, V^_w = H_w + W Q (rows of the group), then H <- H + step Q and the copies.
         """
         q, h = _take(self.Q, g), _take(self.ref.R, g)
         h_w = self.mix(g, h, self.ref.RC)
@@ -160,8 +170,9 @@ class GossipBase(WithSharedEstimate, StackedKernel):
         return v_hat - v_hat_w
 
     def _estimates(self, g, boxes):
-        """CHOCO / COLD / DPDC communication: H <- H + step Q, the copies, then
-        (h_i, w_ii h_i + sum_j w_ij h^_j).
+        """CHOCO / COLD / DPDC communication.
+
+        H <- H + step Q, the copies, then (h_i, w_ii h_i + sum_j w_ij h^_j).
         """
         self.ref.advance(g.sel, _take(self.Q, g))
         self.ref.receive(g, boxes)
@@ -364,11 +375,11 @@ class DpdcBatch(_GradientFirst):
 
 
 class DgdBatch(_GradientFirst):
-    """Decentralized gradient descent (Nedic & Ozdaglar 2009), teaching baseline:
-    x_i <- sum_j w_ij C(x_j) - eta g_i(x_i), the neighbours' models arriving compressed as
-    they are (no reference) and the agent using its own exact x_i. Converges only to a
-    neighbourhood of x* with a constant step. A lost x_j is replaced by the last one
-    received (by x_i before the first).
+    """Decentralized gradient descent (Nedic & Ozdaglar 2009), teaching baseline.
+
+    x_i <- sum_j w_ij C(x_j) - eta g_i(x_i), the neighbours' models arriving compressed as they are
+    (no reference) and the agent using its own exact x_i. Converges only to a neighbourhood of x*
+    with a constant step. A lost x_j is replaced by the last one received (by x_i before the first).
     """
 
     params = ("eta",)

@@ -181,8 +181,9 @@ def _plugin_problem(info) -> str | None:
 
 
 def get_algorithm(name: str, key: str = "algorithm.name") -> AlgorithmInfo:
-    """The built-in algorithm ``name``, else the installed ``netsim.algorithms`` entry point
-    of that name (loaded now, see :mod:`netsim.plugins`).
+    """The built-in algorithm ``name``, else the installed entry point of that name.
+
+    A ``netsim.algorithms`` entry point, loaded now (see :mod:`netsim.plugins`).
 
     Raises:
         ScenarioError: no such algorithm (the message lists the built-in and installed
@@ -205,8 +206,9 @@ def get_algorithm(name: str, key: str = "algorithm.name") -> AlgorithmInfo:
 
 
 def list_algorithms() -> list[tuple[str, str]]:
-    """(name, one-line doc) for every registered algorithm and installed plugin (plugins
-    are listed from their metadata, not loaded).
+    """(name, one-line doc) for every registered algorithm and installed plugin.
+
+    Plugins are listed from their metadata, not loaded.
     """
     from netsim import plugins
 

@@ -21,8 +21,10 @@ __all__ = ["ExtraKernel", "EXTRA"]
 
 
 class ExtraKernel(GossipBase):
-    """EXTRA over stacked state: X (x^{k+1}), XP (x^k), MP ((W x^k)_i), GP (g(x^k)), and the
-    copies C of the neighbours' latest models (edge rows).
+    """EXTRA over stacked state.
+
+    X (x^{k+1}), XP (x^k), MP ((W x^k)_i), GP (g(x^k)), and the copies C of the neighbours' latest
+    models (edge rows).
     """
 
     params = ("eta",)
