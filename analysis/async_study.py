@@ -34,7 +34,8 @@ from netsim.sweeps import read_runs  # noqa: E402
 
 def first_time(trace_csv: pathlib.Path, column: str, target: float):
     """(time, bits_now) of the first record (round >= 1) whose ``column`` is <= ``target``;
-    (None, None) if none."""
+    (None, None) if none.
+    """
     with open(trace_csv, newline="") as f:
         for row in csv.DictReader(f):
             if int(row["round"]) >= 1 and float(row[column]) <= target:
@@ -80,7 +81,8 @@ def main(argv=None) -> None:
 
 def _summary(folder, runs):
     """(runs that reached the target, god's-eye times, bits_now, max staleness per run,
-    staleness <= D - 1 in every run)."""
+    staleness <= D - 1 in every run).
+    """
     if True:
         t_now, b_now, stale, ok = [], [], [], True
         for r in runs:

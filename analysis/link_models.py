@@ -1,5 +1,6 @@
-"""The link-model ladder: netsim vs SimGrid completion times, and what fifo vs fair sharing
-changes in asynchronous ADMM.
+"""The link-model ladder: netsim vs SimGrid completion times.
+
+And what fifo vs fair sharing changes in asynchronous ADMM.
 
 Writes to docs/results/links/:
 
@@ -25,8 +26,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import netsim  # noqa: E402
-from netsim.validation.platforms import (PLATFORMS, run_netsim, run_simgrid,  # noqa: E402
-                                         simgrid_available)
+from netsim.validation.platforms import PLATFORMS, run_netsim, run_simgrid, simgrid_available  # noqa: E402
 
 OUT = ROOT / "docs" / "results" / "links"
 
@@ -37,7 +37,8 @@ def simgrid_table():
         print(f"SimGrid unavailable ({version}); skipping the comparison table")
         return
     rows = [f"netsim vs SimGrid {version}: completion times [s] of every transfer.", "",
-            "| platform | netsim model | SimGrid model | transfers | netsim | SimGrid | max rel. diff |",
+            "| platform | netsim model | SimGrid model | transfers | netsim | SimGrid "
+            "| max rel. diff |",
             "|---|---|---|---|---|---|---|"]
     for p in PLATFORMS:
         for model, ref in (("fair", "CM02, no cross-traffic"), ("tcp", "LV08")):

@@ -1,5 +1,6 @@
-"""QADMM vs asynchronous ADMM: objective gap against rounds, bits and simulated time, and the
-sensitivity of rounds / time to the partial barrier P and the delay bound tau.
+"""QADMM vs asynchronous ADMM: objective gap against rounds, bits and simulated time.
+
+And the sensitivity of rounds / time to the partial barrier P and the delay bound tau.
 
 Runs scenarios/paper/qadmm_lasso.toml (every variant, and a P x tau grid of async-admm and
 QADMM) and the neural-network scenarios in parallel processes and writes to
@@ -12,7 +13,7 @@ docs/results/qadmm/:
 * ``qadmm_mlp.png`` / ``.md`` (digits) and, when the Debian package dataset-fashion-mnist is
   installed, ``qadmm_mlp_fashion.png`` / ``.md``: test accuracy against rounds, bits, time.
 
-    python analysis/qadmm_study.py            # about 8 minutes on 2 cores (Fashion-MNIST: most of it)
+    python analysis/qadmm_study.py    # about 8 minutes on 2 cores (Fashion-MNIST: most of it)
 """
 
 from __future__ import annotations
@@ -125,7 +126,8 @@ def sensitivity(workers):
     fig, axes = plt.subplots(1, 3, figsize=(16, 4.4))
     for alg, ls in (("async-admm", "-"), ("qadmm", "--")):
         for tau, mk in zip(GRID_TAU, "os^"):
-            Ps = [P for P in GRID_P if (alg, P, tau) in res and res[(alg, P, tau)]["target"]["reached"]]
+            Ps = [P for P in GRID_P
+                  if (alg, P, tau) in res and res[(alg, P, tau)]["target"]["reached"]]
             if not Ps:
                 continue
             r = [res[(alg, P, tau)]["target"]["round"] for P in Ps]
@@ -151,7 +153,8 @@ def sensitivity(workers):
     fig.tight_layout()
     fig.savefig(OUT / "lasso_sensitivity.png", dpi=110)
     plt.close(fig)
-    rows = ["| P | tau | async rounds | async time | QADMM rounds | QADMM time | QADMM/async rounds |",
+    rows = ["| P | tau | async rounds | async time | QADMM rounds | QADMM time "
+            "| QADMM/async rounds |",
             "|---|---|---|---|---|---|---|"]
     for tau in GRID_TAU:
         for P in GRID_P:
@@ -202,12 +205,16 @@ def neural(workers, stem, rounds, target):
     fig.savefig(OUT / f"{stem}.png", dpi=110)
     plt.close(fig)
     rows = [f"| variant | rounds to {target:g} | bits to {target:g} | time to {target:g} | "
-            f"accuracy after {rounds} rounds | training objective sum_i f_i |", "|---|---|---|---|---|---|"]
+            f"accuracy after {rounds} rounds | training objective sum_i f_i |",
+            "|---|---|---|---|---|---|"]
     for lab, tr, s in runs:
         acc = np.asarray(tr["accuracy"])
         hit = np.flatnonzero(acc >= target)
         k = int(hit[0]) if hit.size else None
-        cell = (lambda c, kind: _fmt(tr[c][k], kind) if k is not None else "—")
+
+        def cell(c, kind, tr=tr, k=k):
+            return _fmt(tr[c][k], kind) if k is not None else "—"
+
         rows.append(f"| {lab} | {cell('round', 'round')} | {cell('bits', 'bits')} | "
                     f"{cell('time', 'time')} | {acc[-1]:.4f} | {tr['objective_gap'][-1]:.3g} |")
     text = "\n".join([f"{stem} (seed 0): first record with test accuracy >= {target:g}.", "",

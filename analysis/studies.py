@@ -1,5 +1,6 @@
-"""Every study of docs/studies/ in one command: run the sweeps (skipping finished runs) and
-draw the figures into docs/results/studies/.
+"""Every study of docs/studies/ in one command.
+
+Runs the sweeps (skipping finished runs) and draws the figures into docs/results/studies/.
 
     python analysis/studies.py                      # results in results/, all cores
     python analysis/studies.py --only bandwidth     # one study

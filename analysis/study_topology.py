@@ -45,7 +45,10 @@ def main(argv=None):
             ax.scatter([s["spectral_gap"] for s, _ in ok], [float(r[col]) for _, r in ok],
                        label=topo, s=30)
         gaps = [s["spectral_gap"] for s, _ in runs]
-        med = (lambda col: sorted(float(r[col]) for _, r in ok)[len(ok) // 2] if ok else None)
+
+        def med(col, ok=ok):
+            return sorted(float(r[col]) for _, r in ok)[len(ok) // 2] if ok else None
+
         cells = (f"{med('target_round'):.0f} | {med('target_bits'):.3g} | "
                  f"{med('target_time'):.3g} s |") if ok else "— | — | — |"
         lines.append(f"| {topo} | {min(gaps):.3f}–{max(gaps):.3f} | {runs[0][0]['edges']} | "

@@ -89,7 +89,8 @@ def _netsim_loop(data, engine="auto"):
 def _numpy_floor(sim, rounds, metrics=False):
     """LT-ADMM rounds for all agents at once: stacked data (N, m, d), vectorized gradients.
     ``metrics``: also what netsim's trace records every round (errors to x*, consensus, the
-    objective and the accuracy of the mean model over all data), as plain numpy."""
+    objective and the accuracy of the mean model over all data), as plain numpy.
+    """
     from scipy.special import expit
 
     prob = sim.problem
@@ -140,7 +141,8 @@ def _numpy_floor(sim, rounds, metrics=False):
 
 def _simpy_floor(sim, rounds):
     """Raw SimPy: one process per agent; each round a compute timeout (the same work as
-    netsim: tau gradients), one message into every neighbour's Store, deg gets."""
+    netsim: tau gradients), one message into every neighbour's Store, deg gets.
+    """
     import simpy
 
     n = sim.problem.n_agents
@@ -206,7 +208,8 @@ def scale_scenario(n, rounds=100):
     """ER average degree 4 (patched connected), d = 100, lt-admm-cc 4-bit. rho = 0.2: with
     the default rho = 1 the hubs of these graphs (degree 12-16) make the local phase diverge
     (tau beta rho d_max >= 2, see netsim.guards), which ended the first benchmark runs at
-    round ~70."""
+    round ~70.
+    """
     return {"name": f"bench_scale_{n}", "seed": 0,
             "network": {"agents": n, "topology": "erdos_renyi", "p": 4.0 / (n - 1),
                         "patch": True, "links": {"bandwidth": "10 Mbit/s", "latency": "1 ms"}},
@@ -232,7 +235,8 @@ def _scale_child(n, rounds, engine):
 
 def bench_scale(full, before=True):
     """Whole runs, each in a fresh process (peak memory per run). ``before``: N=100 and 1000
-    also with the reference engine."""
+    also with the reference engine.
+    """
     rows = []
     sizes = [100, 1000] + ([10000] if full else [])
     base = {}
@@ -273,7 +277,8 @@ def bench_sweeps(repeats=2):
     short runs of the first benchmark (10 agents, 400 rounds: ~0.4 s each with the batched
     engine) and longer ones (20 agents, 2000 rounds: a few seconds each, closer to a real
     study). Dask: a fresh cluster (start-up timed), and a running cluster, warm (workers
-    have imported netsim in an earlier sweep, as on a shared cluster)."""
+    have imported netsim in an earlier sweep, as on a shared cluster).
+    """
     from netsim.sweeps import local_cluster, run_sweep
     from netsim.sweeps.worker import preload as _preload
 

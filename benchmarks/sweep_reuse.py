@@ -52,7 +52,8 @@ def _children_cpu() -> float:
 
 def measure(repeats: int = 5, workers: int = 2, reuse: bool = True) -> dict:
     """Best wall and CPU seconds of each executor over ``repeats`` interleaved repetitions,
-    the mean wall seconds of one run (serial best / 16) and the two ratios."""
+    the mean wall seconds of one run (serial best / 16) and the two ratios.
+    """
     from netsim.sweeps import worker
 
     worker.preload()             # imports paid before anything is timed (fair to both)

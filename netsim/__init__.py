@@ -1,5 +1,6 @@
-"""netsim: a discrete-event network simulator for communication-efficient distributed
-optimization.
+"""netsim: a discrete-event network simulator for distributed optimization.
+
+It simulates communication-efficient distributed optimization (ADMM and friends) on networks.
 
 Five lines to a result::
 
@@ -10,7 +11,12 @@ Five lines to a result::
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from importlib import metadata as _metadata
+
+try:  # the one version is the package's (pyproject.toml)
+    __version__ = _metadata.version("netsim")
+except _metadata.PackageNotFoundError:  # a source tree on sys.path, not installed
+    __version__ = "0+unknown"
 
 from netsim.errors import NetsimError, ScenarioError  # noqa: E402
 from netsim.scenario import Scenario, load  # noqa: E402

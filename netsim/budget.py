@@ -1,5 +1,6 @@
-"""Memory budget: estimate what a run will hold *before* allocating it, and refuse a run that
-cannot fit with one line naming the key, the size and the budget.
+"""Memory budget: estimate what a run will hold *before* allocating it.
+
+A run that cannot fit is refused with one line naming the key, the size and the budget.
 
 The budget is ``NETSIM_MEMORY_GB`` (gigabytes, 1 GB = 1e9 bytes) if set, else
 :data:`DEFAULT_SHARE` of the memory this process may use (physical memory, or the cgroup
@@ -13,7 +14,7 @@ Parts of the estimate (bytes; N agents, d dimension, m rows per agent, E edges):
 * agents: N x (:data:`AGENT_BYTES` + 24 d x 8) (Python objects, SimPy processes, vectors);
 * d x d matrices: exact local solves of least squares / lasso cache one per agent
   (N d^2 x 8), every run holds two for the reference solution;
-* mixing matrix: gossip algorithms build the dense N x N Metropolis matrix (N^2 x 8);
+* mixing matrix: gossip algorithms build the sparse Metropolis matrix ((N + 2E) x 12);
 * links: E x :data:`EDGE_BYTES`;
 * iterates (``output.iterates``): 2 x (rounds / every + 2) N d x 8 (kept, then stacked);
 * messages (``output.messages``): rounds x 2E x :data:`MESSAGE_BYTES`.
@@ -64,8 +65,9 @@ def _usable_memory() -> float:
 
 
 def budget_bytes() -> float:
-    """The memory budget in bytes (``NETSIM_MEMORY_GB`` or :data:`DEFAULT_SHARE` of the
-    usable memory).
+    """The memory budget in bytes.
+
+    ``NETSIM_MEMORY_GB`` if set, else :data:`DEFAULT_SHARE` of the usable memory.
 
     Raises:
         ScenarioError: ``NETSIM_MEMORY_GB`` is not a number > 0.
@@ -107,7 +109,9 @@ def estimate(d: dict, n: int, dim: int, rows: int, data_key: str | None = None,
 
     Args:
         d: the resolved scenario data.
-        n: agents; dim: model dimension; rows: data rows per agent (the largest).
+        n: agents.
+        dim: model dimension (entries of x).
+        rows: data rows per agent (the largest).
         data_key: the key to blame for the data part (default: the largest of agents,
             samples_per_agent and features).
         data_bytes: the data's size when it is known (loaded); else estimated.
@@ -134,9 +138,9 @@ def estimate(d: dict, n: int, dim: int, rows: int, data_key: str | None = None,
         per_agent = n if (alg in _EXACT_SOLVE and kind in ("least_squares", "lasso")) else 0
         parts.append(((per_agent + 2.0) * dim * dim * 8, "dim x dim matrices",
                       "problem.features", d["problem"].get("features")))
-    if alg in _GOSSIP:
-        parts.append((8.0 * n * n, "mixing matrix", "network.agents", n))
     edges = _edges(d["network"], n, server)
+    if alg in _GOSSIP:                       # CSR: value + column index per entry
+        parts.append((12.0 * (n + 2 * edges), "mixing matrix", "network.agents", n))
     parts.append((edges * EDGE_BYTES, f"{edges:.3g} links", "network.topology",
                   d["network"]["topology"]))
     rounds, out = d["stop"]["rounds"], d["output"]
@@ -160,8 +164,9 @@ def check_bytes(need: float, key: str, value, what: str) -> None:
 
 def check(d: dict, n: int, dim: int, rows: int, data_key: str | None = None,
           data_bytes: float | None = None) -> None:
-    """Refuse a run whose :func:`estimate` exceeds :func:`budget_bytes`, naming the key of
-    its largest part, that part's size and the total.
+    """Refuse a run whose :func:`estimate` exceeds :func:`budget_bytes`.
+
+    The error names the key of the largest part, that part's size and the total.
 
     Raises:
         ScenarioError: ``<key> = <value> needs about X GB (...) over the memory budget``.

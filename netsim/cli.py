@@ -52,7 +52,8 @@ def _cmd_validate(args) -> int:
     """Check everything ``netsim run`` and ``netsim sweep`` would: every variant and every
     sweep point is resolved and built (topology, data, edge lists, profiles, x0 files, the
     memory budget), nothing is simulated and the reference optimum is not solved. Warnings
-    are shown once each."""
+    are shown once each.
+    """
     import warnings
 
     from netsim.problems.problem import without_optimum

@@ -16,7 +16,6 @@ adding an agent never changes another agent's timing.
 from __future__ import annotations
 
 import math
-
 from dataclasses import dataclass
 from typing import NamedTuple, Sequence
 
@@ -39,6 +38,7 @@ class Work(NamedTuple):
     solves: int = 0
 
     def __add__(self, other):  # type: ignore[override]
+        """Component-wise sum of two amounts of work."""
         return Work(self.gradients + other.gradients, self.solves + other.solves)
 
 
@@ -98,8 +98,10 @@ class ComputeModel:
         self._wake: list = [None] * n        # steps until it is on again
 
     def add_host(self) -> int:
-        """Register one more host (a server) that has an on/off state but no work model;
-        returns its index."""
+        """Register one more host (a server): an on/off state, no work model.
+
+        Returns its index.
+        """
         self.on.append(True)
         self._wake.append(None)
         self.speed = np.append(self.speed, 1.0)
@@ -132,8 +134,10 @@ class ComputeModel:
         return np.flatnonzero(self.slow).tolist()
 
     def durations(self, agents, works) -> list[float]:
-        """:meth:`duration` of each (agent, work) pair, in order (the same floats; without
-        noise or slowdown draws, as array operations)."""
+        """:meth:`duration` of each (agent, work) pair, in order.
+
+        The same floats; without noise or slowdown draws, as array operations.
+        """
         spec = self.spec
         if spec.noise is not None or spec.slowdown is not None:
             return [self.duration(i, w) for i, w in zip(agents, works)]
@@ -172,8 +176,10 @@ class ComputeModel:
 
 
 def _not_finite(agent: int, t) -> None:
-    """A step time drawn beyond a double (a heavy tail with a huge scale): a one-line error
-    instead of a run that ends 'stalled' at 0 s."""
+    """A step time drawn beyond a double (a heavy tail with a huge scale).
+
+    A one-line error instead of a run that ends 'stalled' at 0 s.
+    """
     from netsim.errors import ScenarioError
 
     raise ScenarioError("compute", f"must give finite step times; agent {agent} drew {t} s "

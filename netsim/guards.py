@@ -61,8 +61,11 @@ def local_training(params, problem, graph, compressor) -> list[str]:
 
 
 def reference_step(params, problem, graph, compressor) -> list[str]:
-    """LT-ADMM-CC (spec §7.9): eta (1 + omega) <= 1 for an unbiased compressor whose omega is
-    exact (``Compressor.omega_exact``, e.g. rand-k; the quantizers' bound is too loose)."""
+    """LT-ADMM-CC (spec §7.9): eta (1 + omega) <= 1.
+
+    Checked for an unbiased compressor whose omega is exact (``Compressor.omega_exact``, e.g.
+    rand-k; the quantizers' bound is too loose).
+    """
     if not (compressor.unbiased and compressor.omega_exact):
         return []
     om = compressor.omega(problem.dim)
@@ -74,8 +77,10 @@ def reference_step(params, problem, graph, compressor) -> list[str]:
 
 
 def quantization_levels(params, problem, graph, compressor) -> list[str]:
-    """QADMM (qadmm.md §6.4): a quantizer with a single magnitude level
-    (``Compressor.levels == 1``) diverged in every setting of the spec's check."""
+    """QADMM (qadmm.md §6.4): no quantizer with a single magnitude level.
+
+    ``Compressor.levels == 1`` diverged in every setting of the spec's check.
+    """
     if compressor.levels == 1:
         return [f"algorithm.compressor.bits = {compressor.params.get('bits')} for qadmm: one "
                 f"quantization level, no contraction; diverged in every setting of spec "
@@ -84,6 +89,9 @@ def quantization_levels(params, problem, graph, compressor) -> list[str]:
 
 
 def stability_messages(info, params: dict, problem, graph, compressor) -> list[str]:
-    """The stability conditions this run violates (empty if none): the checks the algorithm
-    declares (:attr:`~netsim.algorithms.base.AlgorithmInfo.checks`)."""
+    """The stability conditions this run violates (empty if none).
+
+    The checks are those the algorithm declares
+    (:attr:`~netsim.algorithms.base.AlgorithmInfo.checks`).
+    """
     return [m for check in info.checks for m in check(params, problem, graph, compressor)]

@@ -1,5 +1,6 @@
-"""Names, units and scales of what netsim plots: trace columns, summary metrics and scenario
-keys. One registry, used by figures (axis labels, legends, log scales) and by the metrics page
+"""Names, units and scales of what netsim plots: trace columns, summary metrics and scenario keys.
+
+One registry, used by figures (axis labels, legends, log scales) and by the metrics page
 (docs/metrics.md lists the same definitions).
 
 A scenario key missing here is labelled by its last dotted part; a quantity given as a string
@@ -20,6 +21,7 @@ class Quantity(tuple):
     __slots__ = ()
 
     def __new__(cls, axis, short, kind=None, log=False):
+        """A label tuple; ``kind``: a unit kind of parse_quantity or None; ``log``: log axis."""
         return super().__new__(cls, (axis, short, kind, log))
 
 
@@ -100,8 +102,10 @@ def short(key: str) -> str:
 
 
 def numeric(key: str, value):
-    """``value`` of ``key`` as a number in SI units if it is one (``"10 Mbit/s"`` -> 1e7),
-    else the value unchanged."""
+    """``value`` of ``key`` as a number in SI units if it is one.
+
+    ``"10 Mbit/s"`` -> 1e7; other values unchanged.
+    """
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, (int, float)):
@@ -117,8 +121,11 @@ def numeric(key: str, value):
 
 
 def log_scale_suits(key: str, values) -> bool:
-    """Log scale for ``key`` over ``values``: positive values spanning two decades or more,
-    or a quantity that is log-scaled by nature (errors, bits) with positive values."""
+    """Whether ``key`` is drawn on a log scale over ``values``.
+
+    Yes for positive values spanning two decades or more, or a quantity that is log-scaled by nature
+    (errors, bits) with positive values.
+    """
     vals = [float(v) for v in values
             if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)]
     if not vals or min(vals) <= 0:

@@ -160,9 +160,11 @@ class Monitor:
 
     def agent_done(self, i: int, k: int, t: float, x: np.ndarray, gradients: int,
                    refs=None) -> None:
-        """Agent ``i`` finished round ``k`` at time ``t`` (ticks) with model ``x`` and ``gradients``
-        component gradients in that round; ``refs`` = (own references, copies held of the
-        neighbours' references), as returned by the agent's ``references()``, snapshotted."""
+        """Agent ``i`` finished round ``k`` at time ``t`` (ticks) with model ``x``.
+
+        ``gradients``: component gradients in that round; ``refs`` = (own references, copies held of
+        the neighbours' references), as returned by the agent's ``references()``, snapshotted.
+        """
         slot = self._register(i, 1, k, t, x, gradients)
         if self.finishes is not None:
             self.finishes.append((int(i), k, t))
@@ -174,17 +176,21 @@ class Monitor:
             self._complete(k)
 
     def agents_done(self, ids, k: int, t: float, X: np.ndarray, gradients: int) -> None:
-        """:meth:`agent_done` for agents ``ids`` that all finished round ``k`` at time ``t``
-        (rows of ``X``; ``gradients`` in total), without references. Same records: a round
-        completes only with its last reporter, which is the last of ``ids`` if any."""
+        """:meth:`agent_done` for agents ``ids`` that all finished round ``k`` at time ``t``.
+
+        Models are the rows of ``X``; ``gradients`` in total; no references. Same records: a round
+        completes only with its last reporter, which is the last of ``ids`` if any.
+        """
         if self.finishes is not None:
             self.finishes.extend((int(i), k, t) for i in ids)
         if self._register(ids, len(ids), k, t, X, gradients)[1] == self.n:
             self._complete(k)
 
     def _register(self, rows, count, k, t, values, gradients) -> list:
-        """Record ``count`` agents' round-k results (models ``values`` at ``rows``); returns
-        the round's slot [X, reported, latest time, gradients, own refs, copies]."""
+        """Record ``count`` agents' round-k results (models ``values`` at ``rows``).
+
+        Returns the round's slot [X, reported, latest time, gradients, own refs, copies].
+        """
         self._progress(t)
         slot = self._pending.get(k)
         if slot is None:
@@ -229,11 +235,13 @@ class Monitor:
 
     def server_update(self, r: int, t: float, z: np.ndarray, X: np.ndarray,
                       extra: dict) -> None:
-        """Server round ``r`` finished at ``t`` (ticks) with consensus variable ``z`` and workers'
-        models ``X``. Errors and the objective are those of z (every row of the metric
-        matrix is z); ``consensus`` = sqrt(mean_i ||x_i - z||^2), the primal residual;
-        ``bits`` = every transmission handed to the network so far; ``extra`` fills the
-        algorithm's extra columns."""
+        """Server round ``r`` finished at ``t`` (ticks) with consensus variable ``z``.
+
+        ``X``: the workers' models. Errors and the objective are those of z (every row of the metric
+        matrix is z); ``consensus`` = sqrt(mean_i ||x_i - z||^2), the primal residual; ``bits`` =
+        every transmission handed to the network so far; ``extra`` fills the algorithm's extra
+        columns.
+        """
         self._progress(t)
         if self.stopped:
             return

@@ -1,5 +1,8 @@
-"""Figures: a run's error against simulated time, bits and rounds (PNG); ``netsim plot``
-overlays of runs with seed bands, sensitivity curves over a swept key, a Pareto view."""
+"""Figures: a run's error against simulated time, bits and rounds (PNG).
+
+``netsim plot``: overlays of runs with seed bands, sensitivity curves over a swept key, a Pareto
+view.
+"""
 
 from __future__ import annotations
 
@@ -18,9 +21,12 @@ AXES = {"time": "simulated time [s]", "bits": "bits sent, all links [bit]", "rou
 
 
 def _labels_as_text(fn):
-    """Draw without LaTeX (``text.usetex`` off). User text (titles from scenario names and
-    variant labels, legends) goes through :func:`_plain`, so ``$...$`` in a label is shown as
-    written and never parsed, while the axes keep matplotlib's own mathtext tick labels."""
+    """Draw without LaTeX (``text.usetex`` off).
+
+    User text (titles from scenario names and variant labels, legends) goes through :func:`_plain`,
+    so ``$...$`` in a label is shown as written and never parsed, while the axes keep matplotlib's
+    own mathtext tick labels.
+    """
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         import matplotlib
@@ -78,7 +84,8 @@ def _collect(paths):
 
     A runs.csv (or a sweep folder holding one) gives the runs it lists as finished; a folder
     without one gives its complete, non-hidden run folders: temporary folders (``.tmp-*``)
-    and damaged runs are never read."""
+    and damaged runs are never read.
+    """
     from netsim.errors import must
     from netsim.results import is_complete
     from netsim.sweeps import read_runs
@@ -194,8 +201,11 @@ def _where(loaded, flats, where):
 
 
 def _legends(loaded, flats, exclude=()):
-    """One legend entry per group of runs that differ only in the seed: the variant label,
-    plus ``name=value`` for each varying key the label does not already determine."""
+    """One legend entry per group of runs that differ only in the seed.
+
+    The variant label, plus ``name=value`` for each varying key the label does not already
+    determine.
+    """
     from netsim.labels import short
 
     keys = sorted({k for fl in flats for k in fl})
@@ -256,8 +266,9 @@ def _fit_ylim(ax, values, log, ylim):
 @_labels_as_text
 def plot_command(results, x="time", y=None, sensitivity=None, pareto=False, out=None,
                  log="auto", ylim=None, where=None):
-    """``netsim plot``: overlay runs (median over seeds with a min-max band), or a
-    sensitivity / Pareto view across runs.
+    """``netsim plot``: overlay runs, or a sensitivity / Pareto view across runs.
+
+    Overlays show the median over seeds with a min-max band.
 
     Args:
         results: run folders, sweep folders or runs.csv files (exactly the runs they list).

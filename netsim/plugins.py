@@ -48,7 +48,7 @@ GROUPS = {"algorithms": "netsim.algorithms", "compressors": "netsim.compressors"
 
 
 def _entry_points(kind: str) -> dict:
-    """name -> the distinct installed entry points of that name (by value), in metadata order."""
+    """Name -> the distinct installed entry points of that name (by value), in metadata order."""
     out: dict = {}
     for ep in entry_points(group=GROUPS[kind]):
         same = out.setdefault(ep.name, [])
@@ -64,14 +64,16 @@ def _dist(ep) -> str:
 
 def available(kind: str) -> dict[str, str]:
     """Installed entry points of ``kind`` (a key of :data:`GROUPS`): name -> "module:attr"
-    (metadata only: nothing is imported); a name two packages register lists both values."""
+    (metadata only: nothing is imported); a name two packages register lists both values.
+    """
     return {name: " | ".join(ep.value for ep in eps)
             for name, eps in _entry_points(kind).items()}
 
 
 def listing(kind: str, builtins) -> list[tuple[str, str]]:
     """(name, note) for ``netsim list``: each installed plugin of ``kind``, with a note when
-    a built-in of the same name shadows it or two packages register the name."""
+    a built-in of the same name shadows it or two packages register the name.
+    """
     out = []
     for name, eps in sorted(_entry_points(kind).items()):
         where = ", ".join(f"{ep.value} from {_dist(ep)}" for ep in eps)
@@ -123,7 +125,8 @@ def fingerprint(kind: str, name: str) -> str | None:
     """"<distribution> <version> sha256:<hex16>" of the plugin ``name`` of ``kind``: the
     package's version and the SHA-256 of the source of the module its entry point names
     (None when no single plugin of that name is installed). Finding the module's file may
-    import its parent package, never the module itself."""
+    import its parent package, never the module itself.
+    """
     eps = _entry_points(kind).get(name)
     if not eps or len(eps) != 1:
         return None
@@ -141,7 +144,8 @@ def fingerprint(kind: str, name: str) -> str | None:
 
 def used_by(data: dict) -> dict[str, str]:
     """The plugins a resolved scenario names: dotted key -> :func:`fingerprint` (only names
-    that are not built-ins and are installed as entry points; empty for built-in runs)."""
+    that are not built-ins and are installed as entry points; empty for built-in runs).
+    """
     from netsim.algorithms.registry import ALGORITHMS
     from netsim.compression.registry import COMPRESSORS
     from netsim.network.topology import TOPOLOGIES

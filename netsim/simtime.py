@@ -57,8 +57,9 @@ import math
 
 from simpy.events import Event
 
-__all__ = ["TICK_S", "TICKS_PER_S", "MAX_TIME_S", "ticks", "seconds", "PROFILE", "ARRIVAL", "STEP",
-           "FINISH", "DEADLINE", "END", "RATES", "Alarm", "Pending", "call_at_phase", "next_pending"]
+__all__ = ["TICK_S", "TICKS_PER_S", "MAX_TIME_S", "ticks", "seconds", "PROFILE", "ARRIVAL",
+           "STEP", "FINISH", "DEADLINE", "END", "RATES", "Alarm", "Pending", "call_at_phase",
+           "next_pending"]
 
 #: One tick in seconds.
 TICK_S = 1e-12
@@ -146,14 +147,16 @@ class Pending(Alarm):
     on a link that is up, the first pass of a profile. The stall watchdog
     (:func:`netsim.simulation.loop._watchdog`) calls a run *stalled* only when none is scheduled.
     Looping profile events, and retransmission timers of messages lost on a link that is down,
-    are plain :class:`Alarm` s: they can repeat forever without progress."""
+    are plain :class:`Alarm` s: they can repeat forever without progress.
+    """
 
     __slots__ = ()
 
 
 def next_pending(env) -> int | None:
     """The earliest time (ticks) of a scheduled :class:`Pending` event, or None (a scan of
-    SimPy's event queue; the watchdog calls it at most once per quiet interval)."""
+    SimPy's event queue; the watchdog calls it at most once per quiet interval).
+    """
     times = [t for t, _, _, ev in env._queue if type(ev) is Pending]
     return min(times) if times else None
 

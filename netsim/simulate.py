@@ -26,7 +26,8 @@ ENGINE_ENV = "NETSIM_ENGINE"
 
 def engine_from_env() -> str:
     """The engine asked for by ``NETSIM_ENGINE`` ("auto" when unset); checked by
-    :func:`build`. The only place netsim reads this variable."""
+    :func:`build`. The only place netsim reads this variable.
+    """
     return os.environ.get(ENGINE_ENV, "auto")
 
 
@@ -77,14 +78,16 @@ def run(scenario, *, variant: str | None = None, progress: bool = False,
 def run_variants(scenario, *, progress: bool = False, engine: str | None = None,
                  **overrides) -> list[Result]:
     """Run every ``[[variant]]`` of a scenario (or the scenario itself if it has none), as
-    ``netsim run`` does; one :class:`Result` per variant, in file order."""
+    ``netsim run`` does; one :class:`Result` per variant, in file order.
+    """
     return [run(v, progress=progress, engine=engine)
             for v in scenario_with(scenario, overrides).variants()]
 
 
 def scenario_with(scenario, overrides: dict) -> Scenario:
     """``scenario`` (a :class:`Scenario` or a path) with dotted-key ``overrides`` applied;
-    keys may be written ``algorithm__tau`` (keyword arguments) or ``algorithm.tau``."""
+    keys may be written ``algorithm__tau`` (keyword arguments) or ``algorithm.tau``.
+    """
     over = {k.replace("__", "."): v for k, v in overrides.items()}
     if not isinstance(scenario, Scenario):
         return load(scenario, over)

@@ -1,6 +1,8 @@
-"""Results as tidy tables, for notebooks: run a sweep and get its rows, read a run or a sweep
-folder back, convert to pandas (Mesa's ``batch_run`` / ``DataCollector`` style: plain lists
-of dicts and dicts of columns, pandas only when asked).
+"""Results as tidy tables, for notebooks.
+
+Run a sweep and get its rows, read a run or a sweep folder back, convert to pandas (Mesa's
+``batch_run`` / ``DataCollector`` style: plain lists of dicts and dicts of columns, pandas only when
+asked).
 
     rows = netsim.sweep("scenarios/bandwidth/crossover.toml", out_dir="results")
     df = netsim.to_pandas(rows)                 # one row per run
@@ -20,9 +22,11 @@ __all__ = ["sweep", "read", "to_pandas"]
 
 def sweep(scenario, out_dir=None, *, executor: str = "serial", workers: int | None = None,
           progress: bool = False, **overrides) -> list[dict]:
-    """Run a scenario's ``[sweep]`` (every point, variant and seed; finished runs are reused)
-    and return one tidy row per run: what ``runs.csv`` holds (run id, label, seed, the swept
-    keys, how it ended, time / bits / gradients to target, final metrics), typed.
+    """Run a scenario's ``[sweep]`` and return one tidy row per run.
+
+    Every point, variant and seed; finished runs are reused. Rows hold what ``runs.csv`` holds (run
+    id, label, seed, the swept keys, how it ended, time / bits / gradients to target, final
+    metrics), typed.
 
     Args:
         scenario: a :class:`~netsim.scenario.Scenario` or a path to a TOML file.
@@ -45,9 +49,11 @@ def sweep(scenario, out_dir=None, *, executor: str = "serial", workers: int | No
 
 
 def read(path):
-    """Read results back: a run folder gives a :class:`~netsim.simulate.Result` (scenario,
-    trace as numpy columns, summary, links, messages and updates when written); a sweep
-    folder or a ``runs.csv`` gives its rows (list of dicts, typed as written).
+    """Read results back from a run folder, a sweep folder or a ``runs.csv``.
+
+    A run folder gives a :class:`~netsim.simulate.Result` (scenario, trace as numpy columns,
+    summary, links, messages and updates when written); a sweep folder or a ``runs.csv`` gives its
+    rows (list of dicts, typed as written).
 
     Raises:
         ScenarioError: ``path`` is not a complete run folder, sweep folder or runs.csv.
@@ -68,6 +74,7 @@ def read(path):
 
 def _read_run(folder: pathlib.Path):
     import csv
+
     import tomllib
 
     from netsim.results import decode_cell
@@ -105,8 +112,10 @@ def _read_run(folder: pathlib.Path):
 
 
 def to_pandas(table):
-    """A pandas DataFrame of tidy rows (a list of dicts, e.g. :func:`sweep`'s) or of columns
-    (a dict of equal-length arrays, e.g. a trace).
+    """A pandas DataFrame of tidy rows or of columns.
+
+    Rows: a list of dicts, e.g. :func:`sweep`'s; columns: a dict of equal-length arrays, e.g. a
+    trace.
 
     Raises:
         ImportError: pandas is not installed (``pip install pandas``; netsim itself does not

@@ -12,10 +12,9 @@ Only regular files are read (a FIFO or ``/dev/zero`` would block or never end), 
 
 from __future__ import annotations
 
-import re
-
 import os
 import pathlib
+import re
 import stat
 
 from netsim.errors import ScenarioError
@@ -74,7 +73,8 @@ def read_text(path, key: str, what: str = "file") -> str:
 def read_lines(path, key: str, what: str = "file") -> list[str]:
     """The lines of ``path`` (as :func:`read_text`), without their line ends (LF, CRLF, CR).
 
-    Line numbers are the list index + 1, as an editor shows them."""
+    Line numbers are the list index + 1, as an editor shows them.
+    """
     text = read_text(path, key, what)
     return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
@@ -90,9 +90,12 @@ _SHOWN = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?[A-Za-z/%]{0,8}|[+-]?
 
 
 def cell(text: str, limit: int = 24) -> str:
-    """One cell of a file for an error message. A number (with a short unit) is quoted; any
-    other text is described, never shown ("a 27-character text"): a file named by mistake may
-    hold secrets, and the path and line in the message already say where to look."""
+    """One cell of a file for an error message.
+
+    A number (with a short unit) is quoted; any other text is described, never shown ("a
+    27-character text"): a file named by mistake may hold secrets, and the path and line in the
+    message already say where to look.
+    """
     text = str(text)
     if len(text) <= limit and _SHOWN.fullmatch(text):
         return repr(text)

@@ -141,8 +141,9 @@ def write_view(data: dict, out) -> pathlib.Path:
 
 
 def view_command(source, out=None, overrides=None, variant=None) -> tuple[pathlib.Path, str]:
-    """``netsim view``: a run folder, or a scenario file run first with messages and iterates
-    recorded (in a temporary folder), to an HTML page.
+    """``netsim view``: a run folder, or a scenario file, to an HTML page.
+
+    A scenario file is run first, with messages and iterates recorded (in a temporary folder).
 
     Args:
         source: a run folder or a scenario file.

@@ -1,5 +1,6 @@
-"""What the teaching view (``netsim view``) and the GIF (``netsim animate``) draw, read from
-a run folder.
+"""What the teaching view and the GIF draw, read from a run folder.
+
+The view is ``netsim view``, the GIF ``netsim animate``.
 
 A run folder written with ``output.messages = true`` holds everything needed:
 ``messages.csv`` (every transmission), ``agents.csv`` (peer runs: when each agent finished
@@ -207,9 +208,11 @@ def load_run(folder, base_dir=None) -> dict:
 
 
 def _messages(path, t_cut) -> list[tuple]:
-    """messages.csv as (src, dst, bits, t_send, t_shown_end, dropped, retransmission, round);
-    a lost message's end is its send time plus the median delivery time on its link (or of
-    all links), to draw it travelling halfway and then lost."""
+    """messages.csv as (src, dst, bits, t_send, t_shown_end, dropped, retransmission, round).
+
+    A lost message's end is its send time plus the median delivery time on its link (or of all
+    links), to draw it travelling halfway and then lost.
+    """
     rows = sorted(([int(r["src"]), int(r["dst"]), int(r["bits"]), float(r["t_send"]),
                     _num(r["t_arrive"]), int(r["dropped"]), 0, int(r["round"])]
                    for r in _rows(path) if float(r["t_send"]) <= t_cut),
@@ -346,8 +349,11 @@ def _crashes(scen, n, base_dir, folder, t_end) -> dict:
 
 
 def _errors(folder, scen, n, base_dir, t_cut) -> dict | None:
-    """Per-agent log10 ||x_i - x*|| at each record (iterates.npz), or the distance to the
-    agents' mean when the problem has no x* (or cannot be rebuilt); None without iterates."""
+    """Per-agent log10 ||x_i - x*|| at each record (iterates.npz).
+
+    Or the distance to the agents' mean when the problem has no x* (or cannot be rebuilt); None
+    without iterates.
+    """
     path = folder / "iterates.npz"
     if not path.is_file():
         return None
@@ -379,9 +385,12 @@ def _errors(folder, scen, n, base_dir, t_cut) -> dict | None:
 
 
 def layout(scen, n, links, has_server) -> dict:
-    """Node -> (x, y) in [-1, 1]: agents on a circle (agent 0 at the top, clockwise) for a
-    ring, a complete graph or a server run (the server at the centre); a grid or torus on its
-    grid; otherwise networkx's Kamada-Kawai layout (deterministic), scaled to the square."""
+    """Node -> (x, y) in [-1, 1].
+
+    Agents on a circle (agent 0 at the top, clockwise) for a ring, a complete graph or a server run
+    (the server at the centre); a grid or torus on its grid; otherwise networkx's Kamada-Kawai
+    layout (deterministic), scaled to the square.
+    """
     import networkx as nx
 
     topo = scen.get("network", {}).get("topology", "")

@@ -1,7 +1,8 @@
 """Independent matrix-form implementations of the peer recursions (all agents at once): the
 correctness reference of every peer algorithm (tests/test_reference_iterates.py, 1e-12).
 
-Written from the equations of ``shared/specs/lt_admm_cc.md`` §2, §3 and §6 only, with stacked arrays:
+Written from the equations of ``shared/specs/lt_admm_cc.md`` §2, §3 and §6 only, with stacked
+arrays:
 X (agents x dim), Z (directed edges x dim, row e = (i, j) holds z_ij), the edge-to-agent sum
 matrix S (S[i, e] = 1 if e starts at i) and the reversal permutation R (R e = (j, i)).
 Gradients are computed here from the raw data with closed forms, not with netsim's oracles.
@@ -116,7 +117,7 @@ def gossip(method, kind, data, graph, X0, comp, seed, rounds, **p):
     from netsim.network.topology import metropolis_weights
 
     n, dim = X0.shape
-    W = metropolis_weights(graph)
+    W = metropolis_weights(graph).toarray()
     rngs = [Streams(seed).generator("agent", i, "compressor") for i in range(n)]
     agents = list(range(n))
     X, H = X0.copy(), np.zeros_like(X0)

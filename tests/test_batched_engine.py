@@ -12,6 +12,7 @@ import pathlib
 
 import numpy as np
 import pytest
+from oracle.build import AgentLoop, oracle_agents
 
 import netsim
 import netsim.simulate
@@ -19,7 +20,6 @@ from netsim.algorithms.gossip_batch import LeadBatch
 from netsim.algorithms.lt_batch import AdmmBatch, LtBatch, LtCcBatch, LtCcEdgeBatch
 from netsim.scenario import from_dict
 from netsim.simulate import build
-from oracle.build import AgentLoop, oracle_agents
 
 BASE = {
     "name": "engines", "seed": 3,

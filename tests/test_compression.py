@@ -6,8 +6,18 @@ import math
 import numpy as np
 import pytest
 
-from netsim.compression import (apply_delta, error_feedback, identity, make_compressor, qsgd,
-                                quantizer, rand_k, scaled, shared_estimate, top_k)
+from netsim.compression import (
+    apply_delta,
+    error_feedback,
+    identity,
+    make_compressor,
+    qsgd,
+    quantizer,
+    rand_k,
+    scaled,
+    shared_estimate,
+    top_k,
+)
 from netsim.errors import ScenarioError
 
 V = np.array([0.7, -1.3, 0.05, 2.0, -0.4, 0.0, 1.1, -2.0, 0.33, 0.9])

@@ -57,7 +57,8 @@ def test_random_slowdown_per_step_is_reproducible():
 def test_heterogeneity_drawn_once_per_agent():
     """Heterogeneity factors are fixed per agent and do not change between steps."""
     spec = ComputeSpec(gradient_time=1.0,
-                       heterogeneity=make_distribution({"dist": "uniform", "low": 1, "high": 2}, "h"))
+                       heterogeneity=make_distribution({"dist": "uniform", "low": 1, "high": 2},
+                                                       "h"))
     cm = ComputeModel(spec, [1] * 4, Streams(0))
     first = [cm.duration(i, Work(gradients=1)) for i in range(4)]
     again = [cm.duration(i, Work(gradients=1)) for i in range(4)]
@@ -70,4 +71,5 @@ def test_adding_an_agent_keeps_other_agents_timing():
                        slowdown=make_distribution({"dist": "exponential", "mean": 2}, "s"))
     small = ComputeModel(spec, [1] * 3, Streams(9))
     big = ComputeModel(spec, [1] * 30, Streams(9))
-    assert [small.duration(0, Work(1)) for _ in range(5)] == [big.duration(0, Work(1)) for _ in range(5)]
+    assert [small.duration(0, Work(1)) for _ in range(5)] == \
+        [big.duration(0, Work(1)) for _ in range(5)]

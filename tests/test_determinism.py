@@ -17,7 +17,8 @@ CASES = [("scenarios/lossy_links.toml", ["--set", "stop.rounds=30",
          ("scenarios/paper/qadmm_lasso.toml", ["--set", "stop.rounds=25"]),
          ("scenarios/links/fifo_vs_fair.toml", ["--set", "stop.rounds=40"])]
 MATRIX = [("serial", "1", "0"), ("serial", "1", "4242"), ("processes", "2", "17"),
-          ("processes", "1", "random"), ("dask", "2", "99")]
+          ("processes", "1", "random")]
+DASK_ROW = ("dask", "2", "99")    # Dask is an optional extra: its row is a test of its own
 
 
 def _outputs(folder: pathlib.Path) -> dict:
@@ -34,10 +35,9 @@ def _outputs(folder: pathlib.Path) -> dict:
     return out
 
 
-@pytest.mark.parametrize("scenario,sets", CASES, ids=[c[0].split("/")[-1] for c in CASES])
-def test_outputs_identical_across_executors_workers_and_hash_seeds(scenario, sets, tmp_path):
+def _sweep_outputs(scenario, sets, tmp_path, rows) -> list[dict]:
     results = []
-    for executor, workers, hashseed in MATRIX:
+    for executor, workers, hashseed in rows:
         out = tmp_path / f"{executor}-{workers}-{hashseed}"
         env = {**os.environ, "PYTHONHASHSEED": hashseed}
         cmd = [sys.executable, "-m", "netsim", "sweep", str(ROOT / scenario), "--out", str(out),
@@ -45,8 +45,22 @@ def test_outputs_identical_across_executors_workers_and_hash_seeds(scenario, set
         r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
         assert r.returncode == 0, r.stderr
         results.append(_outputs(out))
+    return results
+
+
+@pytest.mark.parametrize("scenario,sets", CASES, ids=[c[0].split("/")[-1] for c in CASES])
+def test_outputs_identical_across_executors_workers_and_hash_seeds(scenario, sets, tmp_path):
+    results = _sweep_outputs(scenario, sets, tmp_path, MATRIX)
     first = results[0]
     assert first and any(k.endswith("trace.csv") for k in first)
     for other in results[1:]:
         assert other.keys() == first.keys()
         assert [k for k in first if first[k] != other[k]] == []
+
+
+def test_dask_executor_outputs_identical_to_serial(tmp_path):
+    """The Dask row of the matrix (first case): skipped without the ``dask`` extra."""
+    pytest.importorskip("dask.distributed", reason="the dask extra is not installed")
+    serial, dask = _sweep_outputs(*CASES[0], tmp_path, [MATRIX[0], DASK_ROW])
+    assert serial and serial.keys() == dask.keys()
+    assert [k for k in serial if serial[k] != dask[k]] == []

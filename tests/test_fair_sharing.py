@@ -8,13 +8,13 @@ import pytest
 import simpy
 
 import netsim
+from netsim.errors import ScenarioError
 from netsim.network.fair import FairNetwork, TcpParams
 from netsim.network.links import LinkSpec
 from netsim.network.maxmin import maxmin_rates
 from netsim.network.transport import Network
 from netsim.rng import Streams
 from netsim.scenario import from_dict
-from netsim.errors import ScenarioError
 from netsim.simtime import STEP, Alarm, seconds, ticks
 
 
@@ -162,7 +162,8 @@ def test_fifo_vs_fair_changes_who_is_freshest():
     for lab, res in runs.items():
         upd = np.asarray(res.updates, dtype=float)
         per[lab] = np.array([upd[upd[:, 2] == i, 3].mean() for i in range(8)])
-    assert runs["fifo"].summary["server"]["staleness"] != runs["fair"].summary["server"]["staleness"]
+    staleness = {k: runs[k].summary["server"]["staleness"] for k in ("fifo", "fair")}
+    assert staleness["fifo"] != staleness["fair"]
     assert per["fifo"][6:].mean() - per["fifo"][:2].mean() > 0.4
     assert abs(per["fair"][6:].mean() - per["fair"][:2].mean()) < 0.25
 

@@ -240,7 +240,7 @@ def file_cases(draw):
         _set(data, key, value)
     elif kind == "nested":
         depth = draw(st.integers(33, 400))
-        data["sweep"] = {"seeds": [1]}
+        data["sweep"] = {"seeds": "@SEEDS@"}      # replaced by the nested array in the text
         data["description"] = "x"
         return data, kind, files, "NESTED" + "[" * depth + "1" + "]" * depth
     elif kind == "label":
@@ -265,7 +265,8 @@ def test_fuzzed_files_run_or_fail_cleanly(case, tmp_path_factory, capsys, monkey
     tmp = tmp_path_factory.mktemp("ff")
     if case[1] == "nested":
         data, _, _, nested = case
-        text = dump_toml(data).replace('seeds = [1]', "seeds = " + nested[6:])
+        text = dump_toml(data).replace('seeds = "@SEEDS@"', "seeds = " + nested[6:])
+        assert nested[6:] in text
         raw, expect = ENCODINGS["plain"](text), "nest"
     else:
         data, kind, files, encoding, expect = case

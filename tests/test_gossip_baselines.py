@@ -53,7 +53,7 @@ def test_lead_identity_gamma_1_is_nids():
     data = _data({"name": "lead", "eta": eta, "gamma": 1.0, "alpha": 1.0}, 40)
     sim = build(from_dict(data))
     res = netsim.run(from_dict(data))
-    W = metropolis_weights(sim.graph)
+    W = metropolis_weights(sim.graph).toarray()
     # LEAD: X^1 = X^0 - eta G^0, X^2 = W~ (X^1 - eta G^1); round r of netsim holds X^{r+1}
     ref = _nids(sim.problem, W, sim.x0, eta, 40,
                 lambda X0, G0, Wt: X0 - eta * G0)
@@ -66,7 +66,7 @@ def test_cedas_identity_gamma_1_is_exact_diffusion():
     data = _data({"name": "cedas", "eta": eta, "gamma": 1.0, "alpha": 1.0}, 40)
     sim = build(from_dict(data))
     res = netsim.run(from_dict(data))
-    W = metropolis_weights(sim.graph)
+    W = metropolis_weights(sim.graph).toarray()
     ref = _nids(sim.problem, W, sim.x0, eta, 40, lambda X0, G0, Wt: Wt @ (X0 - eta * G0))
     assert np.abs(res.iterates[1:] - ref[:40]).max() <= 1e-12 * np.abs(ref).max()
 

@@ -3,8 +3,6 @@
 import pathlib
 import warnings
 
-import pytest
-
 import netsim
 from netsim.guards import StabilityWarning
 

@@ -10,7 +10,6 @@ from netsim.algorithms.server_admm import AdamSolver
 from netsim.errors import ScenarioError
 from netsim.problems import mlp as mlp_mod
 from netsim.problems.mlp import MlpLocal
-from netsim.scenario import from_dict
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 PAPER = ROOT / "scenarios" / "paper" / "qadmm_mlp.toml"

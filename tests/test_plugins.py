@@ -54,17 +54,18 @@ def _extra_matrix_form(sim, eta, rounds):
     """EXTRA, all agents at once: X^1 = W X^0 - eta G(X^0), X^{k+2} = (I + W) X^{k+1} -
     (I + W)/2 X^k - eta (G(X^{k+1}) - G(X^k)); G from the closed-form logistic gradient."""
     from matrix_reference import full_grads
+
     from netsim.network.topology import metropolis_weights
 
     data = [(a.A, a.b, a.reg) for a in sim.problem.agents]
-    W = metropolis_weights(sim.graph)
-    I = np.eye(W.shape[0])
+    W = metropolis_weights(sim.graph).toarray()
+    eye = np.eye(W.shape[0])
     X0 = sim.x0
     X1 = W @ X0 - eta * full_grads("logistic", data, X0)
     out = [X0, X1]
     for _ in range(rounds - 1):
         Xp, X = out[-2], out[-1]
-        out.append((I + W) @ X - 0.5 * (I + W) @ Xp
+        out.append((eye + W) @ X - 0.5 * (eye + W) @ Xp
                    - eta * (full_grads("logistic", data, X) - full_grads("logistic", data, Xp)))
     return np.array(out)
 
@@ -257,7 +258,8 @@ def test_an_edited_plugin_gets_a_new_run_id_and_is_recorded(extra, tmp_path, mon
     monkeypatch.syspath_prepend(str(site))
     sc = _scenario({"name": "gt", "eta": 0.2}, rounds=3)
     fp = used_by(sc.data)
-    assert list(fp) == ["algorithm.name"] and fp["algorithm.name"].startswith("gtedit 0.1.0 sha256:")
+    assert list(fp) == ["algorithm.name"]
+    assert fp["algorithm.name"].startswith("gtedit 0.1.0 sha256:")
     before = run_id(sc)
     src = tmp_path / "gtedit.py"
     src.write_text(src.read_text() + "# edited\n")

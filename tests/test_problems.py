@@ -21,7 +21,10 @@ def test_gradients_match_finite_differences(kind):
     a = _p(kind=kind).agents[1]
     rng = np.random.default_rng(0)
     x = rng.standard_normal(a.dim)
-    smooth = (lambda y: a.loss(y) - a.l1 * np.abs(y).sum())
+
+    def smooth(y):
+        return a.loss(y) - a.l1 * np.abs(y).sum()
+
     assert check_grad(smooth, a.grad, x) < 1e-6 * (1 + np.linalg.norm(a.grad(x)))
     G = a.component_grads(x, np.arange(a.m))
     assert np.allclose(G.mean(axis=0), a.grad(x), atol=1e-14)
@@ -69,7 +72,8 @@ def test_least_squares_optimum_matches_numpy_lstsq():
 def test_logistic_optimum_matches_sklearn():
     from sklearn.linear_model import LogisticRegression
 
-    p = _p(kind="logistic", regularization=0.05)    # equal m: F = (1/m) [sum loss + m N reg/2 ||x||^2]
+    # equal m: F = (1/m) [sum loss + m N reg/2 ||x||^2]
+    p = _p(kind="logistic", regularization=0.05)
     A = np.vstack([a.A for a in p.agents])
     b = np.concatenate([a.b for a in p.agents])
     m, n = p.agents[0].m, p.n_agents
@@ -89,7 +93,7 @@ def test_lasso_optimum_matches_sklearn():
     p = _p(kind="lasso", regularization=lam, samples_per_agent=25, features=15, n=4)
     A = np.vstack([a.A for a in p.agents])
     b = np.concatenate([a.b for a in p.agents])
-    m, n = 25, 4
+    n = 4                                          # agents (25 rows each)
     # F = (1/m) sum 1/2 r^2 + lam||x||_1 = n [ 1/(2 n m) ||r||^2 + (lam/n) ||x||_1 ]
     ref = Lasso(alpha=lam / n, fit_intercept=False, tol=1e-14, max_iter=10**6).fit(A, b).coef_
     assert np.linalg.norm(p.x_star - ref) <= 1e-6 * np.linalg.norm(ref)

@@ -1,6 +1,5 @@
 """Time-varying links and hosts: SimGrid-format profile files."""
 
-import math
 
 import numpy as np
 import pytest

@@ -7,10 +7,10 @@ recursion; we compare every round to 1e-12.
 
 import numpy as np
 import pytest
+from matrix_reference import admm_least_squares, lt_admm
 
 import netsim
 from netsim.simulate import build
-from matrix_reference import admm_least_squares, lt_admm
 
 BASE = {
     "name": "ref", "seed": 3,
@@ -82,6 +82,7 @@ def test_gossip_methods_match_matrix_form(alg):
     """Each gossip baseline (4-bit quantized messages, full gradients) equals its matrix
     recursion every round, to 1e-12."""
     from matrix_reference import gossip
+
     from netsim.compression.registry import make_compressor
 
     sc = _scenario({"algorithm": {**alg, "batch": "all", "compressor": _Q4},
@@ -104,6 +105,7 @@ def test_lt_admm_cc_matches_matrix_form(design, ef):
     """LT-ADMM-CC designs A and B, with and without error feedback (3-bit quantizer, full
     gradients), equal the matrix recursion every round, to 1e-12."""
     from matrix_reference import lt_admm_cc
+
     from netsim.compression.registry import make_compressor
 
     q = {"name": "quantizer", "bits": 3}

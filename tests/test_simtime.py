@@ -12,7 +12,8 @@ import pathlib
 import numpy as np
 import pytest
 import simpy
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import netsim
 from netsim.errors import ScenarioError
@@ -20,8 +21,7 @@ from netsim.network.links import LinkSpec
 from netsim.network.profiles import Profile, drive
 from netsim.network.transport import Network
 from netsim.rng import Streams
-from netsim.simtime import (ARRIVAL, DEADLINE, PROFILE, STEP, TICKS_PER_S, Alarm, seconds,
-                            ticks)
+from netsim.simtime import ARRIVAL, DEADLINE, PROFILE, STEP, TICKS_PER_S, Alarm, seconds, ticks
 
 DATA = pathlib.Path(__file__).with_name("data") / "time"
 ENGINES = ("batched", "reference")

@@ -1,7 +1,6 @@
 """Sweeps: expansion, skip-on-rerun, identical results on every executor, crash safety."""
 
 import os
-import pathlib
 import signal
 import subprocess
 import sys
@@ -9,7 +8,6 @@ import time
 
 import pytest
 
-import netsim
 from netsim.errors import ScenarioError
 from netsim.scenario import from_dict
 from netsim.sweeps import expand, read_runs, run_sweep

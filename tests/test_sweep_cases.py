@@ -94,13 +94,15 @@ def test_a_file_edited_during_a_sweep_never_lands_under_the_old_id(tmp_path, mon
     sc = _sweep(tmp_path, {"algorithm.rho": [1.0, 2.0]},
                 problem={"kind": "least_squares", "data": "d.npz"})
     root, counts = run_sweep(sc, tmp_path / "o", executor="serial", progress=False)
-    assert {k: counts[k] for k in ("points", "skipped", "ran", "errors")} == {"points": 2, "skipped": 0, "ran": 1, "errors": 1}
+    assert {k: counts[k] for k in ("points", "skipped", "ran", "errors")} == \
+        {"points": 2, "skipped": 0, "ran": 1, "errors": 1}
     rows = _listed(root)
     assert rows[0]["end"] == "error" and "input file changed" in rows[0]["error"]
     assert not (root / rows[0]["run_id"]).exists()
     monkeypatch.setattr(netsim.simulate, "run", real)
     _, counts = run_sweep(sc, tmp_path / "o", executor="serial", progress=False)
-    assert {k: counts[k] for k in ("points", "skipped", "ran", "errors")} == {"points": 2, "skipped": 1, "ran": 1, "errors": 0}
+    assert {k: counts[k] for k in ("points", "skipped", "ran", "errors")} == \
+        {"points": 2, "skipped": 1, "ran": 1, "errors": 0}
 
 
 def test_every_file_a_run_reads_is_in_its_id(tmp_path):
@@ -153,7 +155,8 @@ def test_version_1_folders_are_migrated_once(tmp_path):
     v1 = [_write_v1(p, tmp_path / "o").name for p in points]
     assert not set(v1) & {p.run_id for p in points}
     root, counts = run_sweep(sc, tmp_path / "o", executor="serial", progress=False)
-    assert {k: counts[k] for k in ("points", "skipped", "ran", "errors")} == {"points": 2, "skipped": 2, "ran": 0, "errors": 0}
+    assert {k: counts[k] for k in ("points", "skipped", "ran", "errors")} == \
+        {"points": 2, "skipped": 2, "ran": 0, "errors": 0}
     assert sorted(q.name for q in root.iterdir() if q.is_dir()) == sorted(
         p.run_id for p in points)
     for row in _listed(root):
@@ -169,7 +172,8 @@ def test_version_1_folders_are_migrated_once(tmp_path):
     sc2 = _sweep(tmp_path, {"algorithm.rho": [3.0]}, name="e",
                  output={"plots": False, "every": 2})
     _, counts = run_sweep(sc2, tmp_path / "o", executor="serial", progress=False)
-    assert {k: counts[k] for k in ("points", "skipped", "ran", "errors")} == {"points": 1, "skipped": 0, "ran": 1, "errors": 0}
+    assert {k: counts[k] for k in ("points", "skipped", "ran", "errors")} == \
+        {"points": 1, "skipped": 0, "ran": 1, "errors": 0}
 
 
 def test_ids_ignore_key_order_and_output_dir_but_not_other_output_keys():
@@ -202,7 +206,8 @@ def test_old_folders_of_file_reading_runs_are_not_reused_nor_listed(tmp_path):
     (root / legacy).mkdir()
     (root / legacy / "summary.json").write_text('{"end": "rounds"}')
     _, counts = run_sweep(sc, tmp_path / "o", executor="serial", progress=False)
-    assert {k: counts[k] for k in ("points", "skipped", "ran", "errors")} == {"points": 1, "skipped": 0, "ran": 1, "errors": 0}
+    assert {k: counts[k] for k in ("points", "skipped", "ran", "errors")} == \
+        {"points": 1, "skipped": 0, "ran": 1, "errors": 0}
     assert [row["run_id"] for row in _listed(root)] == [point.run_id]
     assert not list(root.glob(".sweep-*.lock"))       # the sweep's lock file is removed
 
@@ -287,7 +292,8 @@ def test_a_point_that_raises_is_an_error_row_and_the_others_run(tmp_path, monkey
     sc = _sweep(tmp_path, {"algorithm.x0": ["zeros", "missing.npz"],
                            "algorithm.rho": [1.0, 2.0, 3.0]})
     root, counts = run_sweep(sc, tmp_path / "o", executor="serial", progress=False)
-    assert {k: counts[k] for k in ("points", "skipped", "ran", "errors")} == {"points": 6, "skipped": 0, "ran": 2, "errors": 4}
+    assert {k: counts[k] for k in ("points", "skipped", "ran", "errors")} == \
+        {"points": 6, "skipped": 0, "ran": 2, "errors": 4}
     rows = _listed(root)
     ends = [(r["algorithm.x0"], r["algorithm.rho"], r["end"]) for r in rows]
     assert [e[2] for e in ends] == ["rounds", "rounds", "error", "error", "error", "error"]
@@ -305,7 +311,8 @@ def test_a_point_that_raises_is_an_error_row_and_the_others_run(tmp_path, monkey
 def test_an_invalid_point_is_an_error_row_and_expand_names_it(tmp_path):
     sc = _sweep(tmp_path, {"algorithm.rho": [1.0, -1.0, 2.0]})
     root, counts = run_sweep(sc, tmp_path / "o", executor="serial", progress=False)
-    assert {k: counts[k] for k in ("points", "skipped", "ran", "errors")} == {"points": 3, "skipped": 0, "ran": 2, "errors": 1}
+    assert {k: counts[k] for k in ("points", "skipped", "ran", "errors")} == \
+        {"points": 3, "skipped": 0, "ran": 2, "errors": 1}
     rows = _listed(root)
     assert rows[1]["end"] == "error" and "algorithm.rho=-1.0" in rows[1]["error"]
     with pytest.raises(ScenarioError, match="algorithm.rho=-1.0"):
@@ -321,7 +328,8 @@ def test_damaged_summary_is_redone(tmp_path):
     (root / rows[1]["run_id"] / "summary.json").write_text(text[: len(text) // 2])
     (root / rows[2]["run_id"] / "summary.json").write_text("")
     root, counts = run_sweep(sc, tmp_path / "o", executor="serial", progress=False)
-    assert {k: counts[k] for k in ("points", "skipped", "ran", "errors")} == {"points": 3, "skipped": 1, "ran": 2, "errors": 0}
+    assert {k: counts[k] for k in ("points", "skipped", "ran", "errors")} == \
+        {"points": 3, "skipped": 1, "ran": 2, "errors": 0}
     assert _listed(root) == rows
 
 
@@ -431,7 +439,8 @@ def test_full_disk_is_one_line_and_keeps_finished_runs(tmp_path, monkeypatch, ca
     assert len([p for p in root.iterdir() if p.is_dir()]) == 2
     monkeypatch.setattr(results.write, "_write_files", real)
     _, counts = run_sweep(load(path), tmp_path / "o", executor="serial", progress=False)
-    assert {k: counts[k] for k in ("points", "skipped", "ran", "errors")} == {"points": 4, "skipped": 2, "ran": 2, "errors": 0}
+    assert {k: counts[k] for k in ("points", "skipped", "ran", "errors")} == \
+        {"points": 4, "skipped": 2, "ran": 2, "errors": 0}
 
 
 def test_full_disk_while_writing_runs_csv_keeps_the_old_index(tmp_path, monkeypatch):

@@ -140,7 +140,8 @@ def test_retransmission_timing():
 def test_jitter_is_drawn_from_the_link_stream_and_reproducible():
     """Jitter adds a per-message delay; the same seed gives the same arrival times."""
     spec = LinkSpec(bandwidth=math.inf, latency=1e-3,
-                    jitter=make_distribution({"dist": "exponential", "mean": "1 ms"}, "j", kind="time"))
+                    jitter=make_distribution({"dist": "exponential", "mean": "1 ms"}, "j",
+                                             kind="time"))
 
     def times():
         env, net, arr = _net(spec)

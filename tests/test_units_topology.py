@@ -8,8 +8,13 @@ import pytest
 
 from netsim.distributions import make_distribution
 from netsim.errors import ScenarioError
-from netsim.network.topology import (TOPOLOGIES, build_topology, check_peer_graph,
-                                     metropolis_weights, spectral_gap)
+from netsim.network.topology import (
+    TOPOLOGIES,
+    build_topology,
+    check_peer_graph,
+    metropolis_weights,
+    spectral_gap,
+)
 from netsim.rng import Streams
 from netsim.units import format_quantity, parse_quantity
 
@@ -72,7 +77,8 @@ def test_distribution_units_and_clipping():
     ({"dist": "gauss"}, "k.dist"), ({"dist": "uniform", "low": 3, "high": 1}, "k.high"),
     ({"dist": "exponential", "mean": -1}, "k.mean"), ({"dist": "exponential"}, "k"),
     ({"dist": "exponential", "mean": 1, "sd": 2}, "k.sd"), (-1.0, "k"),
-    ({"dist": "lognormal", "sigma": 1}, "k"), ({"dist": "pareto", "shape": 0, "scale": 1}, "k.shape"),
+    ({"dist": "lognormal", "sigma": 1}, "k"),
+    ({"dist": "pareto", "shape": 0, "scale": 1}, "k.shape"),
 ])
 def test_distribution_errors_name_the_key(spec, key):
     with pytest.raises(ScenarioError) as e:
@@ -119,6 +125,7 @@ def test_edge_file_with_columns(tmp_path):
 @pytest.mark.parametrize("text,fragment", [
     ("0,1\n1,9\n", "line 2"), ("0,1\n0,1\n", "duplicate"), ("0,0\n", "self-loop"),
     ("0,x\n", "integers"), ("u,v,colour\n0,1,red\n", "colour"),
+    ("", "at least one edge"), ("u,v\n# none\n", "at least one edge"),
 ])
 def test_edge_file_errors(tmp_path, text, fragment):
     (tmp_path / "g.csv").write_text(text)
@@ -143,7 +150,7 @@ def test_disconnected_and_bad_params_rejected():
 
 def test_metropolis_weights_and_spectral_gap():
     G = _g("ring", 8)
-    W = metropolis_weights(G)
+    W = metropolis_weights(G).toarray()
     assert np.allclose(W, W.T) and np.allclose(W.sum(axis=1), 1.0)
     # ring of n with weights 1/3: eigenvalues (1 + 2 cos(2 pi k / n)) / 3
     lam2 = (1 + 2 * math.cos(2 * math.pi / 8)) / 3

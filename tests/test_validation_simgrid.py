@@ -5,8 +5,8 @@ See docs/validation.md."""
 
 import pytest
 
+from netsim.simtime import seconds
 from netsim.validation.platforms import PLATFORMS, run_netsim, run_simgrid, simgrid_available
-from netsim.simtime import STEP, Alarm, seconds, ticks
 
 OK, WHY = simgrid_available()
 pytestmark = pytest.mark.skipif(not OK, reason=f"SimGrid's Python bindings unavailable: {WHY}")

@@ -1,0 +1,1 @@
+"""Peer and server algorithms over stacked state, and their registry (``registry``)."""

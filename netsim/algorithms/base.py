@@ -31,15 +31,32 @@ class PeerKernel(Protocol):
 
     has_references: bool
 
-    def local_steps(self, ids: list[int]) -> list[Work]: ...
+    def local_steps(self, ids: list[int]) -> list[Work]:
+        """Run the local phase of agents ``ids``; one :class:`~netsim.compute.Work` each."""
+        ...
 
-    def outgoing(self, ids: list[int]) -> list[list[tuple]]: ...
+    def outgoing(self, ids: list[int]) -> list[list[tuple]]:
+        """Per agent of ``ids``, its messages ``(dst, value, bits)``.
 
-    def incoming(self, ids: list[int], boxes: list[dict[int, Any]]) -> None: ...
+        ``dst=None`` sends to every neighbour; ``value`` is a float64 array of shape (d,),
+        ``bits`` its size on the wire.
+        """
+        ...
 
-    def x(self, i: int) -> np.ndarray: ...
+    def incoming(self, ids: list[int], boxes: list[dict[int, Any]]) -> None:
+        """Apply what arrived: per agent of ``ids``, ``{neighbour j: value}``.
 
-    def xs(self, ids: list[int]) -> np.ndarray: ...
+        A missing j was lost or late; the algorithm keeps what it had.
+        """
+        ...
+
+    def x(self, i: int) -> np.ndarray:
+        """Agent ``i``'s current model, shape (d,) (a view: read it, do not modify it)."""
+        ...
+
+    def xs(self, ids: list[int]) -> np.ndarray:
+        """The current models of agents ``ids``, shape (len(ids), d)."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
-"""Peer kernels: each peer algorithm is one class over stacked state (models X (N, d), edge
-variables in CSR order, method arrays) with three phases over a group of agents that step
-together. :mod:`netsim.runners.batched` decides *when* a phase runs and for whom (the
-reference engine, :mod:`netsim.runners.peer`, runs every agent as a group of one); a kernel
-decides *what* it computes. No SimPy here.
+"""Peer kernels: each peer algorithm is one class over stacked state.
+
+The state: models X (N, d), edge variables in CSR order, method arrays, with three phases over a
+group of agents that step together. :mod:`netsim.runners.batched` decides *when* a phase runs and
+for whom (the reference engine, :mod:`netsim.runners.peer`, runs every agent as a group of one); a
+kernel decides *what* it computes. No SimPy here.
 
 For a group ``ids`` (a list of agent indices) a kernel provides:
 
@@ -48,9 +49,12 @@ class _Groups:
         self._cache: dict = {}
 
     def get(self, ids):
-        """The group of ``ids`` with its agents sorted (kernels compute in index order, which
-        is free of copies when the group is everybody; results go back in the caller's order
-        with :meth:`_Group.unsort`: each agent's arithmetic does not depend on the others)."""
+        """The group of ``ids`` with its agents sorted.
+
+        Kernels compute in index order, which is free of copies when the group is everybody; results
+        go back in the caller's order with :meth:`_Group.unsort`: each agent's arithmetic does not
+        depend on the others.
+        """
         key = tuple(ids)
         g = self._cache.get(key)
         if g is None:
@@ -63,13 +67,16 @@ class _Groups:
 
 
 class _Group:
-    """Attributes: ids (sorted); order (caller's position of each sorted row); all (ids ==
-    0..N-1); single (one agent); sel (the rows of ``ids``: a slice when they are
-    contiguous, so that reads are views and writes cost a copy of the rows only, the per-agent
-    cost for a group of one; else ``ids``); edges (the group's edge rows in CSR order);
-    esel (the same as a slice when contiguous, else ``edges``); owner (row of ``ids`` owning
-    each edge); slots (for each slot r, the group rows with degree > r and their r-th edge);
-    spans (per agent, its range in ``edges``); nbr (neighbour at each edge)."""
+    """A group of agents that step together, and its edge rows.
+
+    Attributes: ids (sorted); order (caller's position of each sorted row); all (ids == 0..N-1);
+    single (one agent); sel (the rows of ``ids``: a slice when they are contiguous, so that reads
+    are views and writes cost a copy of the rows only, the per-agent cost for a group of one; else
+    ``ids``); edges (the group's edge rows in CSR order); esel (the same as a slice when contiguous,
+    else ``edges``); owner (row of ``ids`` owning each edge); slots (for each slot r, the group rows
+    with degree > r and their r-th edge); spans (per agent, its range in ``edges``); nbr (neighbour
+    at each edge).
+    """
 
     def __init__(self, ids, groups, order):
         self.ids = ids
@@ -108,8 +115,10 @@ class _Group:
         return out
 
     def gather(self, boxes):
-        """Values of every edge of the group from the agents' boxes (caller's order), in
-        edge order, with the edge positions that had one (None: all did)."""
+        """Values of every edge of the group from the agents' boxes (caller's order).
+
+        In edge order, with the edge positions that had one (None: all did).
+        """
         nbr = self.nbr
         vals = [box.get(nbr[e]) for (s, t), box in zip(self.spans, self.sort(boxes))
                 for e in range(s, t)]
@@ -119,13 +128,17 @@ class _Group:
         return [vals[e] for e in rows], rows
 
     def per_edge(self, rows):
-        """Rows of the group (G, d) -> the owner's row at each of its edges (a broadcastable
-        (1, d) view for a group of one)."""
+        """Rows of the group (G, d) -> the owner's row at each of its edges.
+
+        A broadcastable (1, d) view for a group of one.
+        """
         return rows if self.single else rows[self.owner]
 
     def edge_sum(self, Z):
-        """Per agent of the group, 0 + z_1 + z_2 + ... over its edge rows (numpy's order;
-        for one agent ``sum(axis=0)`` itself)."""
+        """Per agent of the group, 0 + z_1 + z_2 + ... over its edge rows.
+
+        In numpy's order; for one agent ``sum(axis=0)`` itself.
+        """
         if self.single:
             return Z[self.esel].sum(axis=0, keepdims=True)
         acc = np.zeros((self.ids.size, Z.shape[1]))
@@ -143,16 +156,21 @@ def _take(arr, g):
 
 
 class StackedKernel:
-    """What the peer kernels share: the CSR layout of the edge rows (deg, off, nbr: neighbour
-    per row, src: owner per row), the group cache, the models X, the compressor with its
-    per-agent streams and per-channel states, and the phases' signatures (see the module
-    docstring); subclasses implement ``local_steps``, ``outgoing`` and ``incoming``."""
+    """What the peer kernels share.
+
+    The CSR layout of the edge rows (deg, off, nbr: neighbour per row, src: owner per row), the
+    group cache, the models X, the compressor with its per-agent streams and per-channel states, and
+    the phases' signatures (see the module docstring); subclasses implement ``local_steps``,
+    ``outgoing`` and ``incoming``.
+    """
 
     has_references = False
 
     def _init_stack(self, graph, x0, compressor, streams):
-        """Layout from the (connected, undirected) ``graph``; X = x0 (copied, float); agent
-        i's compressor stream ("agent", i, "compressor")."""
+        """Layout from the (connected, undirected) ``graph``; X = x0 (copied, float).
+
+        Agent i's compressor stream is ("agent", i, "compressor").
+        """
         n = graph.number_of_nodes()
         self.n = n
         self.neighbors = [sorted(graph.neighbors(i)) for i in range(n)]
@@ -167,8 +185,10 @@ class StackedKernel:
         self.cstate = None                 # compressor states, one row per channel
 
     def _compress(self, V, owners, sel, channels):
-        """``compressor.rows`` on ``V`` (one row per channel ``sel`` of the stacked channel
-        states), row r drawing from agent ``owners[r]``'s stream; stores the new states."""
+        """``compressor.rows`` on ``V``, one row per channel ``sel`` of the stacked states.
+
+        Row r draws from agent ``owners[r]``'s stream; stores the new states.
+        """
         if self.cstate is None:
             self.cstate = self.compressor.stack_state(V.shape[1], channels)
         st = tree_map(lambda a: a[sel], self.cstate)
@@ -178,12 +198,15 @@ class StackedKernel:
         return vals, bits
 
     def x(self, i):
+        """Agent ``i``'s model, shape (d,): a view of the stacked models."""
         return self.X[i]
 
     def xs(self, ids):
+        """The models of agents ``ids``, shape (len(ids), d) (a copy)."""
         return self.X[ids]
 
     def neighbors_of(self, i):
+        """Agent ``i``'s neighbours, sorted."""
         return self.neighbors[i]
 
 

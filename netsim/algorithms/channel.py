@@ -56,9 +56,11 @@ class SharedEstimate:
         self.R[sel] = self.R[sel] + self.step * q if self.ef else q
 
     def receive(self, g, boxes):
-        """The receivers' side for group ``g``: each arrived q updates its copy. Returns
-        (the arrived values (k, d) or None, their positions in the group's edges or None
-        for all)."""
+        """The receivers' side for group ``g``: each arrived q updates its copy.
+
+        Returns (the arrived values (k, d) or None, their positions in the group's edges or None for
+        all).
+        """
         msgs, rows = g.gather(boxes)
         if not msgs:
             return None, rows
@@ -69,8 +71,10 @@ class SharedEstimate:
 
     # ------------------------------------------------------------------ ref_drift
     def snapshot(self, k, ids) -> None:
-        """Agents ``ids`` (in this order) finished round k: keep their references and
-        copies, as the monitor's per-agent snapshots would (see :meth:`drift`)."""
+        """Agents ``ids`` (in this order) finished round k: keep their references and copies.
+
+        As the monitor's per-agent snapshots would (see :meth:`drift`).
+        """
         snap = self._snaps.get(k)
         if snap is None:
             snap = self._snaps[k] = (np.empty_like(self.R), np.empty_like(self.RC), [])
@@ -81,11 +85,13 @@ class SharedEstimate:
         snap[2].extend(ids)
 
     def drift(self, k) -> float:
-        """ref_drift of round k: ``max`` over copies, in the monitor's order (agents as they
-        finished, neighbours sorted), of ||copy - reference||, each norm the
-        ``np.linalg.norm`` of one vector (sqrt of a BLAS dot; ``np.vecdot`` calls the same
-        routine row by row) and the maximum with Python's ``max`` semantics (a NaN first
-        wins, later NaNs are skipped)."""
+        """ref_drift of round k: ``max`` over copies of ||copy - reference||.
+
+        Copies in the monitor's order (agents as they finished, neighbours sorted), each norm the
+        ``np.linalg.norm`` of one vector (sqrt of a BLAS dot; ``np.vecdot`` calls the same routine
+        row by row) and the maximum with Python's ``max`` semantics (a NaN first wins, later NaNs
+        are skipped).
+        """
         R, RC, order = self._snaps.pop(k)
         order = np.asarray(order, dtype=np.intp)
         e = _edge_rows(self.k.off[order], self.k.deg[order])   # agents in finishing order
@@ -107,16 +113,21 @@ class SharedEstimate:
 
 
 class WithSharedEstimate:
-    """A kernel whose shared estimate ``self.ref`` is what the monitor reports as
-    ``ref_drift`` (snapshots taken by the runner when agents finish a round)."""
+    """A kernel whose shared estimate ``self.ref`` is what the monitor reports as ``ref_drift``.
+
+    The runner takes the snapshots when agents finish a round.
+    """
 
     has_references = True
 
     def snapshot_references(self, k, ids) -> None:
+        """Agents ``ids`` finished round ``k``: see :meth:`SharedEstimate.snapshot`."""
         self.ref.snapshot(k, ids)
 
     def drift(self, k) -> float:
+        """ref_drift of round ``k`` (model units): see :meth:`SharedEstimate.drift`."""
         return self.ref.drift(k)
 
     def references(self, i):
+        """Agent ``i``'s references and copies: see :meth:`SharedEstimate.references`."""
         return self.ref.references(i)

@@ -1,5 +1,6 @@
-"""Local gradient estimators for local training (spec ``lt_admm_cc.md`` §2.3), stacked over
-the agents. No SimPy here.
+"""Local gradient estimators for local training, stacked over the agents.
+
+Spec ``lt_admm_cc.md`` §2.3. No SimPy here.
 
 For agent i at the local-training iterate phi, an estimate g of grad f_i(phi) plus the number
 of component gradients evaluated:
@@ -80,8 +81,9 @@ def _take(arr, g):
 
 
 class StackedEstimators:
-    """Every agent's gradient estimator (one kind, one batch size) on stacked data
-    A (N, m, d), b (N, m), for a group of agents at once (a group of one on its own rows).
+    """Every agent's gradient estimator (one kind, one batch size) on stacked data.
+
+    Data A (N, m, d), b (N, m), for a group of agents at once (a group of one on its own rows).
 
     Args:
         kind: "minibatch", "saga" or "svrg" (see the module docstring).
@@ -120,16 +122,21 @@ class StackedEstimators:
             self.mean = np.zeros((n, d))
 
     def _weights(self, a, y, x):
-        """d loss / d (a.x) for rows a (B, d), targets y (B,), model x (d,), or stacked:
-        a (G, B, d), y (G, B), x (G, d)."""
+        """D loss / d (a.x) for rows a (B, d), targets y (B,), model x (d,).
+
+        Or stacked: a (G, B, d), y (G, B), x (G, d).
+        """
         z = _mv(a, x)
         if not self.logistic:
             return z - y
         return -y * expit(-y * z)
 
     def start(self, g, X):
-        """Round start at X (rows of the group): SAGA fills its table in an agent's first
-        round, SVRG in every round. Returns the gradients evaluated, per agent (a list)."""
+        """Round start at X (rows of the group).
+
+        SAGA fills its table in an agent's first round, SVRG in every round. Returns the gradients
+        evaluated, per agent (a list).
+        """
         if self.full or self.kind == "minibatch":
             return [0] * g.ids.size
         if self.ragged:
@@ -180,8 +187,10 @@ class StackedEstimators:
                          for i in g.ids])
 
     def __call__(self, g, phi, idx):
-        """(g_i(phi_i) for the group, component gradients per agent); idx (G, B). A group
-        of one runs the same formulas on the agent's own rows (views, per-agent shapes)."""
+        """(g_i(phi_i) for the group, component gradients per agent); idx (G, B).
+
+        A group of one runs the same formulas on the agent's own rows (views, per-agent shapes).
+        """
         if g.single:
             est, n = self._estimate(phi[0], *self._own_of(int(g.ids[0])),
                                     None if idx is None else idx[0])
@@ -207,9 +216,12 @@ class StackedEstimators:
         return own
 
     def _estimate(self, phi, A, b, reg, T, mean, m, full, idx, g=None):
-        """The estimator on one agent's model ``phi`` (d,) with its data A (m, d), b (m,) and
-        table T (m, d), or on a group ``g``'s models (G, d) with the stacked ones (A (G, m,
-        d) etc.; the group's rows of the full tables are picked with ``idx``)."""
+        """The estimator on one agent's model, or on a group's models.
+
+        One agent: ``phi`` (d,) with its data A (m, d), b (m,) and table T (m, d); a group ``g``:
+        models (G, d) with the stacked ones (A (G, m, d) etc.; the group's rows of the full tables
+        are picked with ``idx``).
+        """
         if full:
             w = self._weights(A, b, phi)
             return _mv(np.swapaxes(A, -1, -2), w) / m + reg * phi, m
@@ -245,6 +257,9 @@ class StackedEstimators:
 
 
 def _mv(M, v):
-    """Matrix-vector products M @ v: one BLAS gemv for M (k, m), v (m,); per stack entry
-    (the same routine) for M (G, k, m), v (G, m)."""
+    """Matrix-vector products M @ v.
+
+    One BLAS gemv for M (k, m), v (m,); per stack entry (the same routine) for M (G, k, m), v (G,
+    m).
+    """
     return M @ v if v.ndim == 1 else np.matmul(M, v[..., None])[..., 0]

@@ -1,7 +1,8 @@
-"""Compressed gossip baselines (spec ``lt_admm_cc.md`` §6): LEAD, CEDAS, COLD, DPDC, plus the
-teaching baselines CHOCO-SGD and DGD, each one class over stacked state (see
-:mod:`netsim.algorithms.batch`). One (mini-batch or full) gradient per agent per round, one
-compressed broadcast per agent per round, no local training. No SimPy here.
+"""Compressed gossip baselines (spec ``lt_admm_cc.md`` §6).
+
+LEAD, CEDAS, COLD, DPDC, plus the teaching baselines CHOCO-SGD and DGD, each one class over stacked
+state (see :mod:`netsim.algorithms.batch`). One (mini-batch or full) gradient per agent per round,
+one compressed broadcast per agent per round, no local training. No SimPy here.
 
 W is the Metropolis-Hastings matrix, w_ij = 1 / (1 + max(d_i, d_j)) on edges and
 w_ii = 1 - sum_j w_ij, known to each agent for its own row. Every method except DGD sends a
@@ -22,15 +23,17 @@ from netsim.algorithms.channel import SharedEstimate, WithSharedEstimate
 from netsim.algorithms.estimators import StackedEstimators
 from netsim.compression import scaled
 from netsim.compute import Work
-from netsim.network.topology import metropolis_weights
+from netsim.network.mixing import metropolis_edge_weights, metropolis_weights
 
 __all__ = ["GossipBase", "LeadBatch", "CedasBatch", "ChocoBatch", "ColdBatch", "DpdcBatch",
            "DgdBatch", "auto_step"]
 
 
 def auto_step(value, compressor, dim):
-    """The reference step: ``value``, or for "auto" 1 / (1 + omega) of an unbiased compressor
-    (1 for exact ones)."""
+    """The reference step: ``value``, or 1 / (1 + omega) for "auto".
+
+    omega of an unbiased compressor; 1 for exact ones.
+    """
     if value != "auto":
         return float(value)
     om = compressor.omega(dim)
@@ -38,8 +41,10 @@ def auto_step(value, compressor, dim):
 
 
 class _MixGroup:
-    """For a group (sorted ids): the agents of each degree with their edge rows, global and
-    within the group, to compute w_i @ rows_i as one stacked matmul per degree."""
+    """For a group (sorted ids): the agents of each degree with their edge rows.
+
+    Rows global and within the group, to compute w_i @ rows_i as one stacked matmul per degree.
+    """
 
     def __init__(self, g, deg, off, W):
         self.classes = []
@@ -52,8 +57,11 @@ class _MixGroup:
             self.classes.append((pos, edges, local, W[edges][:, None, :]))
 
     def wsum(self, rows, n, dim, local=False):
-        """sum_j w_ij rows_j per agent of the group; ``rows`` indexed by edge row, or (with
-        ``local``) by the group's own edge order (``g.edges``)."""
+        """sum_j w_ij rows_j per agent of the group.
+
+        ``rows`` indexed by edge row, or (with ``local``) by the group's own edge order
+        (``g.edges``).
+        """
         out = np.empty((n, dim))
         for pos, edges, loc, w in self.classes:
             out[pos] = np.matmul(w, rows[loc if local else edges])[:, 0, :]
@@ -61,14 +69,16 @@ class _MixGroup:
 
 
 class GossipBase(WithSharedEstimate, StackedKernel):
-    """Common state: models X, Metropolis rows (w_self, W per edge row), one shared-estimate
-    channel ``ref`` (h_i and the copies h^_j, :class:`~netsim.algorithms.channel.
-    SharedEstimate`; Q the last sent innovations), a mini-batch gradient estimator. A method
-    sets ``params`` (its scalar parameters, copied to attributes), ``ref_step_param`` and
-    implements ``local_steps``, ``_to_send(g)`` and ``incoming``. Each name in ``params`` becomes
-    an attribute holding the value its :class:`~netsim.algorithms.base.Param` check returned
-    (``positive`` gives a float, ``pos_int`` an int, ``choice`` the string); all validated
-    parameters are in ``param_values`` for ``_init_method``.
+    """Common state of the gossip kernels.
+
+    Models X, Metropolis rows (w_self, W per edge row), one shared-estimate channel ``ref`` (h_i
+    and the copies h^_j, :class:`~netsim.algorithms.channel.SharedEstimate`; Q the last sent
+    innovations), a mini-batch gradient estimator. A method sets ``params`` (its scalar
+    parameters), ``ref_step_param`` and implements ``local_steps``, ``_to_send(g)`` and
+    ``incoming``. Each name in ``params`` becomes an attribute holding the value its
+    :class:`~netsim.algorithms.base.Param` check returned (``positive`` gives a float,
+    ``pos_int`` an int, ``choice`` the string); all validated parameters are in
+    ``param_values`` for ``_init_method``.
 
     Args:
         problem, graph, params, x0, streams, compressor: as for every registry builder.
@@ -85,9 +95,8 @@ class GossipBase(WithSharedEstimate, StackedKernel):
             setattr(self, p, params[p])     # numbers arrive as float, choices as str, ints as int
         step = (auto_step(params[self.ref_step_param], compressor, dim)
                 if self.ref_step_param else 1.0)
-        W = metropolis_weights(graph)
-        self.w_self = np.diag(W).copy()
-        self.W = W[self.src, self.nbr]
+        self.w_self = metropolis_weights(graph).diagonal()
+        self.W = metropolis_edge_weights(graph, self.src, self.nbr)
         self.ref = SharedEstimate(self, np.zeros_like(self.X), np.zeros((self.src.size, dim)),
                                   step)
         self.Q = np.zeros_like(self.X)
@@ -114,8 +123,10 @@ class GossipBase(WithSharedEstimate, StackedKernel):
         return m
 
     def mix(self, g, own, rows, local=False):
-        """w_ii own + sum_j w_ij rows_j for the group; ``rows`` by edge row (or, ``local``,
-        in the group's own edge order)."""
+        """w_ii own + sum_j w_ij rows_j for the group.
+
+        ``rows`` by edge row (or, ``local``, in the group's own edge order).
+        """
         ws = _take(self.w_self, g)[:, None]
         if g.single:                       # the agent's own gemv w_i @ rows_i
             return ws * own + self.W[g.esel] @ (rows if local else rows[g.esel])
@@ -140,8 +151,10 @@ class GossipBase(WithSharedEstimate, StackedKernel):
         return g.unsort([[(None, vals[r], bits)] for r in range(g.ids.size)])
 
     def _received(self, g, boxes):
-        """The copies h^_j <- h^_j + step q_j for what arrived; returns Qr (the group's edges x
-        d, 0 where lost)."""
+        """The copies h^_j <- h^_j + step q_j for what arrived.
+
+        Returns Qr (the group's edges x d, 0 where lost).
+        """
         M, rows = self.ref.receive(g, boxes)
         Qr = np.zeros((g.edges.size, self.X.shape[1]))
         if M is not None:
@@ -149,8 +162,10 @@ class GossipBase(WithSharedEstimate, StackedKernel):
         return Qr
 
     def _compressed_difference(self, g, boxes):
-        """LEAD / CEDAS communication: V^ - V^_w with V^ = H + Q, V^_w = H_w + W Q (rows of
-        the group), then H <- H + step Q and the copies."""
+        """LEAD / CEDAS communication: V^ - V^_w.
+
+        V^ = H + Q, V^_w = H_w + W Q (rows of the group), then H <- H + step Q and the copies.
+        """
         q, h = _take(self.Q, g), _take(self.ref.R, g)
         h_w = self.mix(g, h, self.ref.RC)
         v_hat = h + q
@@ -159,8 +174,10 @@ class GossipBase(WithSharedEstimate, StackedKernel):
         return v_hat - v_hat_w
 
     def _estimates(self, g, boxes):
-        """CHOCO / COLD / DPDC communication: H <- H + step Q, the copies, then
-        (h_i, w_ii h_i + sum_j w_ij h^_j)."""
+        """CHOCO / COLD / DPDC communication.
+
+        H <- H + step Q, the copies, then (h_i, w_ii h_i + sum_j w_ij h^_j).
+        """
         self.ref.advance(g.sel, _take(self.Q, g))
         self.ref.receive(g, boxes)
         h = _take(self.ref.R, g)
@@ -168,7 +185,9 @@ class GossipBase(WithSharedEstimate, StackedKernel):
 
 
 class LeadBatch(GossipBase):
-    """LEAD (Liu et al., ICLR 2021, arXiv 2007.00232), §6.1:
+    """LEAD (Liu et al., ICLR 2021, arXiv 2007.00232), §6.1.
+
+    One round, agents' rows stacked::
 
         Y = X - eta g(X) - eta D;  Q = C(Y - H);  Y^ = H + Q;  Y^_w = H_w + W Q
         H <- H + a Q;  H_w <- H_w + a W Q;  D <- D + gamma / (2 eta) (Y^ - Y^_w)
@@ -186,6 +205,7 @@ class LeadBatch(GossipBase):
         self.first = np.ones(self.n, dtype=bool)
 
     def local_steps(self, ids):
+        """Y = X - eta g(X) - eta D for agents ``ids`` (one mini-batch gradient each)."""
         g = self.groups.get(ids)
         X = _take(self.X, g)
         counts = np.zeros(g.ids.size, dtype=np.int64)
@@ -207,6 +227,7 @@ class LeadBatch(GossipBase):
         return _take(self.Y, g)
 
     def incoming(self, ids, boxes):
+        """COMM from what arrived, then H, H_w and D as in the class docstring."""
         g = self.groups.get(ids)
         diff = self._compressed_difference(g, boxes)
         D = _take(self.D, g) + (self.gamma / (2.0 * self.eta)) * diff
@@ -215,7 +236,9 @@ class LeadBatch(GossipBase):
 
 
 class CedasBatch(GossipBase):
-    """CEDAS (Huang & Pu, IEEE TAC, arXiv 2301.05872), §6.2, constant step:
+    """CEDAS (Huang & Pu, IEEE TAC, arXiv 2301.05872), §6.2, constant step.
+
+    One round, agents' rows stacked::
 
         psi' = X - eta g(X);  Phi = psi' + X - psi;  COMM(Phi) as in LEAD
         X <- Phi - gamma / 2 (Phi^ - Phi^_w);  psi <- psi'
@@ -230,6 +253,7 @@ class CedasBatch(GossipBase):
         self.PSI, self.PHI = self.X.copy(), self._zeros()
 
     def local_steps(self, ids):
+        """Set psi' = X - eta g(X), Phi = psi' + X - psi for agents ``ids`` (a gradient each)."""
         g = self.groups.get(ids)
         X = _take(self.X, g)
         grad, n = self.gradient(g, X)
@@ -242,13 +266,16 @@ class CedasBatch(GossipBase):
         return _take(self.PHI, g)
 
     def incoming(self, ids, boxes):
+        """X <- Phi - gamma / 2 (Phi^ - Phi^_w) from what arrived; psi <- psi'."""
         g = self.groups.get(ids)
         diff = self._compressed_difference(g, boxes)
         self.X[g.sel] = _take(self.PHI, g) - (self.gamma / 2.0) * diff
 
 
 class ChocoBatch(GossipBase):
-    """CHOCO-SGD (Koloskova, Stich, Jaggi, ICML 2019), teaching baseline:
+    """CHOCO-SGD (Koloskova, Stich, Jaggi, ICML 2019), teaching baseline.
+
+    One round, agents' rows stacked::
 
         X' = X - eta g(X);  Q = C(X' - X^);  X^ <- X^ + Q;  X <- X' + gamma (W - I) X^
 
@@ -261,6 +288,7 @@ class ChocoBatch(GossipBase):
         self.HALF = self._zeros()
 
     def local_steps(self, ids):
+        """X' = X - eta g(X) for agents ``ids`` (one gradient each)."""
         g = self.groups.get(ids)
         X = _take(self.X, g)
         grad, n = self.gradient(g, X)
@@ -271,6 +299,7 @@ class ChocoBatch(GossipBase):
         return _take(self.HALF, g)
 
     def incoming(self, ids, boxes):
+        """X^ from what arrived, then X <- X' + gamma (W - I) X^."""
         g = self.groups.get(ids)
         h, mixed = self._estimates(g, boxes)
         self.X[g.sel] = _take(self.HALF, g) + self.gamma * (mixed - h)
@@ -294,6 +323,7 @@ class _GradientFirst(GossipBase):
 
 class ColdBatch(_GradientFirst):
     """COLD stand-in (Zhang, You, Xie, IEEE TAC 2023, arXiv 2105.06697), §6.3.
+
     RECONSTRUCTION (the exact recursion was not re-verified): innovation compression on a
     primal-dual gradient method, with (L x^)_i = x^_i - w_ii x^_i - sum_j w_ij x^_j:
 
@@ -313,6 +343,7 @@ class ColdBatch(_GradientFirst):
         self.LAM = self._zeros()
 
     def incoming(self, ids, boxes):
+        """X^ from what arrived, then the primal-dual step of the class docstring."""
         g = self.groups.get(ids)
         h, mixed = self._estimates(g, boxes)
         lx = h - mixed
@@ -322,8 +353,9 @@ class ColdBatch(_GradientFirst):
 
 
 class DpdcBatch(_GradientFirst):
-    """DPDC (most likely Yi et al., IEEE TAC 2023, arXiv 2201.03930), §6.4. RECONSTRUCTION
-    (identity of the baseline and its equations uncertain, see the spec):
+    """DPDC (most likely Yi et al., IEEE TAC 2023, arXiv 2201.03930), §6.4.
+
+    RECONSTRUCTION (identity of the baseline and its equations uncertain, see the spec):
 
         x^ <- x^ + psi C(x - x^)   (all holders; psi is the reference step)
         x_i <- x_i - eta (a (L x^)_i + b v_i + g_i(x_i));   v_i <- v_i + eta b (L x^)_i
@@ -337,6 +369,7 @@ class DpdcBatch(_GradientFirst):
         self.V = self._zeros()
 
     def incoming(self, ids, boxes):
+        """X^ from what arrived, then the x and v steps of the class docstring."""
         g = self.groups.get(ids)
         h, mixed = self._estimates(g, boxes)
         lx = h - mixed
@@ -346,11 +379,12 @@ class DpdcBatch(_GradientFirst):
 
 
 class DgdBatch(_GradientFirst):
-    """Decentralized gradient descent (Nedic & Ozdaglar 2009), teaching baseline:
-    x_i <- sum_j w_ij C(x_j) - eta g_i(x_i), the neighbours' models arriving compressed as
-    they are (no reference) and the agent using its own exact x_i. Converges only to a
-    neighbourhood of x* with a constant step. A lost x_j is replaced by the last one
-    received (by x_i before the first)."""
+    """Decentralized gradient descent (Nedic & Ozdaglar 2009), teaching baseline.
+
+    x_i <- sum_j w_ij C(x_j) - eta g_i(x_i), the neighbours' models arriving compressed as they are
+    (no reference) and the agent using its own exact x_i. Converges only to a neighbourhood of x*
+    with a constant step. A lost x_j is replaced by the last one received (by x_i before the first).
+    """
 
     params = ("eta",)
     has_references = False
@@ -361,11 +395,13 @@ class DgdBatch(_GradientFirst):
         self.seen = np.zeros(self.src.size, dtype=bool)
 
     def outgoing(self, ids):
+        """Per agent of ``ids``: its model X_i, compressed, to every neighbour."""
         g = self.groups.get(ids)
         vals, bits = self._compress(_take(self.X, g), g.ids.tolist(), g.sel, self.n)
         return g.unsort([[(None, vals[r], bits)] for r in range(g.ids.size)])
 
     def incoming(self, ids, boxes):
+        """X_i <- w_ii X_i + sum_j w_ij C_j - eta G_i, C_j the last model received from j."""
         g = self.groups.get(ids)
         E = g.esel
         msgs, rows = g.gather(boxes)

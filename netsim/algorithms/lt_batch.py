@@ -47,13 +47,15 @@ __all__ = ["AdmmBatch", "LtBatch", "LtCcBatch", "LtCcEdgeBatch"]
 
 def mirror_edge_update(z, z_mirror, u_other, alpha, rho):
     """(1 - alpha) z - alpha z_mirror + 2 alpha rho u_other: eq. (5), and (6) with the roles
-    swapped (one function for both ends keeps the operation order, hence the bits, equal)."""
+    swapped (one function for both ends keeps the operation order, hence the bits, equal).
+    """
     return (1.0 - alpha) * z - alpha * z_mirror + (2.0 * alpha * rho) * u_other
 
 
 class _LocalTrainingBatch(StackedKernel):
     """Eq. (1)-(2) for a group: c = beta (rho d_i x_i - sum_j z_ij), then tau steps
-    phi <- phi - gamma g(phi) - c."""
+    phi <- phi - gamma g(phi) - c.
+    """
 
     def _setup(self, problem, graph, params, x0, streams, compressor, estimator):
         self._init_stack(graph, x0, compressor, streams)
@@ -82,7 +84,8 @@ class _LocalTrainingBatch(StackedKernel):
 
 class _EdgeMessages:
     """Edge ADMM messaging (module docstring): m_ij = z_ij - 2 rho x_i
-    compressed row by row, sent to j; z_ij <- (1 - alpha) z_ij - alpha m_ji on receipt."""
+    compressed row by row, sent to j; z_ij <- (1 - alpha) z_ij - alpha m_ji on receipt.
+    """
 
     has_references = False
 
@@ -122,7 +125,8 @@ class LtBatch(_EdgeMessages, _LocalTrainingBatch):
 class AdmmBatch(_EdgeMessages, StackedKernel):
     """Exact decentralized ADMM: x_i = argmin f_i(x) + (rho d_i / 2)||x||^2 - <sum_j z_ij, x>,
     one exact solve per agent of the group (looped: Newton, Cholesky or lasso active set,
-    warm-started at x_i); z = 0 at start. Arguments as for :class:`LtBatch`."""
+    warm-started at x_i); z = 0 at start. Arguments as for :class:`LtBatch`.
+    """
 
     #: runs asynchronous rounds (the relaxed ADMM of Bastianello et al., arXiv 1901.09252)
     asynchronous = True
@@ -134,6 +138,7 @@ class AdmmBatch(_EdgeMessages, StackedKernel):
         self.problems = problem.agents
 
     def local_steps(self, ids):
+        """Agents ``ids``: the ADMM x-update (one exact solve each); see :class:`AdmmBatch`."""
         g = self.groups.get(ids)
         out = []
         for i in g.ids.tolist():
@@ -147,7 +152,8 @@ class AdmmBatch(_EdgeMessages, StackedKernel):
 class LtCcBatch(WithSharedEstimate, _LocalTrainingBatch):
     """LT-ADMM-CC design A, eq. (1)-(6): q_i = C(x_i - u_i) broadcast over the shared estimate
     (u_i, u^_j; :class:`~netsim.algorithms.channel.SharedEstimate` with step eta), then
-    z_ij <- (1 - alpha) z_ij - alpha z~_ji + 2 alpha rho u^_j and the mirror update of z~_ji."""
+    z_ij <- (1 - alpha) z_ij - alpha z~_ji + 2 alpha rho u^_j and the mirror update of z~_ji.
+    """
 
     def __init__(self, problem, graph, params, x0, streams, compressor):
         self._setup(problem, graph, params, x0, streams, compressor, params["estimator"])
@@ -160,6 +166,7 @@ class LtCcBatch(WithSharedEstimate, _LocalTrainingBatch):
     UH = property(lambda self: self.ref.RC)
 
     def outgoing(self, ids):
+        """Per agent of ``ids``: q_i = C(x_i - u_i), broadcast (eq. (1)-(6) of the class)."""
         g = self.groups.get(ids)
         vals, bits = self._compress(self.ref.delta(_take(self.X, g), g.sel), g.ids.tolist(),
                                     g.sel, self.n)
@@ -167,6 +174,7 @@ class LtCcBatch(WithSharedEstimate, _LocalTrainingBatch):
         return g.unsort([[(None, vals[r], bits)] for r in range(g.ids.size)])
 
     def incoming(self, ids, boxes):
+        """u_i <- u_i + eta q_i, the copies u^_j from what arrived, then z_ij and z~_ji."""
         g = self.groups.get(ids)
         self.ref.advance(g.sel, _take(self.Q, g))
         self.ref.receive(g, boxes)
@@ -183,7 +191,8 @@ class LtCcEdgeBatch(WithSharedEstimate, _LocalTrainingBatch):
     """LT-ADMM-CC design B: per directed edge a shared estimate s_ij (per-edge
     :class:`~netsim.algorithms.channel.SharedEstimate`); y_ij = z_ij - 2 rho x_i,
     q_ij = C(y_ij - s_ij) sent to j, s_ij <- s_ij + eta q_ij at both ends (s^_ij at j),
-    z_ji <- (1 - alpha) z_ji - alpha s^_ij."""
+    z_ji <- (1 - alpha) z_ji - alpha s^_ij.
+    """
 
     def __init__(self, problem, graph, params, x0, streams, compressor):
         self._setup(problem, graph, params, x0, streams, compressor, params["estimator"])
@@ -191,6 +200,7 @@ class LtCcEdgeBatch(WithSharedEstimate, _LocalTrainingBatch):
                                   params["eta"], params["error_feedback"], per_edge=True)
 
     def outgoing(self, ids):
+        """Per agent of ``ids``, per neighbour j: q_ij = C(y_ij - s_ij); s_ij advances."""
         g = self.groups.get(ids)
         E = g.esel
         Y = self.Z[E] - (2.0 * self.rho) * g.per_edge(_take(self.X, g))
@@ -200,6 +210,7 @@ class LtCcEdgeBatch(WithSharedEstimate, _LocalTrainingBatch):
         return g.unsort([[(nbr[e], vals[e], bits) for e in range(s, t)] for s, t in g.spans])
 
     def incoming(self, ids, boxes):
+        """The copies s^_ij from what arrived, then z_ji <- (1 - alpha) z_ji - alpha s^_ij."""
         g = self.groups.get(ids)
         self.ref.receive(g, boxes)
         E = g.esel

@@ -80,7 +80,7 @@ def batch(v, key):
 
 
 def boolean(v, key):
-    """true or false."""
+    """True or false."""
     if not isinstance(v, bool):
         raise must(key, "true or false", v)
     return v

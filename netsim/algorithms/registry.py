@@ -11,8 +11,14 @@ from __future__ import annotations
 
 from netsim.algorithms import params as P
 from netsim.algorithms.base import AlgorithmInfo, Param
-from netsim.algorithms.gossip_batch import (CedasBatch, ChocoBatch, ColdBatch, DgdBatch,
-                                            DpdcBatch, LeadBatch)
+from netsim.algorithms.gossip_batch import (
+    CedasBatch,
+    ChocoBatch,
+    ColdBatch,
+    DgdBatch,
+    DpdcBatch,
+    LeadBatch,
+)
 from netsim.algorithms.lt_batch import AdmmBatch, LtBatch, LtCcBatch, LtCcEdgeBatch
 from netsim.algorithms.server_admm import AdamSolver, ServerAdmmServer, ServerAdmmWorker
 from netsim.guards import local_training, quantization_levels, reference_step
@@ -103,8 +109,10 @@ ALGORITHMS: dict[str, AlgorithmInfo] = {
 
 
 def build_server(problem, params, x0, streams, compressor):
-    """(server, workers) of a server algorithm. Workers minimise their smooth f_i; the
-    server holds g (the lasso's l1 term, else 0)."""
+    """(server, workers) of a server algorithm.
+
+    Workers minimise their smooth f_i; the server holds g (the lasso's l1 term, else 0).
+    """
     from netsim.problems.local import LocalProblem
 
     n = problem.n_agents
@@ -175,8 +183,9 @@ def _plugin_problem(info) -> str | None:
 
 
 def get_algorithm(name: str, key: str = "algorithm.name") -> AlgorithmInfo:
-    """The built-in algorithm ``name``, else the installed ``netsim.algorithms`` entry point
-    of that name (loaded now, see :mod:`netsim.plugins`).
+    """The built-in algorithm ``name``, else the installed entry point of that name.
+
+    A ``netsim.algorithms`` entry point, loaded now (see :mod:`netsim.plugins`).
 
     Raises:
         ScenarioError: no such algorithm (the message lists the built-in and installed
@@ -202,8 +211,10 @@ def get_algorithm(name: str, key: str = "algorithm.name") -> AlgorithmInfo:
 
 
 def list_algorithms() -> list[tuple[str, str]]:
-    """(name, one-line doc) for every registered algorithm and installed plugin (plugins
-    are listed from their metadata, not loaded)."""
+    """(name, one-line doc) for every registered algorithm and installed plugin.
+
+    Plugins are listed from their metadata, not loaded.
+    """
     from netsim import plugins
 
     return ([(name, info.doc) for name, info in ALGORITHMS.items()]

@@ -34,8 +34,9 @@ __all__ = ["z_update", "AdamSolver", "ServerAdmmWorker", "ServerAdmmServer"]
 
 
 def z_update(v_mean: np.ndarray, rho: float, n: int, l1: float) -> np.ndarray:
-    """z = prox_{g/(N rho)}(v_mean): soft-threshold at l1/(N rho) for g = l1||.||_1, the
-    average itself for g = 0 (spec §1)."""
+    """Z = prox_{g/(N rho)}(v_mean): soft-threshold at l1/(N rho) for g = l1||.||_1, the
+    average itself for g = 0 (spec §1).
+    """
     if l1 > 0:
         return soft_threshold(v_mean, l1 / (n * rho))
     return np.array(v_mean, dtype=float)
@@ -62,6 +63,7 @@ class AdamSolver:
         self.t = 0
 
     def __call__(self, x: np.ndarray, rho: float, v: np.ndarray) -> tuple[np.ndarray, Work]:
+        """K Adam steps from x (d,) on f_i + (rho/2)||x - v||^2; returns (x', its work)."""
         x = np.array(x, dtype=float)
         grads = 0
         for _ in range(self.steps):
@@ -124,7 +126,8 @@ class ServerAdmmWorker:
 
     def uplink(self) -> tuple[tuple[np.ndarray, np.ndarray], int, int]:
         """The message (dx or C(x), du or C(u)), its bits and the number of scale headers;
-        updates x-tilde, u-tilde exactly as the server will."""
+        updates x-tilde, u-tilde exactly as the server will.
+        """
         sx, su = self._cstate
         if self.ef:
             cx, sx = self.comp.update(self.x - self.x_t, sx, self.rng)
@@ -179,7 +182,7 @@ class ServerAdmmServer:
             self.u_t[i] = du
 
     def update(self) -> np.ndarray:
-        """z <- prox_{g/(N rho)}(mean_i (xt_i + ut_i)), over all N (stale ones included)."""
+        """Z <- prox_{g/(N rho)}(mean_i (xt_i + ut_i)), over all N (stale ones included)."""
         self.z = z_update((self.x_t + self.u_t).mean(axis=0), self.rho, self.n, self.l1)
         return self.z
 

@@ -5,8 +5,17 @@ entry, the LEAD convention, although sign + levels are 2^b + 1 symbols); sparsif
 k x 32 + k x ceil(log2 dim). See :mod:`netsim.compression.base`.
 """
 
-from netsim.compression.base import (Compressed, Compressor, dither, float32_up, identity, qsgd,
-                                     quantizer, rand_k, top_k)
+from netsim.compression.base import (
+                                     Compressed,
+                                     Compressor,
+                                     dither,
+                                     float32_up,
+                                     identity,
+                                     qsgd,
+                                     quantizer,
+                                     rand_k,
+                                     top_k,
+)
 from netsim.compression.registry import list_compressors, make_compressor
 from netsim.compression.wrappers import apply_delta, error_feedback, scaled, shared_estimate
 

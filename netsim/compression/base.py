@@ -73,8 +73,10 @@ class Compressor:
     levels: int | None = None
 
     def update(self, v, state, rng) -> tuple[Compressed, Any]:
-        """One vector through :attr:`rows`: ``rows(v[None], [rng])[0]`` -> (Compressed,
-        new state)."""
+        """One vector through :attr:`rows`.
+
+        ``rows(v[None], [rng])[0]`` -> (Compressed, new state).
+        """
         if state is None:                   # stateless (most compressors): no state trees
             vals, bits, _ = self.rows(np.asarray(v, dtype=float)[None], (rng,), None)
             return Compressed(vals[0], bits), None
@@ -136,8 +138,11 @@ def identity(float_bits: int = 64) -> Compressor:
 
 
 def _draw_rows(rngs, dim) -> np.ndarray:
-    """One uniform row per entry of ``rngs``, drawn in order; consecutive rows of the same
-    generator in one call (``random((k, dim))`` equals k calls of ``random(dim)``)."""
+    """One uniform row per entry of ``rngs``, drawn in order.
+
+    Consecutive rows of the same generator are drawn in one call (``random((k, dim))`` equals k
+    calls of ``random(dim)``).
+    """
     out = np.empty((len(rngs), dim))
     r = 0
     while r < len(rngs):
@@ -150,10 +155,13 @@ def _draw_rows(rngs, dim) -> np.ndarray:
 
 
 def _dithered_rows(bits: int, norm: str, rule):
-    """Compressor.rows of the dithered quantizers: scale alpha = ||v||_norm sent as a float32
-    rounded up, one uniform dither per entry (drawn even for v = 0, so streams stay aligned),
-    ``rule(v, alpha, kappa)`` -> the decoded rows; C(0) = 0, NaN for a non-finite norm.
-    Bits: dim x bits + 32. The 2-norm is each row's own ``np.linalg.norm``."""
+    """Compressor.rows of the dithered quantizers.
+
+    Scale alpha = ||v||_norm sent as a float32 rounded up, one uniform dither per entry (drawn even
+    for v = 0, so streams stay aligned), ``rule(v, alpha, kappa)`` -> the decoded rows; C(0) = 0,
+    NaN for a non-finite norm. Bits: dim x bits + 32. The 2-norm is each row's own
+    ``np.linalg.norm``.
+    """
 
     def norms(V):
         if not V.shape[1]:
@@ -224,8 +232,9 @@ def quantizer(bits: int = 4, norm: str = "inf") -> Compressor:
 
 
 def dither(bits: int = 3, norm: str = "inf") -> Compressor:
-    """q-bit random dithering with s = 2^(q-1) - 1 magnitude levels (spec ``qadmm.md`` §3.3,
-    the paper's Eq. (17) as reconstructed from the author's earlier code).
+    """q-bit random dithering with s = 2^(q-1) - 1 magnitude levels.
+
+    Spec ``qadmm.md`` §3.3, the paper's Eq. (17) as reconstructed from the author's earlier code.
 
         alpha = ||v||_norm (sent as a float32 rounded up),  a_j = s |v_j| / alpha in [0, s],
         l_j = floor(a_j) + Bernoulli(a_j - floor(a_j)),   C(v)_j = sign(v_j) l_j alpha / s.
@@ -263,10 +272,12 @@ def qsgd(bits: int = 4) -> Compressor:
 
 
 def k_of_fraction(fraction: float, dim: int) -> int:
-    """Entries a sparsifier keeps for ``fraction`` of ``dim``: fraction x dim rounded to the
-    nearest integer, halves up, computed exactly from the decimal value of ``fraction`` as
-    written (0.1 x 30 = 3, not the float product 3.0000000000000004 rounded up to 4).
-    May be 0; :func:`netsim.compression.registry.make_compressor` refuses that."""
+    """Entries a sparsifier keeps for ``fraction`` of ``dim``.
+
+    fraction x dim rounded to the nearest integer, halves up, computed exactly from the decimal
+    value of ``fraction`` as written (0.1 x 30 = 3, not the float product 3.0000000000000004 rounded
+    up to 4). May be 0; :func:`netsim.compression.registry.make_compressor` refuses that.
+    """
     from decimal import ROUND_HALF_UP, Decimal
 
     exact = Decimal(repr(float(fraction))) * int(dim)
@@ -284,9 +295,12 @@ def _sparse_bits(k, dim):
 
 
 def _sparsify_rows(k, fraction, choose_rows, factor):
-    """Compressor.rows of a sparsifier: ``choose_rows(V, kk, rngs)`` -> (rows, kk) indices
-    (each row's as ``choose`` would pick them, drawing from that row's generator in row
-    order), then the float32 rounding and ``factor(n, k)``, row-wise."""
+    """Compressor.rows of a sparsifier.
+
+    ``choose_rows(V, kk, rngs)`` -> (rows, kk) indices (each row's as ``choose`` would pick them,
+    drawing from that row's generator in row order), then the float32 rounding and ``factor(n, k)``,
+    row-wise.
+    """
 
     def rows(V, rngs, states=None):
         V = np.asarray(V, dtype=float)
@@ -302,10 +316,13 @@ def _sparsify_rows(k, fraction, choose_rows, factor):
 
 
 def rand_k(k: int | None = None, fraction: float | None = None, scaled: bool = True) -> Compressor:
-    """Scaled rand-k sparsifier (spec §4.2): C(v) = (n/k) sum_{j in S} v_j e_j, S uniform of
-    size k without replacement. Unbiased with E||C(v) - v||^2 = (n/k - 1)||v||^2 exactly.
-    Values travel as float32. Bits: k 32 + k ceil(log2 n). ``scaled=False`` is the biased
-    version found in some codebases (documented, not recommended)."""
+    """Scaled rand-k sparsifier (spec §4.2).
+
+    C(v) = (n/k) sum_{j in S} v_j e_j, S uniform of size k without replacement. Unbiased with
+    E||C(v) - v||^2 = (n/k - 1)||v||^2 exactly. Values travel as float32. Bits: k 32 + k ceil(log2
+    n). ``scaled=False`` is the biased version found in some codebases (documented, not
+    recommended).
+    """
     if (k is None) == (fraction is None):
         raise ValueError("give exactly one of k or fraction")
 

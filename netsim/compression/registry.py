@@ -18,8 +18,15 @@ import difflib
 import math
 import numbers
 
-from netsim.compression.base import (Compressor, dither, identity, k_of_fraction, quantizer,
-                                     rand_k, top_k)
+from netsim.compression.base import (
+    Compressor,
+    dither,
+    identity,
+    k_of_fraction,
+    quantizer,
+    rand_k,
+    top_k,
+)
 from netsim.compression.wrappers import error_feedback
 from netsim.errors import ScenarioError, must
 
@@ -72,8 +79,10 @@ def _k(spec, dim, key):
 
 
 def _plugin(name, key):
-    """The factory ``make(spec, dim, key)`` of an installed ``netsim.compressors`` entry
-    point named ``name`` (not a built-in), or None."""
+    """The factory of an installed ``netsim.compressors`` entry point, or None.
+
+    ``make(spec, dim, key)`` of the entry point named ``name`` (not a built-in).
+    """
     from netsim import plugins
 
     if not isinstance(name, str) or name in COMPRESSORS:

@@ -42,8 +42,10 @@ def apply_delta(h: np.ndarray, delta: np.ndarray, eta: float = 1.0) -> np.ndarra
 
 
 def shared_estimate(inner: Compressor, eta: float = 1.0) -> Compressor:
-    """Send compressed innovations against an estimate both ends keep: c = C(v - h);
-    h <- h + eta c; the receiver's value is the new h."""
+    """Send compressed innovations against an estimate both ends keep.
+
+    c = C(v - h); h <- h + eta c; the receiver's value is the new h.
+    """
 
     def init(dim):
         return inner.init(dim), np.zeros(dim)

@@ -1,0 +1,1 @@
+"""Communication graphs, mixing matrices, links and the network that moves messages."""

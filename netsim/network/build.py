@@ -1,5 +1,7 @@
-"""Links and transports from a resolved scenario's link tables (``[network.links]``,
-``[network.up]``, ``[network.down]``); scenario validation itself is in :mod:`netsim.scenario`.
+"""Links and transports from a resolved scenario's link tables.
+
+The tables are ``[network.links]``, ``[network.up]`` and ``[network.down]``; scenario validation
+itself is in :mod:`netsim.scenario`.
 
 * :func:`link_spec` - one table (values as the user wrote them) -> :class:`LinkSpec`;
 * :func:`peer_link_specs` - every directed link of a peer graph, with per-edge draws of
@@ -22,8 +24,10 @@ HETERO_KEYS = ("bandwidth", "latency", "loss")
 
 
 def draw_link_values(links, keys, streams, stream_name, where) -> dict:
-    """One draw per key of ``keys`` (distribution tables of ``links``) from the named
-    stream, as SI numbers (bit/s, s, probability)."""
+    """One draw per key of ``keys`` from the named stream, as SI numbers.
+
+    ``keys`` are distribution tables of ``links``; values in bit/s, s or probability.
+    """
     from netsim.distributions import make_distribution
 
     if not keys:
@@ -124,8 +128,10 @@ def make_network(env, links_spec, streams, raw_links, uplink, downlink, record, 
 
 
 def server_capacities(net: dict, n: int) -> tuple[dict, dict]:
-    """(sending, receiving) capacities of the workers and the server, and the check that
-    both directions use one sharing model."""
+    """(sending, receiving) capacities of the workers and the server.
+
+    Also checks that both directions use one sharing model.
+    """
     from netsim.units import parse_quantity
 
     ru, rd = net["up"], net["down"]

@@ -1,5 +1,7 @@
-"""Flow-level transport with max-min fair bandwidth sharing (``sharing = "fair"``), and the
-TCP-corrected variant (``model = "tcp"``), following SimGrid's CM02 and LV08 network models.
+"""Flow-level transport with max-min fair bandwidth sharing (``sharing = "fair"``).
+
+Also the TCP-corrected variant (``model = "tcp"``), following SimGrid's CM02 and LV08 network
+models.
 
 A transmission of ``bits`` bits from ``src`` to ``dst`` handed over at time t:
 
@@ -30,8 +32,8 @@ sends between two recomputations are ``rate x elapsed ticks / 10**12``. Ends of 
 completions are :data:`~netsim.simtime.ARRIVAL` events. Every sum over flows and every tie
 between flows follows one key, (send time, sender, the sender's own count of transmissions),
 which does not depend on the order in which different senders act at one instant: the batched
-and the process-per-agent engines give the same rates bit for bit. Loss, retransmission and the counters are those of
-:class:`~netsim.network.transport.Network`.
+and the process-per-agent engines give the same rates bit for bit. Loss, retransmission and
+the counters are those of :class:`~netsim.network.transport.Network`.
 """
 
 from __future__ import annotations
@@ -164,10 +166,12 @@ class FairNetwork(Network):
         return None
 
     def set_bandwidth(self, link, bandwidth: float) -> None:
-        """Profile event: the link's capacity changes now; flows on it are reshared. With
-        ``tcp``, every flow crossing the link (also as reverse cross-traffic, and also still
-        in its latency phase) has the weight_s / bandwidth part of its penalty updated, as
-        SimGrid does."""
+        """Profile event: the link's capacity changes now; flows on it are reshared.
+
+        With ``tcp``, every flow crossing the link (also as reverse cross-traffic, and also still in
+        its latency phase) has the weight_s / bandwidth part of its penalty updated, as SimGrid
+        does.
+        """
         old = self.links[link].bandwidth
         super().set_bandwidth(link, bandwidth)
         bf = self.tcp.bandwidth_factor if self.tcp else 1.0
@@ -192,8 +196,10 @@ class FairNetwork(Network):
         self._touch(r for r, _ in f.res)
 
     def _touch(self, resources) -> None:
-        """Mark resources whose sharing changed; their component is re-solved once, in the
-        RATES phase of this instant."""
+        """Mark resources whose sharing changed.
+
+        Their component is re-solved once, in the RATES phase of this instant.
+        """
         self._dirty.update(resources)
         if self._solve is None:
             self._solve = Pending(self.env, 0, RATES)
@@ -243,8 +249,11 @@ class FairNetwork(Network):
         self._arm()
 
     def _arm(self) -> None:
-        """Keep one timer at the earliest valid completion date. It is a Pending event unless
-        every flow due then is a lost message that nobody retransmits (no progress)."""
+        """Keep one timer at the earliest valid completion date.
+
+        It is a Pending event unless every flow due then is a lost message that nobody retransmits
+        (no progress).
+        """
         dates = self._dates
         while dates and (dates[0][3].version != dates[0][2] or dates[0][3] not in self.active):
             heapq.heappop(dates)

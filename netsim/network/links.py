@@ -56,8 +56,11 @@ class LinkSpec:
     on_down: str = "hold"
 
     def loss_probability(self, size_bits: float, state_loss: float | None = None) -> float:
-        """P(a message of ``size_bits`` is lost) = 1 - (1 - p)(1 - segment_loss)^ceil(size/mss),
-        with p = ``loss``, or the Gilbert-Elliott state's loss rate when ``burst`` is set."""
+        """P(a message of ``size_bits`` is lost).
+
+        1 - (1 - p)(1 - segment_loss)^ceil(size/mss), with p = ``loss``, or the Gilbert-Elliott
+        state's loss rate when ``burst`` is set.
+        """
         p = self.loss if state_loss is None else state_loss
         if self.segment_loss > 0:
             segments = max(1, math.ceil(size_bits / self.mss))

@@ -73,8 +73,9 @@ _STOCHASTIC = ("STOCHASTIC", "DET", "NORM", "NORMAL", "GAUSS", "GAUSSIAN", "EXP"
 
 
 def read_profile(path, key: str, kind: str | None = None, positive: bool = False) -> Profile:
-    """Parse a profile file (one-line errors naming ``key``, the file's path and the line,
-    never the line's text).
+    """Parse a profile file.
+
+    Errors are one line naming ``key``, the file's path and the line, never the line's text.
 
     SimGrid's keywords mean what they mean in SimGrid (``ProfileBuilder.cpp``):
     ``LOOPAFTER d`` repeats the events with period last date + d; ``PERIODICITY p`` repeats
@@ -93,7 +94,8 @@ def read_profile(path, key: str, kind: str | None = None, positive: bool = False
         ScenarioError: an unreadable file, a malformed line, a negative / non-finite /
             out-of-order date, a bad value, or a repetition period below :data:`MIN_PERIOD`.
     """
-    from netsim.textfiles import cell, read_lines, where as at
+    from netsim.textfiles import cell, read_lines
+    from netsim.textfiles import where as at
 
     path = pathlib.Path(path)
     lines = read_lines(path, key, "profile file")
@@ -212,9 +214,12 @@ def _drive(env, dates, period, apply):
 
 
 def start_profiles(env, d, network, compute, n_agents, base_dir, server=None) -> None:
-    """One SimPy process per (profile file, resource): links' bandwidth / latency / state,
-    agents' speed / state, from the resolved scenario ``d`` (paths relative to
-    ``base_dir``; ``server``: the server's node / host index for server algorithms)."""
+    """One SimPy process per (profile file, resource).
+
+    Links' bandwidth / latency / state, agents' speed / state, from the resolved scenario ``d``
+    (paths relative to ``base_dir``; ``server``: the server's node / host index for server
+    algorithms).
+    """
     for k, e in enumerate(d["network"].get("profile", [])):
         key = f"network.profile[{k}]"
         sel = e.get("links", "all")

@@ -34,6 +34,7 @@ import networkx as nx
 import numpy as np
 
 from netsim.errors import ScenarioError, must
+from netsim.network.mixing import metropolis_weights, spectral_gap
 
 __all__ = ["TOPOLOGIES", "Topology", "build_topology", "check_peer_graph", "list_topologies",
            "get_topology",
@@ -130,8 +131,9 @@ def _until_connected(make, what, key):
 
 
 def gnp_random_graph(n: int, p: float, seed: int) -> nx.Graph:
-    """``networkx.gnp_random_graph(n, p, seed=seed)``, the same graph edge for edge (same
-    edge insertion order), in O(n^2 / chunk) numpy calls instead of n^2 / 2 Python calls.
+    """``networkx.gnp_random_graph(n, p, seed=seed)``, the same graph edge for edge.
+
+    Same edge insertion order, in O(n^2 / chunk) numpy calls instead of n^2 / 2 Python calls.
 
     networkx draws ``random.Random(seed).random()`` once per pair (u, v), u < v, in
     lexicographic order, and keeps the pair if the draw is < p. Python's ``random()`` and
@@ -226,14 +228,25 @@ def _edges(n, rng, p, key, base):
 
 
 def read_edge_list(path, n: int, key: str) -> nx.Graph:
-    """Read an edge-list CSV: ``u,v`` per line, an optional header line naming the columns
+    """Read an edge-list CSV file into a graph on nodes ``0..n-1``.
+
+    ``u,v`` per line, an optional header line naming the columns
     (``u,v`` then any of :data:`EDGE_COLUMNS`), ``#`` comment lines, blank lines. Read with
     :mod:`netsim.textfiles` (byte-order mark, CRLF) and the standard :mod:`csv` module; empty
     cells at the end of a line (a trailing comma) are ignored. Per-edge values are checked
     here: bandwidth a rate > 0, latency and jitter finite times, loss in [0, 1).
 
+    Args:
+        path: the CSV file.
+        n: number of agents (node ids must be in [0, n - 1]).
+        key: the scenario key named by errors (``network.file``).
+
+    Returns:
+        The undirected graph; per-edge values as edge attributes in SI units.
+
     Raises:
-        ScenarioError: naming ``key``, the file's path, the line and the bad cell.
+        ScenarioError: naming ``key``, the file's path, the line and the bad cell; or a file
+            with no edge.
     """
     from netsim.textfiles import cell, read_lines, where
 
@@ -283,6 +296,8 @@ def read_edge_list(path, n: int, key: str) -> nx.Graph:
         if G.has_edge(u, v):
             raise ScenarioError(key, f"{at}: duplicate edge {u},{v}")
         G.add_edge(u, v, **attrs)
+    if not G.number_of_edges():
+        raise ScenarioError(key, f"{str(path)!r}: must list at least one edge 'u,v'; got none")
     return G
 
 
@@ -357,7 +372,8 @@ def get_topology(name, key: str = "network.topology") -> Topology:
 
 def list_topologies() -> list[tuple[str, str]]:
     """(name, "params: doc") for every topology, for ``netsim list topologies``; installed
-    plugins are listed from their metadata, not loaded."""
+    plugins are listed from their metadata, not loaded.
+    """
     from netsim import plugins
 
     out = []
@@ -406,21 +422,3 @@ def check_peer_graph(G, key: str = "network.topology") -> None:
         comps = nx.number_connected_components(G)
         raise ScenarioError(key, f"must be connected for peer algorithms; got "
                                  f"{G.graph.get('name', 'a graph')!r} with {comps} components")
-
-
-def metropolis_weights(G) -> np.ndarray:
-    """Metropolis-Hastings mixing matrix W: W_ij = 1/(1 + max(d_i, d_j)) on edges,
-    W_ii = 1 - sum_j W_ij. Symmetric and doubly stochastic."""
-    n = G.number_of_nodes()
-    W = np.zeros((n, n))
-    deg = dict(G.degree())
-    for i, j in G.edges():
-        W[i, j] = W[j, i] = 1.0 / (1.0 + max(deg[i], deg[j]))
-    W[np.diag_indices(n)] = 1.0 - W.sum(axis=1)
-    return W
-
-
-def spectral_gap(G) -> float:
-    """1 - |lambda_2| of the Metropolis matrix (the larger, the faster gossip mixes)."""
-    ev = np.sort(np.abs(np.linalg.eigvalsh(metropolis_weights(G))))[::-1]
-    return float(1.0 - ev[1]) if len(ev) > 1 else 1.0

@@ -35,7 +35,6 @@ from collections import defaultdict, deque
 from dataclasses import replace
 from typing import Any, Callable
 
-
 from netsim.network.links import LinkSpec, auto_timeout
 from netsim.simtime import ARRIVAL, STEP, Alarm, Pending, ticks
 
@@ -55,14 +54,16 @@ def _jitter(spec, rng) -> float:
 
 
 def _serve(free: dict, busy: dict, key, start: int, seconds: float) -> int:
-    """One transmission of ``seconds`` through the FIFO queue ``key`` handed over at tick
-    ``start``; returns (and records) the tick its last bit leaves.
+    """One transmission of ``seconds`` through the FIFO queue ``key``.
+
+    Handed over at tick ``start``; returns (and records) the tick its last bit leaves.
 
     A transmission that waits behind the queue's current busy period continues it: the
     period's durations are summed in seconds and only the end is rounded to ticks, so k
     messages handed over together end at exactly ``round(k * bits / rate)`` ticks (rounding
     each duration on its own would add up to k / 2 ticks of error). A transmission that
-    finds the queue idle starts a new busy period."""
+    finds the queue idle starts a new busy period.
+    """
     if start < free[key]:
         begin, queued = busy[key]
         queued += seconds
@@ -118,7 +119,7 @@ class Network:
         self.link_drops = dict.fromkeys(self.links, 0)
         self.sent_bits = defaultdict(int)        # per sending node
         self.received_bits = defaultdict(int)    # per receiving node (delivered only)
-        self.tag_bits = defaultdict(int)         # per message tag (e.g. round), incl. retransmissions
+        self.tag_bits = defaultdict(int)         # per message tag (round), retransmissions incl.
         self.tag_messages = defaultdict(int)
         self.total_bits = 0
         self.total_messages = 0
@@ -151,7 +152,8 @@ class Network:
         """Hand one message to the network now.
 
         Args:
-            src, dst: the directed link's end points.
+            src: the sending agent (the directed link's start).
+            dst: the receiving agent (its end).
             payload: delivered untouched to ``dst``'s handler.
             bits: payload size in bits (the link's ``header_bits`` are added).
             tag: accounting key (the round), for :attr:`tag_bits`.
@@ -166,8 +168,10 @@ class Network:
         return self._transmit(src, dst, payload, int(bits), tag)
 
     def send_many(self, src: int, msgs, tag: int = 0) -> None:
-        """:meth:`send` for every ``(dst, payload, bits)`` of ``msgs``, in order (same
-        results; on a network of simple links, one pass of :meth:`_transmit_simple`)."""
+        """:meth:`send` for every ``(dst, payload, bits)`` of ``msgs``, in order.
+
+        Same results; on a network of simple links, one pass of :meth:`_transmit_simple`.
+        """
         if not msgs:
             return
         if not self._bulk or self.down:
@@ -177,9 +181,11 @@ class Network:
         self._transmit_simple(src, msgs, tag)
 
     def _transmit_simple(self, src, msgs, tag):
-        """:meth:`_transmit` for ``(dst, payload, bits)`` messages of ``src`` on links without
-        loss, jitter or ordering (same arithmetic, same counters, fewer branches); with
-        ``_coalesce`` one delivery event per arrival instant. Returns the last arrival."""
+        """:meth:`_transmit` for messages of ``src`` on links without loss, jitter or ordering.
+
+        Messages are ``(dst, payload, bits)``; same arithmetic, same counters, fewer branches; with
+        ``_coalesce`` one delivery event per arrival instant. Returns the last arrival.
+        """
         env = self.env
         now = env.now
         links, free, due, latency = self.links, self._link_free, self._due, self._latency
@@ -223,8 +229,10 @@ class Network:
         return arrive
 
     def _deliver_due(self, when):
-        """Deliver the messages due at this event's time, in sending order (as
-        :meth:`_deliver` would, one after the other)."""
+        """Deliver the messages due at this event's time, in sending order.
+
+        As :meth:`_deliver` would, one after the other.
+        """
         handlers, received = self._handlers, self.received_bits
         for src, dst, tag, payload, size in self._due.pop(when):
             received[dst] += size
@@ -243,8 +251,10 @@ class Network:
         self._latency[link] = ticks(float(latency))
 
     def set_state(self, link, up: bool) -> None:
-        """Profile event: the link goes down (messages in flight still arrive) or up (held
-        messages are handed over again, in order)."""
+        """Profile event: the link goes down or up.
+
+        Down: messages in flight still arrive. Up: held messages are handed over again, in order.
+        """
         if not up:
             self.down.add(link)
             return
@@ -270,8 +280,11 @@ class Network:
 
     @staticmethod
     def retransmission_timeout(spec: LinkSpec, bits: int) -> int:
-        """Ticks from the end of a lost transmission of ``bits`` payload bits to its
-        retransmission: the link's ``timeout``, or :func:`~netsim.network.links.auto_timeout`."""
+        """Ticks from the end of a lost transmission to its retransmission.
+
+        For ``bits`` payload bits: the link's ``timeout``, or
+        :func:`~netsim.network.links.auto_timeout`.
+        """
         return ticks(spec.timeout if spec.timeout is not None else auto_timeout(spec, bits))
 
     def _transmit(self, src, dst, payload, bits, tag):
@@ -336,8 +349,10 @@ class Network:
             self._deliver(*q.popleft()[1])
 
     def _draw_loss(self, spec, size, rng, link) -> bool:
-        """Is this transmission lost? (see :meth:`LinkSpec.loss_probability`). Draws from the
-        link's stream only when the link can lose messages."""
+        """Is this transmission lost? (see :meth:`LinkSpec.loss_probability`).
+
+        Draws from the link's stream only when the link can lose messages.
+        """
         if spec.burst is None and spec.loss == 0.0 and spec.segment_loss == 0.0:
             return False
         state_loss = None

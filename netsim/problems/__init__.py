@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import difflib
 import math
-import re
 import numbers
+import re
 
 import numpy as np
 
@@ -26,8 +26,10 @@ __all__ = ["Problem", "LocalProblem", "make_problem", "list_problems", "KINDS", 
 
 KINDS = {
     "logistic": "l2-regularized logistic regression, labels in {-1, +1} (classifier)",
-    "least_squares": "l2-regularized least squares, f_i = (1/2m)||A_i x - b_i||^2 + reg/2 ||x||^2",
-    "lasso": "least squares + regularization ||x||_1 (held by the server, or split evenly over agents)",
+    "least_squares": ("l2-regularized least squares, "
+                      "f_i = (1/2m)||A_i x - b_i||^2 + reg/2 ||x||^2"),
+    "lasso": ("least squares + regularization ||x||_1 "
+              "(held by the server, or split evenly over agents)"),
 }
 #: accepted keys with their defaults (None: no default)
 PROBLEM_KEYS = {"kind": "logistic", "samples_per_agent": 100, "features": 20,
@@ -109,8 +111,10 @@ def _make_mlp(p, n_agents, streams, key):
 
 
 def _plugin(kind, key):
-    """The factory of an installed ``netsim.problems`` entry point named ``kind`` (not a
-    built-in kind), or None."""
+    """The factory of an installed ``netsim.problems`` entry point, or None.
+
+    The entry point named ``kind`` (not a built-in kind).
+    """
     from netsim import plugins
 
     if not isinstance(kind, str) or kind in KINDS or kind == "mlp":

@@ -1,5 +1,7 @@
-"""Where the agents' rows come from: synthetic generators, bundled real data, user .npz files;
-and how a global data set is split over agents (iid, by label, Dirichlet label skew).
+"""Where the agents' rows come from, and how a global data set is split over agents.
+
+Sources: synthetic generators, bundled real data, user .npz files; splits: iid, by label, Dirichlet
+label skew.
 
 Every random choice draws from a named stream: agent i's synthetic rows from
 ``("data", i)`` (adding an agent never changes another agent's data), the ground truth from
@@ -26,9 +28,12 @@ BUNDLED = {
 
 
 def synthetic(kind, n_agents, m, dim, noise, sparsity, streams):
-    """Synthetic rows: a_h ~ N(0, I); least squares / lasso b = a.x_true + noise N(0, 1);
-    logistic b = sign(a.x_true + noise N(0, 1)) in {-1, +1}. x_true ~ N(0, I), for lasso
-    with round(sparsity x dim) >= 1 non-zeros. Returns ([(A_i, b_i)], x_true)."""
+    """Synthetic rows: a_h ~ N(0, I), and labels or targets from x_true.
+
+    Least squares / lasso b = a.x_true + noise N(0, 1); logistic b = sign(a.x_true + noise N(0, 1))
+    in {-1, +1}. x_true ~ N(0, I), for lasso with round(sparsity x dim) >= 1 non-zeros. Returns
+    ([(A_i, b_i)], x_true).
+    """
     rt = streams.generator("data", "truth")
     x_true = rt.standard_normal(dim)
     if kind == "lasso":
@@ -51,7 +56,8 @@ def synthetic(kind, n_agents, m, dim, noise, sparsity, streams):
 def bundled(name, positive_class, standardize, key):
     """(A, labels in {-1, +1}, original classes) for a data set of :data:`BUNDLED`.
 
-    Partitions (``by_label``, Dirichlet) use the original classes (10 digits, 2 diagnoses)."""
+    Partitions (``by_label``, Dirichlet) use the original classes (10 digits, 2 diagnoses).
+    """
     from sklearn import datasets
 
     if name == "digits":
@@ -83,9 +89,11 @@ def _labels(b, kind, where, key):
 
 
 def npz_nbytes(path, key: str) -> int:
-    """Bytes the arrays of an ``.npz`` file declare in their headers (read without loading
-    any array; a file whose headers declare more than the memory budget is refused by the
-    caller before ``np.load`` allocates). Unreadable files give 0 (``np.load`` then reports).
+    """Bytes the arrays of an ``.npz`` file declare in their headers.
+
+    Read without loading any array; a file whose headers declare more than the memory budget is
+    refused by the caller before ``np.load`` allocates. Unreadable files give 0 (``np.load`` then
+    reports).
     """
     total = 0
     try:
@@ -105,9 +113,12 @@ def npz_nbytes(path, key: str) -> int:
 
 
 def load_npz(raw, base_dir, n_agents, kind, key):
-    """Read a user file: per-agent ``A_0..A_{N-1}``, ``b_0..b_{N-1}`` -> ("agents", list), or
-    global ``A``, ``b`` -> ("global", (A, b)). The arrays' declared sizes are checked against
-    the memory budget (:mod:`netsim.budget`) before any is loaded."""
+    """Read a user ``.npz`` file, per-agent or global arrays.
+
+    Per-agent ``A_0..A_{N-1}``, ``b_0..b_{N-1}`` -> ("agents", list), or global ``A``, ``b`` ->
+    ("global", (A, b)). The arrays' declared sizes are checked against the memory budget
+    (:mod:`netsim.budget`) before any is loaded.
+    """
     from netsim.budget import check_bytes
 
     path = (pathlib.Path(base_dir or ".") / raw).resolve()

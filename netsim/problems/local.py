@@ -23,14 +23,15 @@ __all__ = ["LocalProblem", "lasso_qp", "soft_threshold"]
 
 
 def soft_threshold(v, t):
-    """prox of t||.||_1: sign(v) max(|v| - t, 0)."""
+    """Prox of t||.||_1: sign(v) max(|v| - t, 0)."""
     return np.sign(v) * np.maximum(np.abs(v) - t, 0.0)
 
 
 def _polish(Q, q, lam, x):
     """Active-set refinement for min 1/2 x'Qx - q'x + lam||x||_1: with the support S and the
     signs s of ``x`` fixed, solve Q_SS x_S = q_S - lam s_S; return the point if it satisfies
-    the KKT conditions (signs kept, |q_j - (Qx)_j| <= lam off the support), else None."""
+    the KKT conditions (signs kept, |q_j - (Qx)_j| <= lam off the support), else None.
+    """
     S = np.flatnonzero(x)
     out = np.zeros_like(x)
     if S.size:
@@ -120,7 +121,8 @@ def _restricted_step(H, c, cur):
     If H is singular (Q = A'A only semi-definite, more active features than samples) and c
     is not in its range, the restricted objective decreases linearly along the null-space
     part d of c; then return cur + T d with T past the last zero crossing, so that the line
-    search of :func:`lasso_qp` visits every crossing (phi is bounded, so one exists)."""
+    search of :func:`lasso_qp` visits every crossing (phi is bounded, so one exists).
+    """
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", scipy.linalg.LinAlgWarning)
@@ -142,7 +144,8 @@ def _restricted_step(H, c, cur):
 def _lasso_cd(Q, q, lam, x0, max_sweeps=100_000):
     """Coordinate descent for phi (x_j <- S(q_j - sum_{k != j} Q_jk x_k, lam) / Q_jj) from
     ``x0``, with the active-set refinement :func:`_polish` tried every 5 sweeps.
-    Returns (x, sweeps)."""
+    Returns (x, sweeps).
+    """
     d = q.size
     x = np.array(x0, dtype=float)
     diag = np.diag(Q).copy()
@@ -196,7 +199,7 @@ class LocalProblem:
         return float(val + 0.5 * self.reg * (x @ x) + self.l1 * np.abs(x).sum())
 
     def _weights(self, a, b, x):
-        """d loss_h / d (a_h.x) for the rows given."""
+        """D loss_h / d (a_h.x) for the rows given."""
         z = a @ x
         if self._quadratic:
             return z - b

@@ -96,6 +96,7 @@ class MlpLocal:
         return self._forward(theta, X)[1].argmax(axis=1)
 
     def solve(self, *args, **kwargs):
+        """Refused: an mlp has no exact local solve (a ScenarioError naming algorithm.solver)."""
         raise ScenarioError("algorithm.solver", "must be 'adam' for problem.kind = 'mlp' "
                                                 "(no exact local solve); got 'exact'")
 
@@ -164,8 +165,8 @@ def mlp_data(name: str, key: str, test_fraction: float, rng):
         if missing:
             raise ScenarioError(f"{key}.data", f"'fashion_mnist' needs the Debian package "
                                                f"dataset-fashion-mnist (apt-get install "
-                                               f"dataset-fashion-mnist); {FASHION_DIR / missing[0]} "
-                                               f"not found")
+                                               f"dataset-fashion-mnist); "
+                                               f"{FASHION_DIR / missing[0]} not found")
         Xtr, ytr, Xte, yte = (_idx(FASHION_DIR / f) for f in files)
         Xtr = Xtr.reshape(len(Xtr), -1).astype(float) / 255.0
         Xte = Xte.reshape(len(Xte), -1).astype(float) / 255.0

@@ -30,7 +30,8 @@ _SKIP_OPTIMUM = contextvars.ContextVar("netsim_skip_optimum", default=False)
 def without_optimum():
     """Build runs without solving for the reference optimum (``netsim validate`` checks a
     scenario by building it; the runs are not simulated, so x* is not needed). Scoped to the
-    current context (thread / task); x* read inside is NaN and not kept."""
+    current context (thread / task); x* read inside is NaN and not kept.
+    """
     token = _SKIP_OPTIMUM.set(True)
     try:
         yield
@@ -69,7 +70,8 @@ class Problem:
     @property
     def x_star(self) -> np.ndarray:
         """The reference optimum, solved when first read (inside :func:`without_optimum`:
-        NaN, neither solved nor kept, except the closed-form least-squares solve)."""
+        NaN, neither solved nor kept, except the closed-form least-squares solve).
+        """
         if self._skipped():
             return np.full(self.dim, np.nan)
         if "_x_star" not in self.__dict__:
@@ -104,8 +106,11 @@ class Problem:
                          for v, r, l1 in zip(vals.tolist(), regs, l1s)))
 
     def _scores(self, x):
-        """a_h . x for every agent's rows, (N, m); the last result is reused for the same x
-        (the monitor asks for the objective and the accuracy of one point)."""
+        """a_h . x for every agent's rows, (N, m).
+
+        The last result is reused for the same x (the monitor asks for the objective and the
+        accuracy of one point).
+        """
         last = getattr(self, "_last_scores", None)
         if last is not None and last[0].shape == x.shape and last[0].tobytes() == x.tobytes():
             return last[1]
@@ -114,8 +119,11 @@ class Problem:
         return z
 
     def _stack(self):
-        """(A (N, m, d), b (N, m), regs, l1s) when every agent is a LocalProblem with the same
-        m (then the metrics are computed for all agents at once), else None."""
+        """(A (N, m, d), b (N, m), regs, l1s), or None.
+
+        Given when every agent is a LocalProblem with the same m (then the metrics are computed for
+        all agents at once).
+        """
         if not hasattr(self, "_stacked_data"):
             ags = self.agents
             ok = all(type(a) is LocalProblem for a in ags) and len({a.m for a in ags}) == 1
@@ -133,11 +141,14 @@ class Problem:
         return sum(a.grad(x) for a in self.agents)
 
     def grad_norm(self, x: np.ndarray) -> float:
-        """||sum_i grad f_i(x)||, or for lasso the norm of the prox-gradient mapping
-        ||x - S(x - grad, l1)|| (zero exactly at the optimum)."""
+        """||sum_i grad f_i(x)||, or for lasso the prox-gradient mapping's norm.
+
+        For lasso ||x - S(x - grad, l1)||, zero exactly at the optimum.
+        """
         g = self.smooth_grad(x)
         if self.l1 > 0:
-            return float(np.linalg.norm(x - np.sign(x - g) * np.maximum(np.abs(x - g) - self.l1, 0)))
+            shrunk = np.sign(x - g) * np.maximum(np.abs(x - g) - self.l1, 0)
+            return float(np.linalg.norm(x - shrunk))
         return float(np.linalg.norm(g))
 
     def accuracy(self, x: np.ndarray) -> float:
@@ -202,10 +213,13 @@ def _logistic_optimum(A, b, w, reg):
 
 
 def _lasso_optimum(Q, q, lam):
-    """min 1/2 x'Qx - q'x + lam||x||_1: L-BFGS-B on the split x = p - n (p, n >= 0), then the
-    active-set solve on its support (KKT verified); if that support guess was off, an exact
-    active-set method from x = 0 (:func:`~netsim.problems.local.lasso_qp`, which itself falls
-    back to coordinate descent), keeping whichever result violates the KKT conditions least."""
+    """Min 1/2 x'Qx - q'x + lam||x||_1.
+
+    L-BFGS-B on the split x = p - n (p, n >= 0), then the active-set solve on its support (KKT
+    verified); if that support guess was off, an exact active-set method from x = 0
+    (:func:`~netsim.problems.local.lasso_qp`, which itself falls back to coordinate descent),
+    keeping whichever result violates the KKT conditions least.
+    """
     d = q.size
 
     def fun(pn):
@@ -239,8 +253,11 @@ def _kkt_violation(Q, q, lam, x):
 
 
 def stacked_rows(local_problems):
-    """(A (N, m, d), b (N, m)) of these agents: the arrays of :meth:`Problem._stack` when the
-    agents' data are its views, in order (no copy), else freshly stacked."""
+    """(A (N, m, d), b (N, m)) of these agents.
+
+    The arrays of :meth:`Problem._stack` when the agents' data are its views, in order (no copy),
+    else freshly stacked.
+    """
     A0 = local_problems[0].A
     base = A0.base
     if (base is not None and base.ndim == 3 and base.shape[0] == len(local_problems)

@@ -8,10 +8,10 @@
 without a variant label), where ``hash10`` is the first 10 hex digits of the SHA-256 of
 
 1. the line ``netsim run id v2``;
-2. the canonical resolved scenario: :func:`netsim.scenario.dump_toml` of the resolved
-   scenario (every default filled in) with the keys of every table sorted (lists keep their
-   order), without ``output.dir`` (where results go does not change a run; every other
-   ``output`` key does: ``every`` changes the trace, ``messages`` / ``iterates`` / ``plots``
+2. the canonical resolved scenario: :func:`netsim.idtext.canonical_text` (a frozen text
+   form, independent of the TOML writer) of the resolved scenario (every default filled
+   in) with the keys of every table sorted (lists keep their order), without
+   ``output.dir`` (where results go does not change a run; every other ``output`` key does: ``every`` changes the trace, ``messages`` / ``iterates`` / ``plots``
    the files);
 3. one line ``<key> sha256:<hex>`` per file the run reads, in the order of
    :func:`inputs_read` (``problem.data``, ``network.file``, ``network.profile[k].*``,
@@ -22,7 +22,7 @@ without a variant label), where ``hash10`` is the first 10 hex digits of the SHA
 
 Numbers keep their type (``rho = 1`` and ``rho = 1.0`` are different ids).
 
-**Migration from version 1** (netsim before this rule: the hash of ``dump_toml`` of the
+**Migration from version 1** (netsim before this rule: the hash of ``canonical_text`` of the
 resolved scenario without ``[output]``, no file content). ``netsim sweep`` migrates a
 version-1 folder once, when a point needs it (:func:`migrate_v1`): if the point reads no
 file and the folder's ``scenario.toml`` equals the point's resolved scenario (except
@@ -51,10 +51,15 @@ and :mod:`~netsim.results.encoding` (CSV cells, strict JSON).
 
 from __future__ import annotations
 
-from netsim.results.encoding import (decode_cell, encode_cell, format_number, strict_json,
-                                     write_csv)
-from netsim.results.files import (TMP_PREFIX, ResultsError, atomic_file, clean_stale_tmp,
-                                  folder_lock, is_complete)
+from netsim.results.encoding import decode_cell, encode_cell, format_number, strict_json, write_csv
+from netsim.results.files import (
+                                     TMP_PREFIX,
+                                     ResultsError,
+                                     atomic_file,
+                                     clean_stale_tmp,
+                                     folder_lock,
+                                     is_complete,
+)
 from netsim.results.runid import MAX_SLUG, inputs_read, migrate_v1, run_id, run_id_v1
 from netsim.results.write import PlotWarning, write_result
 

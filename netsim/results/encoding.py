@@ -1,5 +1,6 @@
 """Text encodings of results: CSV cells (:func:`encode_cell` / :func:`decode_cell`, exact
-numbers), the CSV writer and strict JSON."""
+numbers), the CSV writer and strict JSON.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ __all__ = ["format_number", "encode_cell", "decode_cell", "write_csv", "strict_j
 def strict_json(obj) -> str:
     """``obj`` as strict JSON (RFC 8259: no NaN or Infinity tokens, which most JSON readers
     refuse): a float that is not finite is written as the string ``"nan"``, ``"inf"`` or
-    ``"-inf"``, which Python's ``float()`` reads back."""
+    ``"-inf"``, which Python's ``float()`` reads back.
+    """
     def clean(v):
         if isinstance(v, dict):
             return {k: clean(x) for k, x in v.items()}
@@ -85,7 +87,7 @@ def decode_cell(text: str):
 
 
 def write_csv(path, header, rows, cell=format_number) -> None:
-    """Write a CSV file with the standard ``csv`` module (``\\n`` line ends, UTF-8).
+    """Write a CSV file with the standard ``csv`` module (LF line ends, UTF-8).
 
     Args:
         path: the file (written in place: callers write inside a temporary folder or use

@@ -1,5 +1,6 @@
 """Files and folders of results: atomic files, the folder lock, temporary folders of dead
-writers, complete run folders, and the one-line :class:`ResultsError`."""
+writers, complete run folders, and the one-line :class:`ResultsError`.
+"""
 
 from __future__ import annotations
 
@@ -30,7 +31,8 @@ class ResultsError(NetsimError):
 
 def tmp_name(prefix: str = TMP_PREFIX) -> str:
     """A temporary name owned by this process on this host (``clean_stale_tmp`` spares it
-    while the process lives)."""
+    while the process lives).
+    """
     return f"{prefix}{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(4)}"
 
 
@@ -46,7 +48,8 @@ def os_error(e: OSError, what) -> ResultsError:
 def atomic_file(path):
     """Open ``path`` for writing text through a temporary file in the same folder, renamed
     over ``path`` on success and removed on any failure (readers see the old or the new file,
-    never a part). The file follows the umask. An OS error is a :class:`ResultsError`."""
+    never a part). The file follows the umask. An OS error is a :class:`ResultsError`.
+    """
     path = pathlib.Path(path)
     tmp = path.parent / (tmp_name() + "-" + path.name)
     try:
@@ -71,7 +74,8 @@ def _unlink(p) -> None:
 def folder_lock(folder):
     """Hold an exclusive ``fcntl.flock`` on the folder itself for the block: serializes the
     writers (processes, threads with their own open) of one results folder, and leaves no
-    file behind."""
+    file behind.
+    """
     fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
@@ -114,7 +118,8 @@ def clean_stale_tmp(folder) -> int:
 
 def is_complete(folder) -> bool:
     """Whether ``folder`` holds a finished run: a readable, strict-JSON summary.json that is
-    a table with an ``end`` (a damaged or truncated one is not, so the run is redone)."""
+    a table with an ``end`` (a damaged or truncated one is not, so the run is redone).
+    """
     try:
         s = json.loads((pathlib.Path(folder) / "summary.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):

@@ -1,5 +1,6 @@
 """Run ids (rule version 2, see :mod:`netsim.results`) and the migration of version-1
-folders."""
+folders.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ import os
 import pathlib
 import re
 
+from netsim.idtext import canonical_text
 from netsim.results.encoding import strict_json
 from netsim.results.files import atomic_file, folder_lock, is_complete
-from netsim.scenario import dump_toml
 
 __all__ = ["inputs_read", "run_id", "run_id_v1", "migrate_v1", "MAX_SLUG"]
 
@@ -67,7 +68,8 @@ def inputs_read(scenario) -> list[tuple[str, pathlib.Path]]:
 
 def _file_digest(path: pathlib.Path, cache: dict | None) -> str:
     """``sha256:<hex>`` of the file's content (``missing`` if unreadable); ``cache`` maps
-    (path, size, mtime_ns, inode) to digests so a sweep hashes each file once."""
+    (path, size, mtime_ns, inode) to digests so a sweep hashes each file once.
+    """
     try:
         st = path.stat()
         ident = (str(path), st.st_size, st.st_mtime_ns, st.st_ino)
@@ -117,7 +119,7 @@ def run_id(scenario, cache: dict | None = None) -> str:
     Returns:
         ``<label-slug>-<hash10>`` or ``run-<hash10>``.
     """
-    text = "netsim run id v2\n" + dump_toml(_canonical(_id_data(scenario)))
+    text = "netsim run id v2\n" + canonical_text(_canonical(_id_data(scenario)))
     text += "".join(f"\n{key} {_file_digest(path, cache)}"
                     for key, path in inputs_read(scenario))
     from netsim.plugins import used_by
@@ -127,12 +129,14 @@ def run_id(scenario, cache: dict | None = None) -> str:
 
 def run_id_v1(scenario) -> str | None:
     """The version-1 id of ``scenario`` (netsim before the file-content rule), or None if
-    it reads files (a version-1 folder of such a run cannot be trusted)."""
+    it reads files (a version-1 folder of such a run cannot be trusted).
+    """
     if inputs_read(scenario):
         return None
     data = dict(scenario.data)
     data.pop("output", None)
-    return f"{_slug(scenario.label)}-{hashlib.sha256(dump_toml(data).encode()).hexdigest()[:10]}"
+    digest = hashlib.sha256(canonical_text(data).encode()).hexdigest()
+    return f"{_slug(scenario.label)}-{digest[:10]}"
 
 
 def migrate_v1(parent, scenario, rid: str) -> bool:
@@ -158,7 +162,7 @@ def migrate_v1(parent, scenario, rid: str) -> bool:
         except (OSError, ValueError):
             return False
         written.get("output", {}).pop("dir", None)
-        if dump_toml(_canonical(written)) != dump_toml(_canonical(_id_data(scenario))):
+        if canonical_text(_canonical(written)) != canonical_text(_canonical(_id_data(scenario))):
             return False
         summary = json.loads((old / "summary.json").read_text(encoding="utf-8"))
         summary["run_id"] = rid

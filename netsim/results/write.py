@@ -1,5 +1,6 @@
 """Writing one run's folder (:func:`write_result`): the files into a temporary folder,
-renamed into place under the folder lock, then the figures."""
+renamed into place under the folder lock, then the figures.
+"""
 
 from __future__ import annotations
 
@@ -118,7 +119,8 @@ def _write_files(result, tmp: pathlib.Path, rid: str) -> None:
 
 def _write_plots(result, final: pathlib.Path) -> None:
     """Draw the run's figures into a temporary folder, then move each into ``final``; any
-    failure becomes a :class:`PlotWarning` (the run stays as written)."""
+    failure becomes a :class:`PlotWarning` (the run stays as written).
+    """
     import warnings
 
     from netsim.plots import plot_run

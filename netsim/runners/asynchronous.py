@@ -133,7 +133,8 @@ class AsyncPeerRunner(BatchedPeerRunner):
 
     def _finish_group(self, group) -> None:
         """Pick each agent's values (see the module docstring), record their staleness, then
-        the batched engine's update and report with those values as the round's box."""
+        the batched engine's update and report with those values as the round's box.
+        """
         now, D = self.env.now, self.D
         plain = []
         for i, timed_out in group:
@@ -171,7 +172,8 @@ class AsyncPeerRunner(BatchedPeerRunner):
         """The extra columns of record k: staleness over every value used in the round-k
         updates; ``rel_err_now``, rel_err of every agent's latest finished model at the
         record's instant (the god's-eye view; the other metrics are of the round-k models);
-        ``bits_now``, every bit handed to the network up to that instant (any round)."""
+        ``bits_now``, every bit handed to the network up to that instant (any round).
+        """
         s = self._stats.pop(k, None)
         mon = self.monitor
         E = self._latest - mon.problem.x_star
@@ -187,7 +189,8 @@ class AsyncPeerRunner(BatchedPeerRunner):
 
     def summary(self) -> dict:
         """The ``summary.json`` field ``async``: the policy, the staleness histogram and the
-        counters."""
+        counters.
+        """
         return {"async": {
             "neighbours": self.K, "delay_bound": self.D if self.D != math.inf else "inf",
             "ahead": "use" if self._use_ahead else "hold",

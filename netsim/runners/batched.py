@@ -78,8 +78,11 @@ class BatchedPeerRunner:
 
     # ------------------------------------------------------------------ phases
     def _start(self, ids) -> None:
-        """Local steps of ``ids`` (all in the same round phase at this instant). An agent whose
-        host is off (state profile) starts when it is on again, as in the reference engine."""
+        """Local steps of ``ids`` (all in the same round phase at this instant).
+
+        An agent whose host is off (state profile) starts when it is on again, as in the reference
+        engine.
+        """
         on = self.compute.on
         if False in on and not all(on[i] for i in ids):
             for i in ids:

@@ -62,7 +62,8 @@ def check_one_per_neighbour(i, outs, nbrs) -> None:
 
 def lossy_in_neighbors(network, neighbors) -> list[list[int]]:
     """Per agent i, the neighbours j whose link j -> i drops messages (``on_loss = "drop"``
-    with loss > 0): the only ones an agent may stop waiting for."""
+    with loss > 0): the only ones an agent may stop waiting for.
+    """
     return [[j for j in nbrs
              if network.spec(j, i).loss > 0 and network.spec(j, i).on_loss == "drop"]
             for i, nbrs in enumerate(neighbors)]
@@ -72,7 +73,8 @@ def receive_timeout(network, lossy, i, bits) -> int | float | None:
     """How long (ticks) agent i waits for its round's messages after sending ``bits``-bit
     ones: the largest timeout (given, or :func:`~netsim.network.links.auto_timeout`) of its
     dropping in-links ``lossy``, rounded to ticks; None if it has none (it waits for
-    everything)."""
+    everything).
+    """
     if not lossy:
         return None
     return ticks(max(network.spec(j, i).timeout if network.spec(j, i).timeout is not None

@@ -199,7 +199,8 @@ class ServerRunner:
     def scale_bits_sent(self) -> int:
         """Scale bits of every transmission so far, retransmissions and lost ones included
         (the network bills each transmission in full): an uplink message carries two scales
-        (x and u), a downlink message one."""
+        (x and u), a downlink message one.
+        """
         if not self.scale_bits:
             return 0
         sent = self.net.link_messages

@@ -11,8 +11,15 @@ Modules: :mod:`~netsim.schema.fields` (value types and their JSON Schema),
 (``netsim schema``).
 """
 
-from netsim.schema.loader import (DEFAULTS, MAX_DEPTH, Scenario, default_name, from_dict,
-                                  load, resolve)
+from netsim.schema.loader import (
+                                  DEFAULTS,
+                                  MAX_DEPTH,
+                                  Scenario,
+                                  default_name,
+                                  from_dict,
+                                  load,
+                                  resolve,
+)
 from netsim.schema.merge import apply_overrides, dump_toml, parse_override
 from netsim.schema.root import MAX_NAME, TOP_KEYS
 from netsim.schema.tables import MAX_COMPUTE_TIME

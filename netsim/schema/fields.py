@@ -47,7 +47,8 @@ def must_text(constraint: str, value: object) -> str:
 
 def checked(fn, *args, **kw):
     """Call a netsim validator ``fn(value, key, ...)`` with key "" and turn its
-    :class:`ScenarioError` into :func:`fail` (the key then comes from the location)."""
+    :class:`ScenarioError` into :func:`fail` (the key then comes from the location).
+    """
     try:
         return fn(*args, **kw)
     except ScenarioError as e:
@@ -219,9 +220,16 @@ def quantity(kind: str, allow_inf: bool = True, check=None, auto: bool = False,
 
 def dist_schema(kind: str | None, scalar: dict | None = None) -> dict:
     """JSON Schema of a value that is a constant or a distribution table (see
-    :mod:`netsim.distributions`); the table bounds are the ones that keep draws finite."""
-    from netsim.distributions import (DISTRIBUTIONS, MAX_LOG, MAX_LOG_SPREAD, MAX_SCALE,
-                                      MIN_PARETO_SHAPE, _DIMENSIONLESS)
+    :mod:`netsim.distributions`); the table bounds are the ones that keep draws finite.
+    """
+    from netsim.distributions import (
+        _DIMENSIONLESS,
+        DISTRIBUTIONS,
+        MAX_LOG,
+        MAX_LOG_SPREAD,
+        MAX_SCALE,
+        MIN_PARETO_SHAPE,
+    )
 
     val = quantity_schema(kind, allow_inf=False) if kind else {"type": "number", "minimum": 0}
     bounds = {"sigma": {"type": "number", "minimum": 0, "maximum": MAX_LOG_SPREAD},
@@ -246,7 +254,8 @@ def dist_schema(kind: str | None, scalar: dict | None = None) -> dict:
 def Dist(kind: str | None = None, check=None, scalar: dict | None = None):  # noqa: N802
     """A constant or a distribution table, validated by :func:`make_distribution`: a constant
     quantity becomes a :class:`Quantity`, a table stays as written (the
-    :class:`~netsim.distributions.Distribution` is built per run)."""
+    :class:`~netsim.distributions.Distribution` is built per run).
+    """
     from netsim.distributions import make_distribution
 
     def v(x):

@@ -121,7 +121,8 @@ def _has(tree, parts) -> bool:
 
 def _line_of(text: str, parts: list[str]) -> int | None:
     """The line (1-based) that sets the dotted key ``parts`` in TOML ``text``: its
-    ``key = `` line under the right table header, else the deepest table header found."""
+    ``key = `` line under the right table header, else the deepest table header found.
+    """
     header: list[str] = []
     best = None
     for n, line in enumerate(text.replace("\r\n", "\n").split("\n"), 1):

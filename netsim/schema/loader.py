@@ -90,6 +90,7 @@ class Scenario:
     model: Any = field(default=None, compare=False, repr=False)
 
     def __reduce__(self):
+        """Pickle without the typed model (its classes are built at run time)."""
         # the typed model's classes are built at run time (registries, plugins) and cannot
         # be pickled: a copy sent to a worker process re-validates it when it is read
         return (Scenario, (self.data, self.source, self.base_dir, self.label, self.raw))
@@ -123,7 +124,8 @@ class Scenario:
 
     def base(self) -> "Scenario":
         """The scenario as its file states it without its ``[[variant]]``s (itself if it has
-        none), re-validated: what a variant starts from."""
+        none), re-validated: what a variant starts from.
+        """
         if not self.data.get("variant"):
             return self
         raw = self.raw if self.raw is not None else self.data
@@ -203,13 +205,14 @@ def _check_depth(data, src) -> None:
 def default_name(stem: str) -> str:
     """The name of a scenario file without ``name``: its stem made a valid folder name
     (accents dropped, "données" -> "donnees"; other characters -> "_", "my scen" -> "my_scen";
-    at most :data:`MAX_NAME` characters)."""
+    at most :data:`MAX_NAME` characters).
+    """
     import unicodedata
 
     ascii_ = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode("ascii")
     name = re.sub(r"[^A-Za-z0-9_.\-]+", "_", ascii_).strip("._")
     if not name:           # no ASCII letter or digit at all ("日本語"): a name per stem, so two
-        import hashlib     # such files never share a results folder
+        import hashlib  # such files never share a results folder
         name = "scenario-" + hashlib.sha256(stem.encode("utf-8")).hexdigest()[:8]
     return name[:MAX_NAME]
 

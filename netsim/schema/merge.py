@@ -6,8 +6,6 @@ with a run and the run id's canonical text).
 from __future__ import annotations
 
 import copy
-import math
-import numbers
 import re
 
 try:
@@ -16,6 +14,7 @@ except ModuleNotFoundError:  # pragma: no cover - Python < 3.11
     import tomli as tomllib
 
 from netsim.errors import ScenarioError
+from netsim.tomlio import dump_toml  # noqa: F401 - re-exported: the one TOML writer (tomli-w)
 
 __all__ = ["parse_override", "apply_overrides", "deep_merge", "dump_toml"]
 
@@ -28,7 +27,8 @@ def _kept_on_switch(section: str, old: dict, new_name) -> dict:
     """What a table keeps when its ``name`` changes: an algorithm keeps its compressor, batch
     and x0, and every parameter whose definition the two algorithms share (same default,
     range and meaning, e.g. rho of the ADMM family, P and tau of async-admm and qadmm); a
-    parameter that only shares its name (gamma of LT-ADMM-CC vs LEAD) is dropped."""
+    parameter that only shares its name (gamma of LT-ADMM-CC vs LEAD) is dropped.
+    """
     kept = {c: old[c] for c in _KEEP_ON_SWITCH.get(section, ()) if c in old}
     if section == "algorithm":
         from netsim.algorithms.registry import ALGORITHMS
@@ -42,7 +42,8 @@ def _kept_on_switch(section: str, old: dict, new_name) -> dict:
 def deep_merge(dst, src):
     """Merge ``src`` into ``dst``. A table whose ``name`` changes (a variant switching the
     algorithm or the compressor) is replaced, not merged, because its other keys belong to
-    the old name; it keeps only what :func:`_kept_on_switch` says."""
+    the old name; it keeps only what :func:`_kept_on_switch` says.
+    """
     for k, v in src.items():
         old = dst.get(k)
         if isinstance(v, dict) and isinstance(old, dict):
@@ -73,7 +74,8 @@ def apply_overrides(data: dict, overrides: dict) -> None:
 
     As for variants, setting a table's ``name`` to a different value (``algorithm.name=lead``)
     starts that table afresh (keeping an algorithm's compressor, batch and x0); ``*.name``
-    keys are applied first so that the other overrides land in the new table."""
+    keys are applied first so that the other overrides land in the new table.
+    """
     order = sorted(overrides, key=lambda k: (not k.endswith(".name"), k.count(".")))
     for key in order:
         val = overrides[key]
@@ -91,50 +93,3 @@ def apply_overrides(data: dict, overrides: dict) -> None:
             node.clear()
             node.update(kept)
         node[parts[-1]] = val
-
-
-def _toml_value(v) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, numbers.Integral):
-        return str(int(v))
-    if isinstance(v, numbers.Real):
-        if math.isinf(v):
-            return "inf" if v > 0 else "-inf"
-        if math.isnan(v):
-            return "nan"
-        return repr(float(v))
-    if isinstance(v, str):
-        return '"' + v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
-    if isinstance(v, list):
-        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
-    if isinstance(v, dict):
-        return "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(x)}" for k, x in v.items()) + " }"
-    raise TypeError(f"cannot write {type(v).__name__} to TOML")
-
-
-def _toml_key(k: str) -> str:
-    return k if re.fullmatch(r"[A-Za-z0-9_\-]+", k) else _toml_value(k)
-
-
-def dump_toml(data: dict) -> str:
-    """Serialize nested dicts to TOML (tables as [sections], variants as [[variant]])."""
-    lines: list[str] = []
-
-    def table(d, path):
-        scalars = {k: v for k, v in d.items()
-                   if not isinstance(v, dict) and not (k == "variant" and not path)}
-        subs = {k: v for k, v in d.items() if isinstance(v, dict)}
-        if path and (scalars or not subs):
-            lines.append(f"\n[{'.'.join(_toml_key(p) for p in path)}]")
-        for k, v in scalars.items():
-            lines.append(f"{_toml_key(k)} = {_toml_value(v)}")
-        for k, v in subs.items():
-            table(v, path + [k])
-
-    table(data, [])
-    for v in data.get("variant", []) or []:
-        lines.append("\n[[variant]]")
-        for k, x in v.items():
-            lines.append(f"{_toml_key(k)} = {_toml_value(x)}")
-    return "\n".join(lines).lstrip("\n") + "\n"

@@ -34,7 +34,8 @@ def _closure(fn) -> dict:
 
 def param_schema(check) -> dict:
     """The JSON Schema of an algorithm parameter validated by ``check`` (one of
-    :mod:`netsim.algorithms.params`); ``{}`` (anything) for a validator it does not know."""
+    :mod:`netsim.algorithms.params`); ``{}`` (anything) for a validator it does not know.
+    """
     from netsim.algorithms import params as P
 
     num = {"type": "number"}
@@ -89,14 +90,16 @@ _TOPOLOGY_PARAM = {
 
 def _passthrough(schema: dict):
     """A topology parameter: kept as written, checked when the graph is built (its checks
-    need the number of agents)."""
+    need the number of agents).
+    """
     return Annotated[(Any, PlainValidator(lambda x: x), WithJsonSchema(schema))]
 
 
 @functools.lru_cache(maxsize=None)
 def network_model(topology: str, server: bool):
     """The ``[network]`` model of ``topology`` (``up`` / ``down`` links only for server
-    algorithms)."""
+    algorithms).
+    """
     from netsim.network.topology import get_topology
 
     topo = get_topology(topology)            # built-in or installed plugin
@@ -136,7 +139,8 @@ _COMPRESSOR_FIELDS = {
 def compressor_model(name: str):
     """The ``[algorithm.compressor]`` model of compressor ``name``; its values are checked by
     :func:`netsim.compression.registry.make_compressor` (with a probe dimension: the checks
-    that need the problem's dimension run again at build)."""
+    that need the problem's dimension run again at build).
+    """
     from netsim.compression.registry import COMPRESSORS
 
     if name in COMPRESSORS:
@@ -188,7 +192,8 @@ def wait_type(info):
     """``[algorithm] wait`` of the algorithm ``info`` (issue 19): parsed by
     :func:`netsim.waitpolicy.parse_wait`, refused for algorithms that need synchronized
     rounds; ``"all"`` resolves to None (not stored, so run ids of synchronous runs do not
-    change), a table to its normalized form."""
+    change), a table to its normalized form.
+    """
     def validate(x):
         from netsim.waitpolicy import check_wait_for, parse_wait
         if x is None:                            # "all", resolved before (re-validation)
@@ -202,7 +207,8 @@ def wait_type(info):
 def algorithm_model(info, compressors: tuple[str, ...] | None = None):
     """The ``[algorithm]`` model of the registered algorithm ``info``
     (:class:`netsim.algorithms.base.AlgorithmInfo`). ``compressors`` are the compressor
-    names its ``compressor`` table may take (default: the one in the data is used)."""
+    names its ``compressor`` table may take (default: the one in the data is used).
+    """
     key = (info.name, id(info), compressors)
     if key not in _ALGORITHM_MODELS:
         _ALGORITHM_MODELS[key] = (info, _algorithm_model(info.name, info, compressors))
@@ -271,7 +277,8 @@ def problem_model():
 
     class Base(Table):
         """``[problem]``: values are checked with the data by
-        :func:`netsim.problems.make_problem` (a plugin kind has its own keys)."""
+        :func:`netsim.problems.make_problem` (a plugin kind has its own keys).
+        """
 
         model_config = {**Table.model_config, "extra": "allow"}
 

@@ -239,7 +239,8 @@ def scenario_model(topology: str, info, compressor: str, server: bool):
 def json_schema_model(plugins: bool = True):
     """The root model whose network, algorithm and compressor tables are tagged unions over
     every registered name (installed plugins included if ``plugins``: looked up each call,
-    the built-in model is built once)."""
+    the built-in model is built once).
+    """
     return _json_schema_model(plugins) if plugins else _builtin_model()
 
 

@@ -14,11 +14,28 @@ import difflib
 import math
 from typing import Annotated, Any, Optional
 
-from pydantic import (BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator,
-                      WithJsonSchema, model_validator)
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    WithJsonSchema,
+    model_validator,
+)
 
-from netsim.schema.fields import (Bool, Choice, Dist, Int, Quantity, Real, Str, fail,
-                                  must_text, quantity)
+from netsim.schema.fields import (
+    Bool,
+    Choice,
+    Dist,
+    Int,
+    Quantity,
+    Real,
+    Str,
+    fail,
+    must_text,
+    quantity,
+)
 from netsim.simtime import MAX_TIME_S, ticks
 
 __all__ = ["Table", "Tcp", "Burst", "Links", "Stragglers", "Compute", "Stop", "Output",
@@ -159,7 +176,8 @@ class Links(Table):
 
 def profile_entries(allowed: tuple[str, ...], what: str):
     """A field type: ``[[...profile]]`` tables naming resources (``allowed[0]``) and profile
-    files (the other keys; paths read at build)."""
+    files (the other keys; paths read at build).
+    """
     files = [f for f in allowed if f not in ("links", "agents")]
 
     def v(entries):

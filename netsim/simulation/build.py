@@ -17,8 +17,14 @@ import simpy
 
 from netsim.errors import must
 from netsim.rng import Streams
-from netsim.simulation.inputs import (check_memory, checked_params, compute_spec,
-                                      initial_models, stop_rules, warn_unstable)
+from netsim.simulation.inputs import (
+    check_memory,
+    checked_params,
+    compute_spec,
+    initial_models,
+    stop_rules,
+    warn_unstable,
+)
 
 __all__ = ["ENGINES", "Simulation", "build"]
 
@@ -30,7 +36,8 @@ ENGINES = ("auto", "batched", "reference")
 @dataclass
 class Simulation:
     """Everything built for one run (exposed for tests and notebooks); ``agents`` is the peer
-    algorithm's kernel (stacked state of all agents) or the server algorithm's workers."""
+    algorithm's kernel (stacked state of all agents) or the server algorithm's workers.
+    """
 
     env: simpy.Environment
     problem: object
@@ -162,7 +169,8 @@ class _Peer:
 
 class _Server:
     """The steps of a server algorithm: a star of links between the agents 0..N-1 and the
-    server N, the server's state and one worker per agent."""
+    server N, the server's state and one worker per agent.
+    """
 
     #: server runs report these trace columns besides the common ones
     COLUMNS = ["active", "staleness_mean", "staleness_max", "bits_without_scale", "est_drift"]

@@ -63,7 +63,8 @@ def initial_models(spec, problem, streams, base_dir) -> np.ndarray:
 
 def compute_spec(c: dict):
     """The :class:`netsim.compute.ComputeSpec` of a resolved ``[compute]`` table (times in
-    seconds; distributions that are the constant 1 become None)."""
+    seconds; distributions that are the constant 1 become None).
+    """
     from netsim.compute import ComputeSpec
     from netsim.distributions import make_distribution
     from netsim.units import parse_quantity

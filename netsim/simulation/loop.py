@@ -42,7 +42,8 @@ def single_threaded_blas():
     """Limit BLAS/OpenMP to one thread for the run: multi-threaded BLAS sums in an order that
     depends on the thread count, which differs between a laptop, a CI runner and a Dask worker
     (Dask sets OMP_NUM_THREADS=1), and results must not. Parallelism comes from running
-    several runs at once (netsim sweep). Returns the limiter (to restore), or None."""
+    several runs at once (netsim sweep). Returns the limiter (to restore), or None.
+    """
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:  # pragma: no cover - shipped with scikit-learn, a dependency
@@ -60,7 +61,8 @@ def _watchdog(sim, limit):
     profile's first pass); then the quiet interval counts again from that event's time. So a
     128 s message on a slow link is not a stall, while a looping profile or retransmissions
     on a link that is down for good end the run (deterministically: only simulated time and
-    the event queue decide)."""
+    the event queue decide).
+    """
     env, mon = sim.env, sim.monitor
     floor = ticks(STALL_FLOOR)
     hold = 0                        # the latest pending event seen at a quiet check

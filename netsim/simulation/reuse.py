@@ -39,7 +39,8 @@ class ProblemCache:
 
     def problem(self, scenario, make):
         """The problem of ``scenario`` (a resolved Scenario): the kept one with its key, else
-        ``make()`` (kept when its data file did not change while it was built)."""
+        ``make()`` (kept when its data file did not change while it was built).
+        """
         key = _key(scenario)
         if key is not None and key in self._kept:
             self._kept.move_to_end(key)

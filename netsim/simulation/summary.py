@@ -1,5 +1,6 @@
 """A finished run -> its :class:`Result`: the trace, ``summary.json`` and the tables
-(messages, links, server updates, agents' finished rounds), times in seconds."""
+(messages, links, server updates, agents' finished rounds), times in seconds.
+"""
 
 from __future__ import annotations
 
@@ -56,14 +57,16 @@ class Result:
         """The trace as a pandas DataFrame (one row per record; pandas imported lazily).
 
         Raises:
-            ImportError: pandas is not installed (``pip install pandas``)."""
+            ImportError: pandas is not installed (``pip install pandas``).
+        """
         from netsim.tables import to_pandas
         return to_pandas(self.trace)
 
 
 def make_result(scenario, sim, runtime: float) -> Result:
     """The :class:`Result` of the finished run ``sim`` of ``scenario`` (``runtime``: wall
-    seconds, reported as ``runtime_s``)."""
+    seconds, reported as ``runtime_s``).
+    """
     from netsim import __version__
 
     mon, net = sim.monitor, sim.network
@@ -122,14 +125,15 @@ def _graph_summary(sim) -> dict:
     from netsim.network.topology import spectral_gap
     from netsim.runners.server import ServerRunner
 
-    if isinstance(sim.runner, ServerRunner) or sim.graph.number_of_nodes() > 2000:
+    if isinstance(sim.runner, ServerRunner):
         return {}
     return {"spectral_gap": spectral_gap(sim.graph)}
 
 
 def _server_summary(sim) -> dict:
     """Extra summary fields of a server run: staleness histogram, estimate checks, bits
-    with and without the float32 scale headers of the quantized vectors."""
+    with and without the float32 scale headers of the quantized vectors.
+    """
     from netsim.runners.server import ServerRunner
 
     r = sim.runner
@@ -147,7 +151,8 @@ def _server_summary(sim) -> dict:
 
 def _bits_note(comp: dict) -> dict:
     """The billing convention, stated next to the bits, when it is not exact: the b-bit
-    quantizer emits 2^b + 1 levels and is billed b bits per entry (docs/model.md)."""
+    quantizer emits 2^b + 1 levels and is billed b bits per entry (docs/model.md).
+    """
     if comp.get("name") not in ("quantizer", "qsgd"):
         return {}
     b = comp.get("bits", 4)
@@ -167,7 +172,8 @@ def _messages_in_seconds(log) -> list:
     """messages.csv rows, sorted by send time, then sender, then the sender's own sending
     order (a stable sort: the order of same-instant sends of different agents is not part of
     the model), with ``t_send`` / ``t_arrive`` in seconds (NaN stays NaN). Fair sharing
-    leaves an empty slot (None) for a transfer still in progress at the end: not listed."""
+    leaves an empty slot (None) for a transfer still in progress at the end: not listed.
+    """
     from netsim.network.transport import MessageRecord
 
     rows = sorted((r for r in log if r is not None), key=lambda r: (r[3], r[0]))

@@ -69,7 +69,8 @@ DASK_CONFIG = {"distributed.worker.profile.enabled": False}
 
 def local_cluster(workers: int):
     """A Dask LocalCluster for sweeps: one single-threaded worker process per CPU asked for,
-    no dashboard, :data:`DASK_CONFIG` (passed on to the workers by their nannies)."""
+    no dashboard, :data:`DASK_CONFIG` (passed on to the workers by their nannies).
+    """
     import dask
     from dask.distributed import LocalCluster
     main = threading.current_thread() is threading.main_thread()
@@ -91,7 +92,8 @@ class SchedulerGone:
     """Logging filter for Dask workers: drop the ERROR (with a traceback) that a worker logs
     when its heartbeat meets a scheduler that has just closed, which is how every sweep
     stopped by Ctrl-C ends (the scheduler runs in netsim's process). Other worker errors
-    are kept."""
+    are kept.
+    """
 
     def filter(self, record):
         from distributed.comm.core import CommClosedError

@@ -56,7 +56,8 @@ def grid(scenario: Scenario):
 
 def count_points(scenario: Scenario) -> int:
     """Number of points of the sweep (variants x grid x seeds), without expanding it
-    (points that resolve to the same run are counted each time)."""
+    (points that resolve to the same run are counted each time).
+    """
     keys, sweep, seeds, variants = grid(scenario)
     return len(variants) * math.prod(len(sweep[k]) for k in keys) * len(seeds)
 

@@ -1,5 +1,6 @@
 """``runs.csv``: the index of a sweep, one row per finished or failed point, written
-atomically and read back typed."""
+atomically and read back typed.
+"""
 
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ INDEX_EVERY = 1.0
 
 class Index:
     """The rows of runs.csv (finished or failed points, by sweep index), written at most
-    every :data:`INDEX_EVERY` s (longer if writing takes long) and at the end."""
+    every :data:`INDEX_EVERY` s (longer if writing takes long) and at the end.
+    """
 
     def __init__(self, root: pathlib.Path, keys):
         self.root, self.keys = root, list(keys)
@@ -31,13 +33,16 @@ class Index:
         self.cost = 0.0
 
     def add(self, point, error: str | None) -> None:
+        """Record ``point``'s row (``error``: its one-line error, None if it ran)."""
         self.rows[point.index] = _row(point, self.root, self.keys, error)
 
     def maybe_write(self) -> None:
+        """Write runs.csv if :data:`INDEX_EVERY` s (or 20 writes' time) have passed."""
         if time.monotonic() - self.last >= max(INDEX_EVERY, 20 * self.cost):
             self.write()
 
     def write(self) -> None:
+        """Write runs.csv now (atomically), every recorded row in sweep order."""
         t = time.monotonic()
         write_index(self.root, [self.rows[i] for i in sorted(self.rows)], self.keys)
         self.last = time.monotonic()
@@ -72,7 +77,8 @@ def _row(point, root: pathlib.Path, keys, error: str | None) -> dict:
 def write_index(root: pathlib.Path, rows, keys) -> pathlib.Path:
     """Write ``root/runs.csv`` atomically: one row per run (dicts from the sweep), columns
     run_id, label, seed, the swept keys, the fixed metrics, the final metrics, ``error``.
-    Cells as :func:`netsim.results.encode_cell` (lists and tables quoted JSON)."""
+    Cells as :func:`netsim.results.encode_cell` (lists and tables quoted JSON).
+    """
     from netsim.results import atomic_file, encode_cell, write_csv
 
     cols = list(RUNS_COLUMNS[:3]) + list(keys) + list(RUNS_COLUMNS[3:])
@@ -89,7 +95,8 @@ def read_runs(path) -> list[dict]:
     """Rows of a runs.csv as dicts of the values that were written: the text columns
     (:data:`TEXT_COLUMNS`) as strings, every other cell through
     :func:`netsim.results.decode_cell` (numbers, bools, None for an empty cell, lists and
-    tables, strings)."""
+    tables, strings).
+    """
     import csv
 
     from netsim.results import decode_cell

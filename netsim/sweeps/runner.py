@@ -1,6 +1,7 @@
 """``run_sweep``: every unfinished point of a sweep on an executor, under the sweep lock,
 with ``runs.csv`` kept up to date and Ctrl-C / SIGTERM / a full disk handled (the rules are
-in :mod:`netsim.sweeps`)."""
+in :mod:`netsim.sweeps`).
+"""
 
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ __all__ = ["run_sweep", "SweepInterrupted", "sweep_lock"]
 
 class SweepInterrupted(KeyboardInterrupt):
     """Ctrl-C / SIGTERM stopped a sweep; ``runs.csv`` was written. Attributes: ``root`` (the
-    sweep folder) and ``counts`` (as returned by :func:`run_sweep`)."""
+    sweep folder) and ``counts`` (as returned by :func:`run_sweep`).
+    """
 
     def __init__(self, root, counts):
         super().__init__("interrupted")
@@ -40,7 +42,8 @@ def _fingerprint(scenario: Scenario) -> str:
 @contextlib.contextmanager
 def sweep_lock(root: pathlib.Path, scenario: Scenario):
     """Hold a shared flock on ``root/.sweep-<fingerprint>.lock`` for the sweep; refuse if a
-    live sweep of a different scenario holds another one (checked under the folder lock)."""
+    live sweep of a different scenario holds another one (checked under the folder lock).
+    """
     from netsim.results import folder_lock
 
     mine = root / f".sweep-{_fingerprint(scenario)}.lock"
@@ -187,7 +190,8 @@ def run_sweep(scenario: Scenario, out_dir, executor: str = "processes",
 def _outcomes(rows, counts) -> None:
     """``counts["ends"]``: how the listed runs ended (target, rounds, time, bits, diverged,
     stalled, error), and ``counts["warnings"]``: each distinct stability warning with the
-    number of runs that gave it."""
+    number of runs that gave it.
+    """
     ends, warns = collections.Counter(), collections.Counter()
     for r in rows:
         ends[r.get("end") or "error"] += 1

@@ -30,7 +30,8 @@ def run_point(payload):
 
     Takes plain data (picklable for processes and Dask). Returns ``("ok", run_id)``,
     ``("error", one-line message)`` for a point that raised, or ``("fatal", message)`` when
-    the results cannot be written (a full disk), which stops the sweep."""
+    the results cannot be written (a full disk), which stops the sweep.
+    """
     raw, source, base_dir, label, out, rid = payload
     from netsim.results import ResultsError, inputs_read, run_id, write_result
     from netsim.simulate import run
@@ -59,7 +60,8 @@ def run_point(payload):
 
 def worker_init() -> None:
     """Process-pool worker set-up: Ctrl-C is the parent's business (it stops the workers),
-    and a worker dies with its parent (Linux ``PR_SET_PDEATHSIG``)."""
+    and a worker dies with its parent (Linux ``PR_SET_PDEATHSIG``).
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)   # not the parent's handler (forked)
     with contextlib.suppress(Exception):
@@ -72,7 +74,8 @@ def worker_init() -> None:
 
 def preload() -> None:
     """Import what every run needs once in the parent, so that forked worker processes
-    inherit it instead of each paying the imports on its first run."""
+    inherit it instead of each paying the imports on its first run.
+    """
     import scipy.linalg  # noqa: F401
     import scipy.optimize  # noqa: F401
     import scipy.special  # noqa: F401

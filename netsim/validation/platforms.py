@@ -24,8 +24,11 @@ _RUNNER = pathlib.Path(__file__).with_name("simgrid_run.py")
 
 @dataclass
 class Platform:
-    """Links ``{(u, v): (bit/s, s)}``, capacities ``{node: bit/s}``, transfers
-    ``[(src, dst, bits, start s)]``, bandwidth profiles ``{(u, v): [(date, bit/s)]}``."""
+    """A platform: links, capacities, transfers and bandwidth profiles.
+
+    Links ``{(u, v): (bit/s, s)}``, capacities ``{node: bit/s}``, transfers ``[(src, dst, bits,
+    start s)]``, bandwidth profiles ``{(u, v): [(date, bit/s)]}``.
+    """
 
     name: str
     links: dict
@@ -123,8 +126,9 @@ def run_simgrid(p: Platform, model: str, timeout: float = 120) -> list[float]:
 def simgrid_available() -> tuple[bool, str]:
     """(True, version) if SimGrid's Python bindings import, else (False, why)."""
     try:
-        out = subprocess.run([sys.executable, "-c", "import simgrid; print(simgrid.simgrid_version)"],
-                             capture_output=True, text=True, timeout=60)
+        code = "import simgrid; print(simgrid.simgrid_version)"
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             timeout=60)
     except (OSError, subprocess.TimeoutExpired) as e:
         return False, str(e)
     if out.returncode != 0:

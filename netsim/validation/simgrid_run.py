@@ -38,6 +38,7 @@ def _platform(spec) -> str:
 
 
 def main():
+    """Read the JSON spec on stdin, run the transfers in SimGrid, print completion times."""
     spec = json.load(sys.stdin)
     from simgrid import Actor, Engine, Host, Mailbox, this_actor
 

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from oracle.base import Outgoing
 from netsim.compute import Work
+from oracle.base import Outgoing
 
 __all__ = ["edge_messages", "relaxed_edge_update", "EdgeAdmmAgent", "AdmmAgent"]
 

@@ -91,7 +91,7 @@ def _auto(value, compressor, dim):
 
 def _gossip(cls, kwargs_of, ref_step_of=lambda p: 1.0, contractive=False):
     def build(problem, graph, params, x0, streams, compressor):
-        W = metropolis_weights(graph)
+        W = metropolis_weights(graph).toarray()
         comp = compressor
         if contractive and compressor.unbiased and compressor.omega(problem.dim) > 0:
             comp = scaled(compressor, 1.0 / (1.0 + compressor.omega(problem.dim)))

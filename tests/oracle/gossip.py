@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from oracle.base import Outgoing
 from netsim.compute import Work
+from oracle.base import Outgoing
 
 __all__ = ["Reference", "GossipAgent", "LeadAgent", "CedasAgent", "ChocoAgent", "DgdAgent",
            "ColdAgent", "DpdcAgent"]

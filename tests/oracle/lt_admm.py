@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from oracle.admm import EdgeAdmmAgent
 from netsim.compute import Work
+from oracle.admm import EdgeAdmmAgent
 
 __all__ = ["lt_correction", "local_training", "LtAdmmAgent"]
 

@@ -34,9 +34,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from netsim.compute import Work
 from oracle.base import Outgoing
 from oracle.lt_admm import local_training, lt_correction
-from netsim.compute import Work
 
 __all__ = ["LtAdmmCcAgent", "LtAdmmCcEdgeAgent", "mirror_edge_update"]
 

@@ -21,8 +21,11 @@ __all__ = ["ExtraKernel", "EXTRA"]
 
 
 class ExtraKernel(GossipBase):
-    """EXTRA over stacked state: X (x^{k+1}), XP (x^k), MP ((W x^k)_i), GP (g(x^k)), and the
-    copies C of the neighbours' latest models (edge rows)."""
+    """EXTRA over stacked state.
+
+    X (x^{k+1}), XP (x^k), MP ((W x^k)_i), GP (g(x^k)), and the copies C of the neighbours' latest
+    models (edge rows).
+    """
 
     params = ("eta",)
     has_references = False
@@ -35,17 +38,20 @@ class ExtraKernel(GossipBase):
         self.seen = np.zeros(self.src.size, dtype=bool)
 
     def local_steps(self, ids):
+        """One gradient of f_i at x_i for agents ``ids`` (kept for the next round)."""
         g = self.groups.get(ids)
         grad, n = self.gradient(g, self.X[g.sel])
         self.G[g.sel] = grad
         return self.work(g, np.full(g.ids.size, n))
 
     def outgoing(self, ids):
+        """Per agent of ``ids``: its model x_i, compressed, to every neighbour."""
         g = self.groups.get(ids)
         vals, bits = self._compress(self.X[g.sel], g.ids.tolist(), g.sel, self.n)
         return g.unsort([[(None, vals[r], bits)] for r in range(g.ids.size)])
 
     def incoming(self, ids, boxes):
+        """Keep what arrived, then the EXTRA update of the module docstring."""
         g = self.groups.get(ids)
         msgs, rows = g.gather(boxes)
         if msgs:
