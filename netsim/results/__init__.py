@@ -11,8 +11,8 @@ without a variant label), where ``hash10`` is the first 10 hex digits of the SHA
 2. the canonical resolved scenario: :func:`netsim.idtext.canonical_text` (a frozen text
    form, independent of the TOML writer) of the resolved scenario (every default filled
    in) with the keys of every table sorted (lists keep their order), without
-   ``output.dir`` (where results go does not change a run; every other ``output`` key does: ``every`` changes the trace, ``messages`` / ``iterates`` / ``plots``
-   the files);
+   ``output.dir`` (where results go does not change a run; every other ``output`` key
+   does: ``every`` changes the trace, ``messages`` / ``iterates`` / ``plots`` the files);
 3. one line ``<key> sha256:<hex>`` per file the run reads, in the order of
    :func:`inputs_read` (``problem.data``, ``network.file``, ``network.profile[k].*``,
    ``compute.profile[k].*``, ``algorithm.x0``): the SHA-256 of the file's *content*, so
