@@ -88,8 +88,11 @@ def test_run_ids_do_not_depend_on_the_writer(monkeypatch):
     def broken(data):
         raise AssertionError("run ids must not use the TOML writer")
 
-    monkeypatch.setattr(netsim.tomlio, "dump_toml", broken)
-    monkeypatch.setattr(netsim.results, "dump_toml", broken)
+    import netsim.results.write
+    import netsim.schema.merge
+
+    for module in (netsim.tomlio, netsim.results.write, netsim.schema.merge, netsim.scenario):
+        monkeypatch.setattr(module, "dump_toml", broken)
     assert (run_id(sc), run_id_v1(sc)) == before
     assert before[0].startswith("retransmit-")
 
