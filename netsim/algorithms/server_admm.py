@@ -126,6 +126,16 @@ class ServerAdmmWorker:
         """The message (dx or C(x), du or C(u)), its bits and the number of scale headers;
         updates x-tilde, u-tilde exactly as the server will."""
         sx, su = self._cstate
+        if sx is None and su is None:       # stateless: both vectors in one call (rows
+            # drawn one after the other from the worker's stream, as two calls would)
+            V = np.stack((self.x - self.x_t, self.u - self.u_t) if self.ef else (self.x, self.u))
+            vals, bits, _ = self.comp.rows(V, (self.rng, self.rng), None)
+            if self.ef:
+                self.x_t = self.x_t + vals[0]
+                self.u_t = self.u_t + vals[1]
+            else:
+                self.x_t, self.u_t = vals[0], vals[1]
+            return (vals[0], vals[1]), 2 * bits, 2
         if self.ef:
             cx, sx = self.comp.update(self.x - self.x_t, sx, self.rng)
             cu, su = self.comp.update(self.u - self.u_t, su, self.rng)
@@ -182,6 +192,20 @@ class ServerAdmmServer:
         """z <- prox_{g/(N rho)}(mean_i (xt_i + ut_i)), over all N (stale ones included)."""
         self.z = z_update((self.x_t + self.u_t).mean(axis=0), self.rho, self.n, self.l1)
         return self.z
+
+    def downlink_many(self, active) -> tuple[np.ndarray, int]:
+        """The messages for workers ``active`` (in this order), rows of one array, and the
+        bits of one message; updates their z-hat rows. A stateless compressor compresses them
+        in one call (the server's stream drawn row after row, as one call per worker would);
+        a stateful one goes worker by worker (its state threads through the messages)."""
+        if self.broadcast or self._cstate is not None:
+            msgs = [self.downlink(i) for i in active]
+            return np.array([m[0] for m in msgs]), (msgs[0][1] if msgs else 0)
+        ref = self.z_hat[active]
+        V = self.z - ref if self.ef else np.broadcast_to(self.z, ref.shape)
+        vals, bits, _ = self.comp.rows(V, (self.rng,) * len(active), None)
+        self.z_hat[active] = ref + vals if self.ef else vals
+        return vals, bits
 
     def downlink(self, i: int | None = None) -> tuple[np.ndarray, int]:
         """The message for worker i (or the broadcast one) and its bits; updates z-hat."""

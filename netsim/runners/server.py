@@ -180,9 +180,9 @@ class ServerRunner:
                 for i in range(self.n):
                     self.net.send(self.S, i, (dz, r, bool(mask[i])), bits, tag=r)
             else:
-                for i in active:
-                    dz, bits = srv.downlink(i)
-                    self.scale_headers += 1
+                msgs, bits = srv.downlink_many(active)
+                self.scale_headers += len(active)
+                for i, dz in zip(active, msgs):
                     self.net.send(self.S, i, (dz, r, True), bits, tag=r)
             extra = {"active": len(active), "staleness_mean": float(np.mean(stale)),
                      "staleness_max": int(max(stale)),
