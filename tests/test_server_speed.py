@@ -1,7 +1,7 @@
 """The server algorithms' fast paths (issue 15) give the bits of the straightforward code:
 the packed Cholesky factor solved with LAPACK potrs = scipy's cho_factor / cho_solve, one
-compressor call for a worker's two uplink vectors = two calls, one call for the server's
-downlink messages = one call per worker; and no Gram matrix is kept."""
+call for the server's downlink messages = one call per worker, one call for the uplinks of
+workers that end together = two calls per worker; and no Gram matrix is kept."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import scipy.linalg
 
-from netsim.algorithms.server_admm import ServerAdmmServer, ServerAdmmWorker
+from netsim.algorithms.server_admm import ServerAdmmServer, ServerAdmmWorker, uplink_many
 from netsim.compression.registry import make_compressor
 from netsim.problems.local import LocalProblem, _Factor
 
@@ -70,25 +70,65 @@ def _worker(spec, ef, seed):
 
 @pytest.mark.parametrize("spec", COMPRESSORS)
 @pytest.mark.parametrize("ef", [True, False])
-def test_uplink_in_one_call_equals_two_calls(spec, ef):
-    w = _worker(spec, ef, 5)
-    ref = copy.deepcopy(w)
-    for _ in range(3):
-        w.compute()
-        ref.compute()
-        (dx, du), bits, headers = w.uplink()
-        # the straightforward code: one Compressor.update per vector, same stream
-        vx = ref.x - ref.x_t if ef else ref.x
-        vu = ref.u - ref.u_t if ef else ref.u
-        cx, _ = ref.comp.update(vx, None, ref.rng)
-        cu, _ = ref.comp.update(vu, None, ref.rng)
-        ref.x_t = ref.x_t + cx.value if ef else cx.value
-        ref.u_t = ref.u_t + cu.value if ef else cu.value
-        assert np.array_equal(dx, cx.value) and np.array_equal(du, cu.value)
-        assert bits == cx.bits + cu.bits and headers == 2
-        assert np.array_equal(w.x_t, ref.x_t) and np.array_equal(w.u_t, ref.u_t)
-        w.z_hat = w.z_hat + 0.5
-        ref.z_hat = ref.z_hat + 0.5
+def test_uplinks_of_workers_ending_together_equal_one_call_per_vector(spec, ef):
+    comp = make_compressor(dict(spec), 10)
+    ws = [_worker(spec, ef, s) for s in (5, 6, 7)]
+    for w in ws:
+        w.comp = comp                       # one compressor object, as build_server makes it
+    ref = copy.deepcopy(ws)
+    for r in range(3):
+        for w, v in zip(ws, ref):
+            w.compute()
+            v.compute()
+        got = uplink_many(ws)
+        for (msg, bits, headers), v in zip(got, ref):
+            # the straightforward code: one Compressor.update per vector, same stream
+            vx = v.x - v.x_t if ef else v.x
+            vu = v.u - v.u_t if ef else v.u
+            cx, _ = v.comp.update(vx, None, v.rng)
+            cu, _ = v.comp.update(vu, None, v.rng)
+            v.x_t = v.x_t + cx.value if ef else cx.value
+            v.u_t = v.u_t + cu.value if ef else cu.value
+            assert np.array_equal(msg[0], cx.value) and np.array_equal(msg[1], cu.value)
+            assert bits == cx.bits + cu.bits and headers == 2
+        for w, v in zip(ws, ref):
+            assert np.array_equal(w.x_t, v.x_t) and np.array_equal(w.u_t, v.u_t)
+            assert w.rng.bit_generator.state == v.rng.bit_generator.state
+            w.z_hat = w.z_hat + 0.5 * r
+            v.z_hat = v.z_hat + 0.5 * r
+
+
+def test_qadmm_workers_ending_together_send_in_one_callback(monkeypatch):
+    """A lockstep QADMM run: the workers' uplinks go through one compressor call per
+    instant, with the same files as one event and two calls per worker."""
+    import netsim
+    import netsim.runners.server as srv
+    from netsim.scenario import from_dict
+
+    sc = from_dict({"name": "q", "seed": 1, "network": {"agents": 24},
+                    "problem": {"kind": "lasso", "samples_per_agent": 12, "features": 6},
+                    "algorithm": {"name": "qadmm", "P": 8, "tau": 2},
+                    "stop": {"rounds": 12}, "output": {"plots": False}})
+    calls = []
+    many = srv.uplink_many
+    monkeypatch.setattr(srv, "uplink_many", lambda ws: (calls.append(len(ws)), many(ws))[1])
+    grouped = netsim.run(sc)
+    assert max(calls) == 24 and sum(calls) == 24 * 12
+    monkeypatch.setattr(srv, "uplink_many", lambda ws: [w.uplink() for w in ws])
+    monkeypatch.setattr(srv.ServerRunner, "_send_uplinks",
+                        lambda self, due: [self._send_one(i, g) for i, g in due])
+    monkeypatch.setattr(srv.ServerRunner, "_send_one", _send_one, raising=False)
+    single = netsim.run(sc)
+    for k in grouped.trace:
+        np.testing.assert_array_equal(grouped.trace[k], single.trace[k], err_msg=k)
+    assert grouped.updates == single.updates and grouped.links == single.links
+
+
+def _send_one(self, i, grads):
+    msg, bits, headers = self.workers[i].uplink()
+    self.monitor.add_gradients(grads)
+    self.scale_headers += headers
+    self.net.send(i, self.S, (msg, self._used[i]), bits, tag=0)
 
 
 @pytest.mark.parametrize("spec", COMPRESSORS)

@@ -30,7 +30,7 @@ import numpy as np
 from netsim.compute import Work
 from netsim.problems.local import soft_threshold
 
-__all__ = ["z_update", "AdamSolver", "ServerAdmmWorker", "ServerAdmmServer"]
+__all__ = ["z_update", "AdamSolver", "ServerAdmmWorker", "ServerAdmmServer", "uplink_many"]
 
 
 def z_update(v_mean: np.ndarray, rho: float, n: int, l1: float) -> np.ndarray:
@@ -126,16 +126,6 @@ class ServerAdmmWorker:
         """The message (dx or C(x), du or C(u)), its bits and the number of scale headers;
         updates x-tilde, u-tilde exactly as the server will."""
         sx, su = self._cstate
-        if sx is None and su is None:       # stateless: both vectors in one call (rows
-            # drawn one after the other from the worker's stream, as two calls would)
-            V = np.stack((self.x - self.x_t, self.u - self.u_t) if self.ef else (self.x, self.u))
-            vals, bits, _ = self.comp.rows(V, (self.rng, self.rng), None)
-            if self.ef:
-                self.x_t = self.x_t + vals[0]
-                self.u_t = self.u_t + vals[1]
-            else:
-                self.x_t, self.u_t = vals[0], vals[1]
-            return (vals[0], vals[1]), 2 * bits, 2
         if self.ef:
             cx, sx = self.comp.update(self.x - self.x_t, sx, self.rng)
             cu, su = self.comp.update(self.u - self.u_t, su, self.rng)
@@ -151,6 +141,34 @@ class ServerAdmmWorker:
     def receive(self, dz: np.ndarray) -> None:
         """Apply the server's downlink message to z-hat_i."""
         self.z_hat = self.z_hat + dz if self.ef else np.array(dz, dtype=float)
+
+
+def uplink_many(workers) -> list[tuple[tuple[np.ndarray, np.ndarray], int, int]]:
+    """:meth:`ServerAdmmWorker.uplink` of workers whose computations end together, in this
+    order. With one stateless compressor shared by all, their 2k vectors go through one
+    ``rows`` call (worker i's x row, then its u row, each drawn from its own stream in turn:
+    the draws and values of k pairs of calls, see :class:`~netsim.compression.base.Compressor`);
+    otherwise worker by worker."""
+    w0 = workers[0]
+    if len(workers) == 1 or any(w.comp is not w0.comp or w.ef != w0.ef
+                                or w._cstate[0] is not None or w._cstate[1] is not None
+                                for w in workers):
+        return [w.uplink() for w in workers]
+    if w0.ef:
+        V = np.stack([v for w in workers for v in (w.x - w.x_t, w.u - w.u_t)])
+    else:
+        V = np.stack([v for w in workers for v in (w.x, w.u)])
+    vals, bits, _ = w0.comp.rows(V, [w.rng for w in workers for _ in (0, 1)], None)
+    out = []
+    for k, w in enumerate(workers):
+        cx, cu = vals[2 * k], vals[2 * k + 1]
+        if w.ef:
+            w.x_t = w.x_t + cx
+            w.u_t = w.u_t + cu
+        else:
+            w.x_t, w.u_t = cx, cu
+        out.append(((cx, cu), 2 * bits, 2))
+    return out
 
 
 class ServerAdmmServer:
