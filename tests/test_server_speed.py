@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 import scipy.linalg
 
-from netsim.algorithms.server_admm import ServerAdmmServer, ServerAdmmWorker, uplink_many
+from netsim.algorithms.server_admm import (ServerAdmmServer, ServerAdmmWorker, channels,
+                                           uplink_many)
 from netsim.compression.registry import make_compressor
 from netsim.problems.local import LocalProblem, _Factor
 
@@ -58,12 +59,12 @@ def test_no_gram_matrix_kept_one_matrix_per_penalty():
     assert np.array_equal(x2, scipy.linalg.cho_solve(fac, A.T @ b / 6 + 2 * v))
 
 
-def _worker(spec, ef, seed):
+def _worker(spec, ef, seed, i=0, comp=None, link=None):
     rng = np.random.default_rng(seed)
     A, b = rng.standard_normal((8, 10)), rng.standard_normal(8)
-    comp = make_compressor(dict(spec), 10)
-    w = ServerAdmmWorker(0, LocalProblem("least_squares", A, b, 0.1), np.zeros(10), 1.0, comp,
-                         np.random.default_rng(seed + 1), error_feedback=ef)
+    comp = comp or make_compressor(dict(spec), 10)
+    w = ServerAdmmWorker(i, LocalProblem("least_squares", A, b, 0.1), np.zeros(10), 1.0, comp,
+                         np.random.default_rng(seed + 1), error_feedback=ef, link=link)
     w.z_hat = rng.standard_normal(10)
     return w
 
@@ -72,10 +73,11 @@ def _worker(spec, ef, seed):
 @pytest.mark.parametrize("ef", [True, False])
 def test_uplinks_of_workers_ending_together_equal_one_call_per_vector(spec, ef):
     comp = make_compressor(dict(spec), 10)
-    ws = [_worker(spec, ef, s) for s in (5, 6, 7)]
-    for w in ws:
-        w.comp = comp                       # one compressor object, as build_server makes it
-    ref = copy.deepcopy(ws)
+    link = channels(3, 10, ef)             # shared channels, as build_server makes them
+    ws = [_worker(spec, ef, s, i, comp, link) for i, s in enumerate((5, 6, 7))]
+    ref = [_worker(spec, ef, s) for s in (5, 6, 7)]          # each alone: one call per vector
+    for w, v in zip(ws, ref):
+        v.z_hat = w.z_hat
     for r in range(3):
         for w, v in zip(ws, ref):
             w.compute()
