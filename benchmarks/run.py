@@ -21,6 +21,15 @@ only).
    (fresh, start-up included; and already running), for short (~0.4 s) and longer (a few
    seconds) runs, best of --sweep-repeats interleaved repetitions. Target: >= 1.8x on 2
    workers.
+5. Regimes (issue 15; ``--only regimes``, ``--regime TEXT`` to pick some): the event loop of
+   each regime (build untimed) as a ratio to its floor (benchmarks/floors.py: asynchronous
+   LT-ADMM with lognormal compute noise at N = 100 / 1000, QADMM at N = 64 / 1000) or to the
+   FIFO / loss-free run of the same size (fair and TCP rings, TCP + uplink, lossy LT-ADMM-CC
+   with 5 % drop or retransmit), best of --repeats interleaved repetitions (one repetition
+   times every regime and floor once, so a slow spell of the shared machine hits all
+   alike). Targets: async <= 2, fair / TCP <= 2, TCP + uplink <= 5, lossy <= 1.5, QADMM <= 1.3.
+6. QADMM memory (``--only qadmm-memory``, and with --full): peak RSS of a whole QADMM run at
+   N = 10000, d = 100 (lasso, 40 samples per worker) in a fresh process. Target <= 1.2 GB.
 """
 
 from __future__ import annotations
