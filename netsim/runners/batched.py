@@ -60,6 +60,7 @@ class BatchedPeerRunner:
         self._waiting = [0] * n                        # round waited for (0: not waiting)
         self._grads = [0] * n                          # gradients of the current round
         self._finishing: list = []                     # agents to finish at this instant
+        self._sends: dict[int, list] = {}              # instant -> agents computing until then
         self._flush = None
         self.late = 0
         self.timeouts = 0
@@ -101,9 +102,18 @@ class BatchedPeerRunner:
                 now_group.append(i)
         if now_group:
             self._send(now_group)
+        now = self.env.now
         for dt, group in later.items():
-            ev = Pending(self.env, dt, STEP)
-            ev.callbacks.append(lambda _e, g=group: self._send(g))
+            # every agent whose computation ends at this instant sends in one callback,
+            # groups in the order their events would have been scheduled (started earlier
+            # first): between those events only order-free ones could run (other agents'
+            # sends, retransmissions); arrivals, finishes and deadlines have later phases
+            due = self._sends.get(now + dt)
+            if due is None:
+                due = self._sends[now + dt] = []
+                ev = Pending(self.env, dt, STEP)
+                ev.callbacks.append(lambda _e, t=now + dt: self._send(self._sends.pop(t)))
+            due.extend(group)
 
     def _send(self, ids) -> None:
         net, env = self.net, self.env
