@@ -7,8 +7,6 @@ import numpy as np
 import pytest
 import tomllib
 
-import netsim.results
-import netsim.tomlio
 from netsim.idtext import canonical_text
 from netsim.results import run_id, run_id_v1
 from netsim.scenario import from_dict, load

@@ -6,14 +6,16 @@ copy of it. A message is q = C(v - r) (with error feedback; without it q = C(v))
 a receiver that gets q applies the same update to its copy. A lost message leaves the copy
 behind; ``ref_drift`` (the largest ||copy - reference|| when a round completes) reports it.
 Used by LEAD, CEDAS, CHOCO-SGD, COLD, DPDC (h, h^), LT-ADMM-CC design A (u, u^) and design B
-(s, s^). No SimPy here.
+(s, s^) on the peer graph (:class:`SharedEstimate`), and by QADMM's uplink (x~, u~) and
+downlink (z^) between workers and server (:class:`Estimates`, the same arithmetic without the
+peer layout). No SimPy here.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["SharedEstimate", "WithSharedEstimate"]
+__all__ = ["Estimates", "SharedEstimate", "WithSharedEstimate"]
 
 
 def _edge_rows(off, deg):
@@ -23,7 +25,37 @@ def _edge_rows(off, deg):
     return np.repeat(np.asarray(off) - (ends - deg), deg) + np.arange(ends[-1] if deg.size else 0)
 
 
-class SharedEstimate:
+class Estimates:
+    """References R (rows of the senders) and the receivers' copies RC, with the channel's
+    update rule (module docstring).
+
+    Args:
+        R: the senders' references (float64 rows; any leading shape).
+        RC: the receivers' copies (rows in the receivers' order).
+        step: the reference step in (0, 1].
+        error_feedback: False: the references are the last messages themselves.
+    """
+
+    def __init__(self, R, RC, step=1.0, error_feedback=True):
+        self.R, self.RC = R, RC
+        self.step, self.ef = float(step), bool(error_feedback)
+
+    def delta(self, V, sel):
+        """What is compressed for rows ``sel`` of R: v - r (or v without error feedback)."""
+        return V - self.R[sel] if self.ef else V
+
+    def advance(self, sel, q):
+        """The sender's side: r <- r + step q (or r <- q) for rows ``sel``."""
+        self.R[sel] = self.R[sel] + self.step * q if self.ef else q
+
+    def apply(self, rows, q):
+        """A receiver's side: copies ``rows`` of RC get the arrived q (c <- c + step q, or
+        c <- q).
+        """
+        self.RC[rows] = self.RC[rows] + self.step * q if self.ef else q
+
+
+class SharedEstimate(Estimates):
     """References R and the receivers' copies RC (E, d, CSR edge rows of the receivers).
 
     Args:
@@ -37,8 +69,8 @@ class SharedEstimate:
     """
 
     def __init__(self, layout, R, RC, step=1.0, error_feedback=True, per_edge=False):
-        self.k, self.R, self.RC = layout, R, RC
-        self.step, self.ef, self.per_edge = float(step), bool(error_feedback), per_edge
+        super().__init__(R, RC, step, error_feedback)
+        self.k, self.per_edge = layout, per_edge
         self._snaps: dict = {}
         if per_edge:                   # the copy at e = (i, j) follows s_ji at row (j, i)
             row = {(int(i), int(j)): e for e, (i, j) in enumerate(zip(layout.src, layout.nbr))}
@@ -46,14 +78,6 @@ class SharedEstimate:
                                      zip(layout.src, layout.nbr)], dtype=np.intp)
         else:
             self.partner = layout.nbr
-
-    def delta(self, V, sel):
-        """What is compressed for rows ``sel`` of R: v - r (or v without error feedback)."""
-        return V - self.R[sel] if self.ef else V
-
-    def advance(self, sel, q):
-        """The sender's side: r <- r + step q (or r <- q) for rows ``sel``."""
-        self.R[sel] = self.R[sel] + self.step * q if self.ef else q
 
     def receive(self, g, boxes):
         """The receivers' side for group ``g``: each arrived q updates its copy.
@@ -65,8 +89,7 @@ class SharedEstimate:
         if not msgs:
             return None, rows
         M = np.array(msgs)
-        e = g.esel if rows is None else g.edges[rows]
-        self.RC[e] = self.RC[e] + self.step * M if self.ef else M
+        self.apply(g.esel if rows is None else g.edges[rows], M)
         return M, rows
 
     # ------------------------------------------------------------------ ref_drift

@@ -20,7 +20,7 @@ from netsim.algorithms.gossip_batch import (
     LeadBatch,
 )
 from netsim.algorithms.lt_batch import AdmmBatch, LtBatch, LtCcBatch, LtCcEdgeBatch
-from netsim.algorithms.server_admm import AdamSolver, ServerAdmmServer, ServerAdmmWorker
+from netsim.algorithms.server_admm import AdamSolver, ServerAdmmServer, ServerAdmmWorker, channels
 from netsim.guards import local_training, quantization_levels, reference_step
 
 __all__ = ["ALGORITHMS", "get_algorithm", "list_algorithms", "COMMON_PARAMS"]
@@ -117,6 +117,8 @@ def build_server(problem, params, x0, streams, compressor):
 
     n = problem.n_agents
     ef = params.get("error_feedback", False)
+    broadcast = params.get("downlink", "active") == "broadcast"
+    link = channels(n, problem.dim, ef, broadcast)     # the estimates both ends share
     workers = []
     for i, f in enumerate(problem.agents):
         if getattr(f, "l1", 0.0) > 0:       # lasso: the worker's f_i is the least-squares part
@@ -127,10 +129,10 @@ def build_server(problem, params, x0, streams, compressor):
                                 streams.generator("agent", i, "sampling"))
         workers.append(ServerAdmmWorker(i, f, x0[i], params["rho"], compressor,
                                         streams.generator("agent", i, "compressor"),
-                                        error_feedback=ef, solver=solver))
+                                        error_feedback=ef, solver=solver, link=link))
     server = ServerAdmmServer(n, problem.dim, params["rho"], problem.l1, compressor,
                               streams.generator("server", "compressor"), error_feedback=ef,
-                              broadcast=params.get("downlink", "active") == "broadcast")
+                              broadcast=broadcast, link=link)
     return server, workers
 
 

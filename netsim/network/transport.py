@@ -131,6 +131,12 @@ class Network:
         self._simple = {e: self._is_simple(s) for e, s in self.links.items()}
         self._coalesce = all(s.loss == 0.0 and s.segment_loss == 0.0 and s.burst is None
                              and s.on_down != "drop" for s in self.links.values())
+        # lossy links without jitter or in-order queues: the messages that get through
+        # share delivery events too (every delivery then goes through one per instant, in
+        # sending order, as one event per message would deliver them)
+        self._coalesce_lossy = type(self) is Network and not self._coalesce and all(
+            s.jitter is None and not s.in_order for s in self.links.values())
+        self._coalesce = self._coalesce or self._coalesce_lossy
         self._due: dict = {}                     # event time -> messages (coalesced delivery)
         self._bulk = type(self) is Network and all(self._simple.values())
 
@@ -320,6 +326,16 @@ class Network:
             self._last_arrival[(src, dst)] = arrive
         if self.record_messages:
             self.log.append(MessageRecord((src, dst, size, now, arrive, False, tag)))
+        if self._coalesce_lossy:
+            msg = (src, dst, tag, payload, size)
+            lst = self._due.get(arrive)
+            if lst is None:
+                self._due[arrive] = [msg]
+                Pending(env, arrive - now, ARRIVAL).callbacks.append(
+                    lambda _e, w=arrive: self._deliver_due(w))
+            else:
+                lst.append(msg)
+            return arrive
         ev = Pending(env, arrive - now, ARRIVAL)
         if spec.in_order:      # a queue per link: equal arrivals keep their sending order
             item = [False, (src, dst, tag, payload, size)]

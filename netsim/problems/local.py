@@ -165,6 +165,39 @@ def _lasso_cd(Q, q, lam, x0, max_sweeps=100_000):
     return x, max_sweeps   # pragma: no cover - CD on a PD quadratic converges
 
 
+class _Factor:
+    """A Cholesky factor H = U'U kept in packed form (d(d+1)/2 floats: half of the d x d
+    matrix ``scipy.linalg.cho_factor`` keeps), solved with LAPACK ``potrs`` directly: the
+    same routine, hence the same bits, as ``cho_solve`` on the unpacked factor, without
+    scipy's per-call input checks (the inputs are ours and finite-checked at build).
+
+    Args:
+        H: symmetric positive definite (d, d).
+
+    Raises:
+        numpy.linalg.LinAlgError: H is not positive definite (as ``cho_factor``).
+    """
+
+    def __init__(self, H: np.ndarray):
+        U, _lower = scipy.linalg.cho_factor(H)
+        self.dim = U.shape[0]
+        self.packed, info = _trttp(U, uplo="U")
+        if info != 0:     # pragma: no cover - only for invalid arguments
+            raise ValueError(f"LAPACK trttp failed (info {info})")
+
+    def solve(self, rhs: np.ndarray) -> np.ndarray:
+        """X with H x = rhs (float64 (d,))."""
+        U, _ = _tpttr(self.dim, self.packed, uplo="U")
+        x, info = _potrs(U, rhs, lower=0)
+        if info != 0:     # pragma: no cover - only for invalid arguments
+            raise ValueError(f"LAPACK potrs failed (info {info})")
+        return x
+
+
+_trttp, _tpttr, _potrs = scipy.linalg.lapack.get_lapack_funcs(
+    ("trttp", "tpttr", "potrs"), dtype=np.float64)
+
+
 class LocalProblem:
     """Agent i's data and objective (see the module docstring).
 
@@ -184,9 +217,14 @@ class LocalProblem:
         self.l1 = float(l1)
         self._quadratic = kind in ("least_squares", "lasso")
         if self._quadratic:
-            self._AtA = self.A.T @ self.A / self.m
             self._Atb = self.A.T @ self.b / self.m
+        # per c: the Cholesky factor (least squares) or the lasso's Q; the Gram matrix A'A/m
+        # itself is never kept (built when a new c needs it: one d x d matrix per c)
         self._factors: dict[float, object] = {}
+
+    def _gram(self) -> np.ndarray:
+        """A'A/m (d x d), built on demand (same bits every time)."""
+        return self.A.T @ self.A / self.m
 
     # ------------------------------------------------------------------ values and gradients
     def loss(self, x: np.ndarray) -> float:
@@ -232,13 +270,13 @@ class LocalProblem:
         if self.kind == "least_squares":
             fac = self._factors.get(c)
             if fac is None:
-                H = self._AtA + (self.reg + c) * np.eye(self.dim)
-                fac = self._factors[c] = scipy.linalg.cho_factor(H)
-            return scipy.linalg.cho_solve(fac, self._Atb + v), 0
+                H = self._gram() + (self.reg + c) * np.eye(self.dim)
+                fac = self._factors[c] = _Factor(H)
+            return fac.solve(self._Atb + v), 0
         if self.kind == "lasso":
             Q = self._factors.get(c)
             if Q is None:
-                Q = self._factors[c] = self._AtA + (self.reg + c) * np.eye(self.dim)
+                Q = self._factors[c] = self._gram() + (self.reg + c) * np.eye(self.dim)
             x, sweeps = lasso_qp(Q, self._Atb + v, self.l1, x_init)
             return x, self.m * max(sweeps, 1)
         return self._newton(c, v, x_init)

@@ -60,6 +60,7 @@ class BatchedPeerRunner:
         self._waiting = [0] * n                        # round waited for (0: not waiting)
         self._grads = [0] * n                          # gradients of the current round
         self._finishing: list = []                     # agents to finish at this instant
+        self._sends: dict[int, list] = {}              # instant -> agents computing until then
         self._flush = None
         self.late = 0
         self.timeouts = 0
@@ -104,12 +105,23 @@ class BatchedPeerRunner:
                 now_group.append(i)
         if now_group:
             self._send(now_group)
+        now = self.env.now
         for dt, group in later.items():
-            ev = Pending(self.env, dt, STEP)
-            ev.callbacks.append(lambda _e, g=group: self._send(g))
+            # every agent whose computation ends at this instant sends in one callback,
+            # groups in the order their events would have been scheduled (started earlier
+            # first): between those events only order-free ones could run (other agents'
+            # sends, retransmissions); arrivals, finishes and deadlines have later phases
+            due = self._sends.get(now + dt)
+            if due is None:
+                due = self._sends[now + dt] = []
+                ev = Pending(self.env, dt, STEP)
+                ev.callbacks.append(lambda _e, t=now + dt: self._send(self._sends.pop(t)))
+            due.extend(group)
 
     def _send(self, ids) -> None:
         net, env = self.net, self.env
+        ready = []                 # agents whose round-k messages are all in already
+        deadlines: dict = {}       # receive timeout (ticks) -> [(agent, round)]
         for i, outs in zip(ids, self.kernel.outgoing(ids)):
             k = self._round[i]
             nbrs = self.neighbors[i]
@@ -125,15 +137,28 @@ class BatchedPeerRunner:
                     msgs.append((dst, value, b))
             net.send_many(i, msgs, k)
             if len(self._inbox[i].get(k, ())) == self._deg[i]:
-                # everything already there: finish at once, as the reference engine's agent
-                # does (it never yields), which keeps same-instant sends in its order
-                self._finish_group([(i, False)])
+                # everything already there: it finishes at this instant without waiting, as
+                # the reference engine's agent does (it never yields); all such agents of
+                # the group finish together once the group has sent (one kernel call, not
+                # one per agent: after a loss the late agents of a lockstep round find
+                # their messages waiting). Nothing they compute depends on the other
+                # agents' sends of this instant, and the order of different agents'
+                # same-instant sends changes no result (transport, messages.csv).
+                ready.append((i, False))
                 continue
             self._waiting[i] = k
             limit = self._timeout(i, bits)
             if limit is not None and limit != math.inf:
-                ev = Pending(env, limit, DEADLINE)
-                ev.callbacks.append(lambda _e, i=i, k=k: self._expire(i, k))
+                if self._zero_latency_in(i):       # one deadline event per agent
+                    ev = Pending(env, limit, DEADLINE)
+                    ev.callbacks.append(lambda _e, i=i, k=k: self._expire(i, k))
+                else:
+                    deadlines.setdefault(limit, []).append((i, k))
+        for limit, waiting in deadlines.items():
+            ev = Pending(env, limit, DEADLINE)
+            ev.callbacks.append(lambda _e, w=waiting: self._expire_many(w))
+        if ready:
+            self._finish_group(ready)
 
     def _handler(self, i):
         def deliver(src, tag, value):
@@ -153,6 +178,30 @@ class BatchedPeerRunner:
         if self._waiting[i] == k:
             self._waiting[i] = 0
             self._finish_later(i, timed_out=True)
+
+    def _expire_many(self, waiting) -> None:
+        """The receive timeouts of agents that sent at the same instant with the same
+        timeout: those still waiting finish together (one FINISH group, in sending order).
+        One event per agent, each followed at once by its finish (FINISH precedes
+        DEADLINE), gives the same results because no in-link of these agents has zero
+        latency (:meth:`_zero_latency_in`, checked when the deadlines were set): nothing
+        a finishing agent sends can arrive at this instant, so no agent's expiry depends
+        on another's finish.
+        """
+        for i, k in waiting:
+            if self._waiting[i] == k:
+                self._waiting[i] = 0
+                self._finishing.append((i, True))
+        if self._finishing and self._flush is None:
+            self._flush = Alarm(self.env, 0, FINISH)
+            self._flush.callbacks.append(self._finish)
+
+    def _zero_latency_in(self, i) -> bool:
+        """Has an in-link of agent i zero latency (to the tick)? Then a message sent at its
+        deadline could still arrive in time, so its deadline keeps its own event.
+        """
+        links = self.net.links
+        return any(ticks(links[(j, i)].latency) == 0 for j in self.neighbors[i])
 
     def _finish_later(self, i, timed_out=False) -> None:
         self._finishing.append((i, timed_out))

@@ -33,6 +33,7 @@ from collections import Counter
 
 import numpy as np
 
+from netsim.algorithms.server_admm import uplink_many
 from netsim.simtime import STEP, Alarm, Pending, ticks
 
 __all__ = ["ServerRunner"]
@@ -77,6 +78,7 @@ class ServerRunner:
         self._busy = False                            # computing a round (server_time)
         self._arriving: list = []                     # results that came in meanwhile
         self._go = [env.event() for _ in range(self.n)]
+        self._uplinks: dict[int, list] = {}           # instant -> workers ending then
         self._used = [0] * self.n                     # z round each worker computes from
         self._next_bcast = [1] * self.n               # broadcast mode: next round to apply
         self._pending_bcast = [dict() for _ in range(self.n)]
@@ -113,10 +115,34 @@ class ServerRunner:
                 yield self.compute.wait_until_on(i, env)
             work = w.compute()
             dt = ticks(self.compute.duration(i, work))
-            if dt > 0:
+            if dt > 0 and self.server_time > 0:
                 yield Pending(env, dt, STEP)
-            self.monitor.add_gradients(work.gradients)
-            msg, bits, headers = w.uplink()
+                self._send_uplinks([(i, work.gradients)])
+            elif dt > 0:
+                # workers whose computations end at the same instant send in one callback,
+                # in the order their computations started, as one event each would: between
+                # those events nothing but retransmissions could run (no server busy period
+                # ends then: server_time = 0), and they change no result when they come
+                # after (the server absorbs per worker, rounds start in a later event)
+                when = env.now + dt
+                due = self._uplinks.get(when)
+                if due is None:
+                    due = self._uplinks[when] = []
+                    Pending(env, dt, STEP).callbacks.append(
+                        lambda _e, t=when: self._send_uplinks(self._uplinks.pop(t)))
+                due.append((i, work.gradients))
+            else:
+                self._send_uplinks([(i, work.gradients)])
+
+    def _send_uplinks(self, due) -> None:
+        """Workers ``due`` ((worker, gradients) pairs) finished computing: their uplink
+        messages, compressed together (:func:`~netsim.algorithms.server_admm.uplink_many`),
+        handed to the network in order.
+        """
+        ids = [i for i, _g in due]
+        for (i, grads), (msg, bits, headers) in zip(
+                due, uplink_many([self.workers[i] for i in ids])):
+            self.monitor.add_gradients(grads)
             self.scale_headers += headers
             self.net.send(i, self.S, (msg, self._used[i]), bits, tag=0)
 
@@ -180,9 +206,9 @@ class ServerRunner:
                 for i in range(self.n):
                     self.net.send(self.S, i, (dz, r, bool(mask[i])), bits, tag=r)
             else:
-                for i in active:
-                    dz, bits = srv.downlink(i)
-                    self.scale_headers += 1
+                msgs, bits = srv.downlink_many(active)
+                self.scale_headers += len(active)
+                for i, dz in zip(active, msgs):
                     self.net.send(self.S, i, (dz, r, True), bits, tag=r)
             extra = {"active": len(active), "staleness_mean": float(np.mean(stale)),
                      "staleness_max": int(max(stale)),
