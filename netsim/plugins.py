@@ -40,7 +40,7 @@ from importlib.metadata import entry_points
 
 from netsim.errors import ScenarioError
 
-__all__ = ["GROUPS", "available", "load", "listing", "fingerprint", "used_by"]
+__all__ = ["GROUPS", "available", "load", "listing", "fingerprint", "used_by", "unknown"]
 
 #: kind -> entry-point group
 GROUPS = {"algorithms": "netsim.algorithms", "compressors": "netsim.compressors",
@@ -166,3 +166,19 @@ def used_by(data: dict) -> dict[str, str]:
             if fp is not None:
                 out[key] = fp
     return out
+
+
+def unknown(kind: str, builtins, name, key: str) -> ScenarioError:
+    """The one-line error for a ``name`` that is neither a built-in nor an installed plugin.
+
+    The message lists every built-in and installed name of ``kind`` and the nearest one
+    ("did you mean").
+    """
+    import difflib
+
+    from netsim.errors import must
+
+    names = [*builtins, *sorted(n for n in _entry_points(kind) if n not in builtins)]
+    near = difflib.get_close_matches(str(name), names, n=1)
+    hint = f" — did you mean '{near[0]}'?" if near else ""
+    return must(key, "one of " + ", ".join(repr(o) for o in names) + hint, name)

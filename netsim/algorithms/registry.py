@@ -193,10 +193,7 @@ def get_algorithm(name: str, key: str = "algorithm.name") -> AlgorithmInfo:
         ScenarioError: no such algorithm (the message lists the built-in and installed
             names), or the plugin fails to load or is not a peer AlgorithmInfo.
     """
-    import difflib
-
     from netsim import plugins
-    from netsim.errors import must
 
     info = ALGORITHMS.get(name)
     if info is None:
@@ -205,10 +202,7 @@ def get_algorithm(name: str, key: str = "algorithm.name") -> AlgorithmInfo:
             import dataclasses
             info = dataclasses.replace(info, name=name)
     if info is None:
-        names = [*ALGORITHMS, *sorted(plugins.available("algorithms"))]
-        near = difflib.get_close_matches(str(name), names, n=1)
-        hint = f" — did you mean '{near[0]}'?" if near else ""
-        raise must(key, "one of " + ", ".join(repr(o) for o in names) + hint, name)
+        raise plugins.unknown("algorithms", ALGORITHMS, name, key)
     return info
 
 

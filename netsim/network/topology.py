@@ -353,8 +353,6 @@ def get_topology(name, key: str = "network.topology") -> Topology:
         ScenarioError: no such topology (the message lists the built-in and installed
             names), or the plugin fails to load or is not a Topology.
     """
-    import difflib
-
     from netsim import plugins
 
     if isinstance(name, str) and name in TOPOLOGIES:
@@ -363,10 +361,7 @@ def get_topology(name, key: str = "network.topology") -> Topology:
                         else "is not a netsim.network.topology.Topology") \
         if isinstance(name, str) else None
     if topo is None:
-        names = [*TOPOLOGIES, *sorted(plugins.available("topologies"))]
-        near = difflib.get_close_matches(str(name), names, n=1)
-        hint = f" — did you mean '{near[0]}'?" if near else ""
-        raise must(key, "one of " + ", ".join(repr(o) for o in names) + hint, name)
+        raise plugins.unknown("topologies", TOPOLOGIES, name, key)
     return topo
 
 
