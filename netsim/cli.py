@@ -42,6 +42,11 @@ def _cmd_run(args) -> int:
         label = f" [{_printable(variant.label)}]" if variant.label else ""
         shown = "accuracy" if variant.data["problem"]["kind"] == "mlp" else (
             tgt["metric"] if tgt["value"] is not None else "rel_err")
+        a = s.get("async") or {}
+        if a and (a["time_end"] > s["time"] or a["bits_end"] > s["bits"]):
+            extra += (f" (asynchronous rounds: the slowest agent's last round; agents went on "
+                      f"to round {a['rounds_max']}, {a['time_end']:.6g} s, "
+                      f"{a['bits_end']:.4g} bits)")
         print(f"{sc.name}{label}: ended by {s['end']} after {s['rounds']} rounds, "
               f"{s['time']:.6g} s simulated, {s['bits']:.4g} bits, "
               f"{shown} {s['final'][shown]:.4g}{extra} -> {folder}")

@@ -236,3 +236,24 @@ def test_a_run_can_stop_on_the_gods_eye_error_of_asynchronous_rounds():
     with pytest.raises(ScenarioError, match="stop.metric must be a trace column of this run; "
                                             "'rel_err_now' exists only for asynchronous"):
         _run(**{"stop.target": 1e-6, "stop.metric": "rel_err_now"})
+
+
+def test_agents_that_go_on_after_the_last_record_are_reported(tmp_path):
+    """A tester's find: agent 0 crashes for good at 10 ms; the others go on to round 60 but
+    records stop (the slowest agent never ends a round), so time and bits of the summary
+    are the last record's. The async block says how far the agents went (from updates.csv)."""
+    (tmp_path / "off.prof").write_text("0 1\n0.01 0\n", encoding="utf-8")
+    res = netsim.run(netsim.scenario.from_dict({
+        "name": "crash", "seed": 1, "network": {"agents": 6, "links": {"latency": "0.1 ms"}},
+        "compute": {"gradient_time": "100 us",
+                    "profile": [{"agents": [0], "state": "off.prof"}]},
+        "problem": {"kind": "least_squares", "samples_per_agent": 10, "features": 3},
+        "algorithm": {"name": "lt-admm", "batch": "all",
+                      "wait": {"neighbours": 1, "delay_bound": "inf", "ahead": "use"}},
+        "stop": {"rounds": 60}, "output": {"plots": False}}, None, tmp_path))
+    a, s = res.summary["async"], res.summary
+    assert s["end"] == "stalled" and s["rounds"] < 5
+    assert a["rounds_max"] == 60 and a["time_end"] > 10 * s["time"]
+    assert a["bits_end"] == sum(row[2] for row in res.links)        # every bit sent
+    last = max(t for _i, _k, t, *_ in res.updates)
+    assert a["time_end"] == last and a["bits_end"] > s["bits"]

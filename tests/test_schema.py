@@ -206,12 +206,45 @@ def test_include_takes_a_table_from_another_file(tmp_path):
     assert net["links"]["bandwidth"] == "10 Mbit/s" and net["links"]["latency"] == "2 ms"
     assert sc.data["compute"]["gradient_time"] == "20 us"
     assert build(sc).graph.number_of_edges() == 4
-    assert ("network.include", (tmp_path / "plat" / "platform.toml").resolve()) \
-        in inputs_read(sc)
+    assert "include" not in net and "include" not in sc.data["compute"]   # values only
+    assert ("network.file", (tmp_path / "plat" / "g.csv").resolve()) in inputs_read(sc)
     before = run_id(sc)
-    with open(tmp_path / "plat" / "platform.toml", "a", encoding="utf-8") as f:
-        f.write("# edited\n")
+    plat = tmp_path / "plat" / "platform.toml"
+    plat.write_text(plat.read_text(encoding="utf-8").replace("10 Mbit/s", "20 Mbit/s"),
+                    encoding="utf-8")
     assert run_id(load(tmp_path / "study.toml")) != before
+
+
+def test_include_is_refused_where_it_would_be_ignored_and_runs_again_from_its_folder(
+        tmp_path):
+    """A tester's finds: include given by --set, [sweep] or a [[variant]] was silently
+    ignored (wrong results), and a run's scenario.toml kept `include` next to the merged
+    values, so it could not be run again. Now the first is one line naming the key, and the
+    written scenario holds the values only (it loads to the same resolved scenario; its
+    relative file paths, here the edge list, are relative to the scenario's folder, as for
+    any scenario)."""
+    import netsim
+    from netsim.results import run_id
+
+    path = _platform(tmp_path)
+    with pytest.raises(ScenarioError, match=r"network.include must be given in the scenario "
+                                            r"file's own table.*not by --set, \[sweep\]"):
+        load(path, {"network.include": "plat/platform.toml"})
+    text = path.read_text(encoding="utf-8")
+    for extra in ('\n[sweep]\n"network.include" = ["plat/platform.toml"]\n',
+                  '\n[[variant]]\nlabel = "b"\nnetwork = { include = "plat/platform.toml" }\n'):
+        path.write_text(text + extra, encoding="utf-8")
+        with pytest.raises(ScenarioError, match="network.include must be given"):
+            sc = load(path)
+            [v.with_overrides({}) for v in sc.variants()]
+            from netsim.sweeps import expand
+            expand(sc)
+    path.write_text(text, encoding="utf-8")
+    sc = load(path)
+    folder = netsim.run(sc).write(tmp_path / "out")
+    again = load(folder / "scenario.toml")
+    assert "include" not in again.data["network"] and again.data == sc.data
+    assert run_id(sc) == folder.name
 
 
 @pytest.mark.parametrize("bad, line", [

@@ -50,6 +50,11 @@ def list_problems() -> list[tuple[str, str]]:
     return out
 
 
+#: the largest regularization weight accepted (as netsim.algorithms.params.MAX_PARAM for step
+#: sizes): regularization = 1e308 overflowed the reference-optimum solve into a traceback
+MAX_PARAM = 1e12
+
+
 def _num(v, key, lo=0.0, lo_open=False, hi=None):
     ok = not isinstance(v, bool) and isinstance(v, numbers.Real) and math.isfinite(v) \
         and (v > lo if lo_open else v >= lo) and (hi is None or v <= hi)
@@ -149,7 +154,8 @@ def make_problem(spec: dict, n_agents: int, streams, base_dir=None,
     dim = _pos_int(p["features"], f"{key}.features")
     reg_rel = _lambda_max_factor(p["regularization"], kind, f"{key}.regularization")
     reg = 1.0 if reg_rel is not None else _num(p["regularization"], f"{key}.regularization",
-                                               0.0, lo_open=kind in ("logistic", "lasso"))
+                                               0.0, lo_open=kind in ("logistic", "lasso"),
+                                               hi=MAX_PARAM)
     noise = _num(p["noise"], f"{key}.noise")
     sparsity = _num(p["sparsity"], f"{key}.sparsity", 0.0, lo_open=True, hi=1.0)
     if not isinstance(p["standardize"], bool):

@@ -27,9 +27,9 @@ def inputs_read(scenario) -> list[tuple[str, pathlib.Path]]:
     This is the one place that knows which scenario keys name files: ``problem.data`` (unless
     ``synthetic`` or a bundled data set), ``network.file`` (``topology = "edges"``), every
     file of ``[[network.profile]]`` and ``[[compute.profile]]`` (all keys but ``links`` /
-    ``agents``), ``network.include`` / ``compute.include`` and ``algorithm.x0`` (unless
-    ``zeros`` / ``random``). A new file-valued key
-    must be added here, or its edits would not change the run id.
+    ``agents``) and ``algorithm.x0`` (unless ``zeros`` / ``random``). A new file-valued key
+    must be added here, or its edits would not change the run id. (An ``include``d table is
+    not listed: its values are in the resolved scenario itself.)
 
     Args:
         scenario: a resolved :class:`netsim.scenario.Scenario`.
@@ -58,8 +58,6 @@ def inputs_read(scenario) -> list[tuple[str, pathlib.Path]]:
             for what, raw in e.items():
                 if what not in skip:
                     add(f"{table}.profile[{k}].{what}", raw)
-    for table in ("network", "compute"):           # a table taken from another file
-        add(f"{table}.include", (d.get(table) or {}).get("include"))
     x0 = d.get("algorithm", {}).get("x0")
     if isinstance(x0, str) and x0 not in ("zeros", "random"):
         add("algorithm.x0", x0)

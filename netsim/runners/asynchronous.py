@@ -195,4 +195,9 @@ class AsyncPeerRunner(BatchedPeerRunner):
             "neighbours": self.K, "delay_bound": self.D if self.D != math.inf else "inf",
             "ahead": "use" if self._use_ahead else "hold",
             "staleness": {str(k): int(v) for k, v in sorted(self.staleness.items())},
-            "stale_timeouts": self.stale_timeouts, "superseded": self.superseded}}
+            "stale_timeouts": self.stale_timeouts, "superseded": self.superseded,
+            # the summary's time / bits are those of the last record (the slowest agent's
+            # last round); agents may have gone on after it (e.g. one crashed for good):
+            "time_end": seconds(max((u[2] for u in self.updates), default=0)),
+            "bits_end": int(self.net.total_bits),
+            "rounds_max": max(self._round) - 1}}

@@ -271,3 +271,19 @@ def Dist(kind: str | None = None, check=None, scalar: dict | None = None):  # no
         return x
     return _typed(v, dist_schema(kind, scalar),
                   lambda q: q.raw if isinstance(q, Quantity) else q)
+
+
+def _include_given_late(x):
+    if x is None:
+        return None
+    raise fail(must_text("given in the scenario file's own table, where it is read as the file "
+                         "loads (not by --set, [sweep], [[variant]] or a dict): set the included "
+                         "values themselves instead", x))
+
+
+#: ``include`` as the typed models see it: a file's include was applied (and removed) by the
+#: loader, so one that reaches validation came from an override and would be ignored
+IncludeKey = Annotated[(Any, PlainValidator(_include_given_late),
+                        WithJsonSchema({"type": "string",
+                                        "description": "take this table from another TOML file "
+                                                       "(path relative to the scenario)"}))]

@@ -61,7 +61,8 @@ def _rebase(table: str, data: dict, src_dir: pathlib.Path, base: pathlib.Path) -
 
 def apply_includes(data: dict, base: pathlib.Path, src: str) -> list[Included]:
     """Replace each ``include`` of :data:`INCLUDABLE` tables by the included table merged
-    with the scenario's own keys (``data`` is changed in place; ``include`` is kept).
+    with the scenario's own keys (``data`` is changed in place; ``include`` is removed: the
+    resolved scenario holds the values, so its ``scenario.toml`` runs again as it is).
 
     Args:
         data: the parsed scenario.
@@ -104,7 +105,7 @@ def apply_includes(data: dict, base: pathlib.Path, src: str) -> list[Included]:
         merged = copy.deepcopy(got)
         _rebase(table, merged, path.resolve().parent, base)
         deep_merge(merged, {k: v for k, v in own.items() if k != "include"})
-        merged["include"] = inc
+        data[table] = merged               # the merged values; ``include`` itself is used up
         data[table] = merged
         shown = str(pathlib.Path(src).parent / inc)
         out.append(Included(table, path, text, copy.deepcopy(own), shown))

@@ -25,7 +25,7 @@ except ModuleNotFoundError:  # pragma: no cover - Python < 3.11
 
 from pydantic import ValidationError
 
-from netsim.errors import ScenarioError
+from netsim.errors import ScenarioError, must
 from netsim.schema.merge import apply_overrides, deep_merge
 from netsim.schema.root import MAX_NAME, prepare, scenario_model
 from netsim.schema.translate import to_scenario_error
@@ -231,12 +231,28 @@ def from_dict(data: dict, source: str | None = None, base_dir=None) -> Scenario:
     return Scenario(resolved, source, base, raw=copy.deepcopy(data), model=model)
 
 
+def _refuse_nul(v, key: str) -> None:
+    """Refuse a NUL character in any text (paths with one made the OS calls raise)."""
+    if isinstance(v, str):
+        if "\x00" in v:
+            raise must(key or "scenario", "text without NUL characters", v)
+    elif isinstance(v, dict):
+        for k, x in v.items():
+            if isinstance(k, str) and "\x00" in k:
+                raise must(key or "scenario", "keys without NUL characters", k)
+            _refuse_nul(x, f"{key}.{k}" if key else str(k))
+    elif isinstance(v, list):
+        for i, x in enumerate(v):
+            _refuse_nul(x, f"{key}[{i}]")
+
+
 def resolve(data: dict) -> tuple[dict, Any]:
     """(resolved plain data, typed model) of a scenario (``data`` is changed in place).
 
     Raises:
         ScenarioError: the first problem (no source named).
     """
+    _refuse_nul(data, "")
     topo, info, comp, server = prepare(data)
     Model = scenario_model(topo, info, comp, server)
     try:

@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal, Optional
 
 from pydantic import Field, PlainValidator, WithJsonSchema, create_model, model_validator
 
-from netsim.schema.fields import Bool, Int, Str, checked, fail, must_text
+from netsim.schema.fields import Bool, IncludeKey, Int, checked, fail, must_text
 from netsim.schema.tables import Links, Table, profile_entries
 
 __all__ = ["param_schema", "network_model", "algorithm_model", "compressor_model",
@@ -110,8 +110,8 @@ def network_model(topology: str, server: bool):
     for p, default in topo.params.items():
         schema = _TOPOLOGY_PARAM.get(topology, {}).get(p) or _TOPOLOGY_SCHEMAS.get(p, {})
         fields[p] = (_passthrough(schema), Field(default))
-    fields["include"] = (Optional[Str], Field(None, description="take this table from "
-                                                                "another TOML file"))
+    fields["include"] = (IncludeKey, Field(None, description="take this table from "
+                                                             "another TOML file"))
     fields["links"] = (Links, Field(Links(), description="the links between agents"))
     if server:
         fields["up"] = (Optional[Links], Field(None, description="worker -> server links "

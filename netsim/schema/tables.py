@@ -28,6 +28,7 @@ from netsim.schema.fields import (
     Bool,
     Choice,
     Dist,
+    IncludeKey,
     Int,
     Quantity,
     Real,
@@ -244,7 +245,7 @@ class Compute(Table):
     server_time: _ctime() = "0 s"
     stragglers: Stragglers = Stragglers()
     profile: Optional[profile_entries(("agents", "speed", "state"), "compute.profile")] = None
-    include: Optional[Str] = Field(None, description="take this table from another TOML file")
+    include: IncludeKey = Field(None, description="take this table from another TOML file")
 
 
 def _stall(q):

@@ -45,6 +45,11 @@ class Point:
 def grid(scenario: Scenario):
     """(keys, seeds, variants) of ``scenario``'s sweep, checked."""
     sweep = dict(scenario.data.get("sweep") or {})
+    for k in sweep:
+        if k == "name" or k.startswith("output.") or k.startswith("sweep."):
+            raise must(f'sweep."{k}"' if "." in k else f"sweep.{k}",
+                       "a scenario key that changes a run (name, output.* and sweep.* name "
+                       "where the runs go or how they are swept: one value per sweep)", k)
     seeds = sweep.pop("seeds", [scenario.data["seed"]])
     if not isinstance(seeds, list) or not seeds:
         raise must("sweep.seeds", "a non-empty list of integers >= 0", seeds)
