@@ -385,8 +385,11 @@ def plot_command(results, x="time", y=None, sensitivity=None, pareto=False, out=
         xcol = _X[x]
         legends, _ = _legends(loaded, flats)
         groups, metric = {}, y
+        if y is None:          # the runs' common stop metric; runs that differ: rel_err for all
+            stops = {sc.get("stop", {}).get("metric", "rel_err") for (*_, sc) in loaded}
+            y = stops.pop() if len(stops) == 1 else "rel_err"
         for (_, s, tr, sc), lab, b in zip(loaded, legends, bad):
-            m = y or sc.get("stop", {}).get("metric", "rel_err")
+            m = y
             if m not in tr:
                 raise must("--y", "a trace column (" + ", ".join(tr) + ")", m)
             metric = metric or m

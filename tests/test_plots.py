@@ -167,3 +167,29 @@ def test_legends_leave_out_keys_that_follow_the_x_key_or_a_shown_key():
     assert set(legends) == {"topo"}
     legends, _ = _legends(loaded, flats)
     assert legends == ["topology=ring"] * 2 + ["topology=small_world"] * 2
+
+
+def test_runs_with_different_stop_metrics_share_one_y_column(tmp_path, monkeypatch):
+    """A tester's find: two runs of one folder with different stop metrics were drawn under
+    the first run's label although the second curve was another column. Without --y, runs
+    that disagree on the stop metric all plot rel_err."""
+    import matplotlib.figure  # noqa: F401 - patched by _figure
+
+    base = {"name": "mix", "network": {"agents": 4},
+            "problem": {"kind": "least_squares", "samples_per_agent": 10, "features": 3},
+            "algorithm": {"name": "admm"}, "output": {"plots": False}}
+    runs = []
+    for metric in ("objective_gap", "rel_err"):
+        sc = netsim.scenario.from_dict({**base, "stop": {"rounds": 30, "target": 1e-30,
+                                                         "metric": metric}})
+        runs.append(netsim.run(sc))
+        runs[-1].write(tmp_path / "out")
+    seen = _figure(monkeypatch)
+    netsim.plots.plot_command([str(tmp_path / "out" / "mix")], x="rounds",
+                              out=str(tmp_path / "p.png"))
+    ax = seen["fig"].axes[0]
+    assert ax.get_ylabel().startswith("relative error")
+    drawn = sorted(tuple(np.round(line.get_ydata()[:3], 12)) for line in ax.get_lines()
+                   if len(line.get_ydata()) > 3)
+    want = sorted(tuple(np.round(r.trace["rel_err"][:3], 12)) for r in runs)
+    assert drawn == want
