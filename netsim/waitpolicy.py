@@ -82,8 +82,11 @@ def parse_wait(raw, key: str = "algorithm.wait") -> WaitPolicy | None:
         raise must(key, '"all" or a table {neighbours = k, delay_bound = D}', raw)
     extra = sorted(set(raw) - set(_TABLE_KEYS))
     if extra:
+        import difflib
+        near = difflib.get_close_matches(str(extra[0]), _TABLE_KEYS, n=1)
+        hint = f" — did you mean '{near[0]}'?" if near else ""
         raise ScenarioError(f"{key}.{extra[0]}", "is not a key of the wait policy (allowed: "
-                            f"neighbours, delay_bound, ahead); got {raw[extra[0]]!r}")
+                            f"neighbours, delay_bound, ahead){hint}; got {raw[extra[0]]!r}")
     missing = [k for k in _REQUIRED if k not in raw]
     if missing:
         raise ScenarioError(f"{key}.{missing[0]}", "must be given in a wait table "

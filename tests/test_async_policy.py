@@ -257,3 +257,9 @@ def test_agents_that_go_on_after_the_last_record_are_reported(tmp_path):
     assert a["bits_end"] == sum(row[2] for row in res.links)        # every bit sent
     last = max(t for _i, _k, t, *_ in res.updates)
     assert a["time_end"] == last and a["bits_end"] > s["bits"]
+
+
+def test_an_american_spelling_gets_a_did_you_mean():
+    with pytest.raises(ScenarioError, match="algorithm.wait.neighbors is not a key of the wait "
+                                            "policy.*did you mean 'neighbours'"):
+        parse_wait({"neighbors": 1, "delay_bound": 2})
