@@ -39,3 +39,13 @@ def test_keys_that_name_where_runs_go_cannot_be_swept(tmp_path, capsys, key):
     assert _run(tmp_path, text, "sweep") == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "must be a scenario key that changes a run" in err
+
+
+def test_picoseconds_are_a_time_unit():
+    """The errors for times say "[1 ps, 1e15 s]" (1 ps is the time resolution), but "1 ps"
+    was an unknown unit."""
+    from netsim.simtime import ticks
+    from netsim.units import parse_quantity
+
+    assert parse_quantity("1 ps", "time", "k") == 1e-12 and ticks(1e-12) == 1
+    assert parse_quantity("250 ps", "time", "k") == 250e-12
