@@ -236,7 +236,14 @@ def _cmd_list(args) -> int:
 def _cmd_schema(args) -> int:
     """Print the scenario JSON Schema (or, with --markdown, docs/scenario.md's key tables)."""
     import json
+    import pathlib
 
+    if args.update and not args.markdown:
+        raise ScenarioError("--update", "needs --markdown (it rewrites the key tables of a "
+                                        f"documentation file); got {args.update!r}")
+    if args.out and not pathlib.Path(args.out).parent.is_dir():
+        raise ScenarioError("--out", "must be a file in an existing folder; got "
+                                     f"{args.out!r}")
     if args.markdown:
         from netsim.schema.markdown import key_reference, update_doc
         if args.update:

@@ -49,3 +49,15 @@ def test_picoseconds_are_a_time_unit():
 
     assert parse_quantity("1 ps", "time", "k") == 1e-12 and ticks(1e-12) == 1
     assert parse_quantity("250 ps", "time", "k") == 250e-12
+
+
+def test_schema_command_option_errors_are_about_the_options(tmp_path, capsys):
+    """`--out` into a missing folder spoke of finished runs; `--update` without `--markdown`
+    was silently ignored."""
+    assert main(["schema", "--out", str(tmp_path / "no" / "x.json")]) == 2
+    err = capsys.readouterr().err
+    assert "--out must be a file in an existing folder" in err and "runs" not in err
+    assert main(["schema", "--update", str(tmp_path / "doc.md")]) == 2
+    assert "--update needs --markdown" in capsys.readouterr().err
+    assert main(["schema", "--out", str(tmp_path / "s.json")]) == 0
+    assert (tmp_path / "s.json").read_text(encoding="utf-8").lstrip().startswith("{")
