@@ -367,6 +367,9 @@ def main(argv=None) -> int:
     try:
         return args.func(args)
     except ScenarioError as e:
+        f = getattr(args, "file", None)
+        if f and not e.source and e.key[:1].islower():   # a scenario key: name its file
+            e = e.with_source(str(f))
         print(f"netsim: error: {e}", file=sys.stderr)
         return 2
     except NetsimError as e:

@@ -31,6 +31,7 @@ def test_huge_regularization_is_one_line(tmp_path, capsys, cmd):
     assert _run(tmp_path, text, cmd) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "problem.regularization must be a number" in err
+    assert f"{tmp_path / 's.toml'}: problem.regularization" in err   # the file is named
 
 
 @pytest.mark.parametrize("key", ['"name"', '"output.dir"', '"sweep.seeds"'])
