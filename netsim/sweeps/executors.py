@@ -56,9 +56,27 @@ def run_processes(todo, workers, done):
         for proc in procs:
             with contextlib.suppress(Exception):
                 proc.join(2)                     # dead: no run lands after this
+        manager = getattr(ex, "_executor_manager_thread", None)
         ex.shutdown(wait=False, cancel_futures=True)
+        _forget_manager(manager)
         raise
     ex.shutdown(wait=True)
+
+
+def _forget_manager(thread) -> None:
+    """Let the executor's manager thread end and drop it from the pool module's exit hook.
+
+    Its workers are dead. On Python < 3.12 that exit hook wakes every manager it knows through
+    a pipe the manager has closed, printing an "Exception ignored ... Bad file descriptor"
+    traceback as a sweep stopped by Ctrl-C exits.
+    """
+    if thread is None:
+        return
+    thread.join(5)
+    if not thread.is_alive():
+        from concurrent.futures import process
+        with contextlib.suppress(Exception):
+            process._threads_wakeups.pop(thread, None)
 
 
 #: Dask worker settings for simulation tasks: the statistical profiler samples the task
