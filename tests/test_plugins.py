@@ -30,6 +30,13 @@ def _install(tmp_path, name, entry_points):
     return tmp_path
 
 
+def _plugin_module(tmp_path, monkeypatch, module, source, group, entry):
+    """A one-module plugin distribution ``module``, installed on the path: its source, and
+    metadata declaring the entry point ``entry`` ("name = module:attr") in ``group``."""
+    (tmp_path / f"{module}.py").write_text(source)
+    monkeypatch.syspath_prepend(str(_install(tmp_path, module, {group: [entry]})))
+
+
 @pytest.fixture
 def extra(tmp_path, monkeypatch):
     """netsim-extra installed (metadata + package on sys.path) in this process."""
@@ -199,16 +206,15 @@ def test_plugins_load_only_when_named(tmp_path, monkeypatch):
 def test_a_compressor_plugin_is_written_once_as_rows(tmp_path, monkeypatch):
     """A third-party compressor (group netsim.compressors): one ``rows`` function; netsim
     derives ``update`` and runs it on both engines alike, wrapped in error feedback."""
-    (tmp_path / "signcomp.py").write_text(
+    _plugin_module(tmp_path, monkeypatch, "signcomp", (
         "import numpy as np\n"
         "from netsim.compression import Compressor\n"
         "def make(spec, dim, key):\n"
         "    def rows(V, rngs, states=None):\n"
         "        s = np.abs(V).mean(axis=1, keepdims=True)\n"
         "        return s * np.sign(V), V.shape[1] + 32, states\n"
-        "    return Compressor('sign', lambda d: None, rows, lambda d: 1.0, False, {})\n")
-    site = _install(tmp_path, "signcomp", {"netsim.compressors": ["sign = signcomp:make"]})
-    monkeypatch.syspath_prepend(str(site))
+        "    return Compressor('sign', lambda d: None, rows, lambda d: 1.0, False, {})\n"),
+                   "netsim.compressors", "sign = signcomp:make")
     sc = _scenario({"name": "choco-sgd", "compressor": {"name": "sign",
                                                         "error_feedback": True}}, rounds=15,
                    compute={"noise": {"dist": "lognormal", "mean": 1.0, "sigma": 0.3}})
@@ -253,9 +259,8 @@ def test_an_edited_plugin_gets_a_new_run_id_and_is_recorded(extra, tmp_path, mon
     from netsim.plugins import used_by
     from netsim.results import run_id, write_result
 
-    (tmp_path / "gtedit.py").write_text("from netsim_extra import EXTRA as GT\n")
-    site = _install(tmp_path, "gtedit", {"netsim.algorithms": ["gt = gtedit:GT"]})
-    monkeypatch.syspath_prepend(str(site))
+    _plugin_module(tmp_path, monkeypatch, "gtedit", "from netsim_extra import EXTRA as GT\n",
+                   "netsim.algorithms", "gt = gtedit:GT")
     sc = _scenario({"name": "gt", "eta": 0.2}, rounds=3)
     fp = used_by(sc.data)
     assert list(fp) == ["algorithm.name"]
@@ -278,15 +283,14 @@ def test_two_messages_to_one_neighbour_in_a_round_is_an_error_not_silently_late(
     refuse it naming the agent, the neighbour and the remedy (one value, e.g. (2, d))."""
     from netsim.runners.peer import MessageContractError
 
-    (tmp_path / "twomsg.py").write_text(
+    _plugin_module(tmp_path, monkeypatch, "twomsg", (
         "import dataclasses\n"
         "from netsim_extra import EXTRA, ExtraKernel\n"
         "class Two(ExtraKernel):\n"
         "    def outgoing(self, ids):\n"
         "        return [outs + outs for outs in super().outgoing(ids)]\n"
-        "TWO = dataclasses.replace(EXTRA, name='two', build=Two)\n")
-    site = _install(tmp_path, "twomsg", {"netsim.algorithms": ["two = twomsg:TWO"]})
-    monkeypatch.syspath_prepend(str(site))
+        "TWO = dataclasses.replace(EXTRA, name='two', build=Two)\n"),
+                   "netsim.algorithms", "two = twomsg:TWO")
     for engine in ("batched", "reference"):
         monkeypatch.setenv("NETSIM_ENGINE", engine)
         with pytest.raises(MessageContractError,

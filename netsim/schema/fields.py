@@ -154,7 +154,8 @@ class Quantity(NamedTuple):
     def ticks(self) -> int | float:
         """A time in exact-time ticks (1 ps; ``inf`` stays ``inf``)."""
         from netsim.simtime import ticks
-        assert self.kind == "time", self.kind
+        if self.kind != "time":
+            raise TypeError(f"ticks of a {self.kind} quantity ({self.raw!r})")
         return ticks(self.si)
 
 
