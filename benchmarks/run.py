@@ -426,8 +426,8 @@ def bench_regimes(repeats=5, sizes=(100, 1000), only=None):
             if wall < best.get(name, (math.inf,))[0]:
                 best[name] = (wall, msgs)
             if callable(base):
-                from netsim.simulate import _single_threaded_blas
-                blas = _single_threaded_blas()       # as netsim's loop runs
+                from netsim.simulation.loop import single_threaded_blas
+                blas = single_threaded_blas()       # as netsim's loop runs
                 try:
                     t, fm = base(sim, rounds)
                 finally:
