@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from netsim.errors import ScenarioError, must
+from netsim.errors import ScenarioError, must, shown
 
 __all__ = ["Distribution", "make_distribution", "DISTRIBUTIONS"]
 
@@ -167,7 +167,7 @@ def make_distribution(spec, key: str, kind: str | None = None) -> Distribution:
     for k in required:
         if k not in spec:
             raise ScenarioError(key, f"the {name} distribution needs '{k}' "
-                                     f"(parameters: {', '.join(allowed[1:])}); got {spec!r}")
+                                     f"(parameters: {', '.join(allowed[1:])}); got {shown(spec)}")
     p = {k: _value(spec[k], f"{key}.{k}", kind, k in _DIMENSIONLESS)
          for k in (*required, *optional) if k in spec}
     for k, v in p.items():
@@ -180,7 +180,7 @@ def make_distribution(spec, key: str, kind: str | None = None) -> Distribution:
     if name == "lognormal":
         if ("mean" in p) == ("mu" in p):
             raise ScenarioError(key, f"the lognormal distribution needs exactly one of 'mean' "
-                                     f"(of the values) or 'mu' (of the log); got {spec!r}")
+                                     f"(of the values) or 'mu' (of the log); got {shown(spec)}")
         if p["sigma"] > MAX_LOG_SPREAD:
             raise must(f"{key}.sigma", f"a value in [0, {MAX_LOG_SPREAD:g}] (exp of a draw "
                                        f"must stay a finite float)", spec["sigma"])

@@ -7,7 +7,7 @@ The CLI prints that line and exits with code 2; it never shows a traceback for i
 
 from __future__ import annotations
 
-__all__ = ["NetsimError", "ScenarioError", "must"]
+__all__ = ["NetsimError", "ScenarioError", "must", "shown"]
 
 
 class NetsimError(Exception):
@@ -41,6 +41,28 @@ class ScenarioError(NetsimError, ValueError):
         return ScenarioError(self.key, self.message, self.source or source)
 
 
+def shown(value: object) -> str:
+    """A value as an error message shows it.
+
+    ``repr``, except TOML dates and times, shown as written in TOML (``2024-01-01``, not
+    ``datetime.date(2024, 1, 1)``), also inside lists and tables.
+    """
+    import datetime
+
+    if isinstance(value, (datetime.date, datetime.time)):     # datetime is a date
+        kind = ("date-time" if isinstance(value, datetime.datetime) else
+                "date" if isinstance(value, datetime.date) else "time")
+        return f"{value.isoformat()} (a TOML {kind})"
+    if isinstance(value, list):
+        return "[" + ", ".join(shown(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k!r}: {shown(v)}" for k, v in value.items()) + "}"
+    return repr(value)
+
+
 def must(key: str, constraint: str, value: object) -> ScenarioError:
-    """Build the standard error ``<key> must be <constraint>; got <value!r>``."""
-    return ScenarioError(key, f"must be {constraint}; got {value!r}")
+    """Build the standard error ``<key> must be <constraint>; got <value>``.
+
+    The value is written as :func:`shown` writes it.
+    """
+    return ScenarioError(key, f"must be {constraint}; got {shown(value)}")

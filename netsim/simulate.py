@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import time as _time
 
-from netsim.errors import ScenarioError
+from netsim.errors import ScenarioError, shown
 from netsim.scenario import Scenario, load
 from netsim.simulation.build import ENGINES, Simulation, build
 from netsim.simulation.loop import run_loop, single_threaded_blas
@@ -100,7 +100,7 @@ def _one_variant(scenario: Scenario, variant: str | None) -> Scenario:
     if not labels:
         if variant is not None:
             raise ScenarioError("variant", f"must be None: {scenario.name!r} has no "
-                                           f"[[variant]]; got {variant!r}")
+                                           f"[[variant]]; got {shown(variant)}")
         return scenario
     if variant is None:
         raise ScenarioError("variant", f"must name one of the {len(labels)} [[variant]]s of "
@@ -111,4 +111,4 @@ def _one_variant(scenario: Scenario, variant: str | None) -> Scenario:
         if v.label == variant:
             return v
     raise ScenarioError("variant", f"must be one of {', '.join(map(repr, labels))}; "
-                                   f"got {variant!r}")
+                                   f"got {shown(variant)}")

@@ -20,7 +20,7 @@ import math
 import numbers
 import re
 
-from netsim.errors import ScenarioError
+from netsim.errors import ScenarioError, shown
 
 __all__ = ["parse_quantity", "parse_time", "parse_rate", "parse_size", "format_quantity",
            "UNITS"]
@@ -51,7 +51,7 @@ _RE = re.compile(r"^\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[+-]?inf)\s*([
 
 def _fail(key, value, kind, why):
     return ScenarioError(key, f"must be a {kind} >= 0 like {_EXAMPLE[kind]} (a plain number is "
-                              f"in {_SI[kind]}); got {value!r}{why}")
+                              f"in {_SI[kind]}); got {shown(value)}{why}")
 
 
 def parse_quantity(value, kind: str, key: str, allow_inf: bool = True) -> float:

@@ -17,7 +17,7 @@ import pathlib
 import tempfile
 from importlib import resources
 
-from netsim.errors import ScenarioError
+from netsim.errors import ScenarioError, shown
 
 __all__ = ["write_view", "view_command", "render", "check_out"]
 
@@ -177,7 +177,7 @@ def view_command(source, out=None, overrides=None, variant=None) -> tuple[pathli
             pick = [v for v in variants if v.label == variant]
             if not pick:
                 raise ScenarioError("--variant", f"must be one of {[v.label for v in variants]}"
-                                                 f"; got {variant!r}")
+                                                 f"; got {shown(variant)}")
             v = pick[0]
         else:
             v = variants[0]

@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from netsim.errors import ScenarioError, must
+from netsim.errors import ScenarioError, must, shown
 
 __all__ = ["WaitPolicy", "parse_wait", "check_wait_for", "SYNCHRONOUS"]
 
@@ -90,7 +90,7 @@ def parse_wait(raw, key: str = "algorithm.wait") -> WaitPolicy | None:
     missing = [k for k in _REQUIRED if k not in raw]
     if missing:
         raise ScenarioError(f"{key}.{missing[0]}", "must be given in a wait table "
-                            f"{{neighbours = k, delay_bound = D}}; got {raw!r}")
+                            f"{{neighbours = k, delay_bound = D}}; got {shown(raw)}")
     k = raw["neighbours"]
     if not _is_int(k) or k < 1:
         raise must(f"{key}.neighbours", "an integer >= 1 (at most the smallest degree)", k)

@@ -27,7 +27,7 @@ import math
 import pathlib
 from dataclasses import dataclass
 
-from netsim.errors import ScenarioError, must
+from netsim.errors import ScenarioError, must, shown
 from netsim.simtime import PROFILE, TICK_S, Alarm, Pending, ticks
 
 __all__ = ["Profile", "read_profile", "drive", "start_profiles", "MIN_PERIOD"]
@@ -137,7 +137,7 @@ def read_profile(path, key: str, kind: str | None = None, positive: bool = False
             raise ScenarioError(here, f"must have {what} > 0; got {cell(parts[1])} (to stop "
                                       f"{whom}, give it a 'state' profile with value 0)")
         if events and date < events[-1][0]:
-            raise ScenarioError(here, f"must have dates in non-decreasing order; got {date!r} "
+            raise ScenarioError(here, f"must have dates in non-decreasing order; got {shown(date)} "
                                       f"after {events[-1][0]!r}")
         events.append((date, value))
     if not events:
@@ -147,7 +147,7 @@ def read_profile(path, key: str, kind: str | None = None, positive: bool = False
         p, loop_at = periodicity
         if p < last:
             raise ScenarioError(loop_at, f"must give a PERIODICITY >= the last date ({last!r} s); "
-                                      f"got {p!r}")
+                                      f"got {shown(p)}")
         loop = p - last
     if loop is not None and last + loop < MIN_PERIOD:
         raise ScenarioError(loop_at, f"must repeat with a period (last date + LOOPAFTER) of "

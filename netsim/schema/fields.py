@@ -22,7 +22,7 @@ from typing import Annotated, Any, NamedTuple
 from pydantic import PlainSerializer, PlainValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from netsim.errors import ScenarioError
+from netsim.errors import ScenarioError, shown
 
 __all__ = ["Quantity", "fail", "checked", "Int", "Real", "Bool", "Str", "Choice", "quantity",
            "Dist", "QUANTITY_PATTERN", "dist_schema", "must_text"]
@@ -41,8 +41,8 @@ def fail(message: str, sub: str = "", absolute: bool = False) -> PydanticCustomE
 
 
 def must_text(constraint: str, value: object) -> str:
-    """``must be <constraint>; got <value!r>`` (the text of :func:`netsim.errors.must`)."""
-    return f"must be {constraint}; got {value!r}"
+    """``must be <constraint>; got <value>`` (the text of :func:`netsim.errors.must`)."""
+    return f"must be {constraint}; got {shown(value)}"
 
 
 def checked(fn, *args, **kw):
