@@ -30,3 +30,36 @@ def test_shown_inside_tables_and_lists():
         from_dict({"network": {"links": {"latency": {"dist": "uniform",
                                                      "min": datetime.date(2024, 1, 2)}}}})
     assert "datetime" not in str(e.value) and "network.links.latency" in str(e.value)
+
+
+_BASE = {"network": {"agents": 4}, "problem": {"kind": "least_squares"},
+         "algorithm": {"name": "admm"}, "stop": {"rounds": 2}}
+
+
+@pytest.mark.parametrize("key, value", [("latency", 2e15), ("jitter", "3e15 s"),
+                                        ("latency", "1e308 s")])
+def test_constant_times_beyond_the_clock_name_their_key(key, value):
+    """A constant latency or jitter above 1e15 s (the longest simulated duration) is refused
+    when the scenario loads, naming the key and the value (it used to fail only at run time
+    with 'time must be ...')."""
+    with pytest.raises(ScenarioError) as e:
+        from_dict({**_BASE, "network": {"agents": 4, "links": {key: value}}})
+    line = str(e.value)
+    assert line.startswith(f"network.links.{key} must be a time in [0 s, 1e+15 s]")
+    assert line.endswith(f"got {value!r}")
+
+
+@pytest.mark.parametrize("text, what", [("0 1ms\n2e15 1ms\n", "date"),
+                                        ("0 1ms\n1 5e15s\n", "latency")])
+def test_profile_times_beyond_the_clock_name_file_and_line(tmp_path, text, what):
+    """A latency profile whose date or value exceeds 1e15 s names the file and line."""
+    import netsim
+
+    (tmp_path / "lat.txt").write_text(text)
+    sc = from_dict({**_BASE, "network": {"agents": 4, "profile": [
+        {"links": "all", "latency": "lat.txt"}]}}, base_dir=tmp_path)
+    with pytest.raises(ScenarioError) as e:
+        netsim.run(sc)
+    line = str(e.value)
+    assert "network.profile[0].latency" in line and "lat.txt' line 2" in line
+    assert f"must have a {what} of at most 1e+15 s" in line

@@ -28,7 +28,7 @@ import pathlib
 from dataclasses import dataclass
 
 from netsim.errors import ScenarioError, must, shown
-from netsim.simtime import PROFILE, TICK_S, Alarm, Pending, ticks
+from netsim.simtime import MAX_TIME_S, PROFILE, TICK_S, Alarm, Pending, ticks
 
 __all__ = ["Profile", "read_profile", "drive", "start_profiles", "MIN_PERIOD"]
 
@@ -132,6 +132,11 @@ def read_profile(path, key: str, kind: str | None = None, positive: bool = False
             raise must(here, "a numeric value", cell(parts[1])) from None
         if not math.isfinite(value) or value < 0:
             raise ScenarioError(here, f"must have a finite value >= 0; got {cell(parts[1])}")
+        if date > MAX_TIME_S or (kind == "time" and value > MAX_TIME_S):
+            what = "date" if date > MAX_TIME_S else "latency"
+            raise ScenarioError(here, f"must have a {what} of at most {MAX_TIME_S:g} s (the "
+                                      f"longest simulated time); got "
+                                      f"{cell(parts[0] if what == 'date' else parts[1])}")
         if (kind == "rate" or positive) and value == 0:
             what, whom = ("a bandwidth", "a link") if kind == "rate" else ("a factor", "an agent")
             raise ScenarioError(here, f"must have {what} > 0; got {cell(parts[1])} (to stop "
@@ -149,6 +154,9 @@ def read_profile(path, key: str, kind: str | None = None, positive: bool = False
             raise ScenarioError(loop_at, f"must give a PERIODICITY >= the last date ({last!r} s); "
                                       f"got {shown(p)}")
         loop = p - last
+    if loop is not None and last + loop > MAX_TIME_S:
+        raise ScenarioError(loop_at, f"must repeat with a period (last date + LOOPAFTER) of "
+                                     f"at most {MAX_TIME_S:g} s; got {last + loop!r} s")
     if loop is not None and last + loop < MIN_PERIOD:
         raise ScenarioError(loop_at, f"must repeat with a period (last date + LOOPAFTER) of "
                                      f"at least {MIN_PERIOD:g} s; got {last + loop!r} s")

@@ -152,6 +152,11 @@ class Links(Table):
             object.__setattr__(self, "bandwidth", Quantity(self.bandwidth, bw, "rate"))
         if isinstance(self.latency, Quantity):  # an infinite latency never delivers
             checked(parse_quantity, self.latency.raw, "time", ".latency", False)
+        for key in ("latency", "jitter"):       # a constant beyond the clock's range
+            q = getattr(self, key)
+            if isinstance(q, Quantity) and q.si > MAX_TIME_S:
+                raise fail(must_text(f"a time in [0 s, {MAX_TIME_S:g} s] (the longest "
+                                     "simulated duration)", q.raw), "." + key)
         lossy = isinstance(self.loss, dict) or self.loss > 0
         if not isinstance(self.loss, dict):
             if self.loss >= 1:
