@@ -411,17 +411,31 @@ def test_result_files_follow_the_umask(tmp_path):
     assert (root / "runs.csv").stat().st_mode & 0o777 == 0o664
 
 
+def _dead_pid() -> int:
+    """The pid of a process that has ended (a worker killed mid-write)."""
+    import subprocess
+    p = subprocess.Popen(["true"])
+    p.wait()
+    return p.pid
+
+
 def test_full_disk_is_one_line_and_keeps_finished_runs(tmp_path, monkeypatch, capsys):
     """disk_full: ENOSPC while writing the third run stops the sweep with one line; the two
-    finished runs are kept and listed; nothing half-written is left; a re-run resumes."""
+    finished runs are kept and listed; nothing half-written is left, also not the temporary
+    folder of a parallel worker stopped mid-write (it was left with --workers 2); a re-run
+    resumes."""
     import errno
+    import socket
     real = results.write._write_files
     calls = []
+    dead = _dead_pid()
 
     def full(result, tmp, rid):
         calls.append(rid)
         if len(calls) == 3:
             (tmp / "trace.csv").write_text("round,time\n0,")      # a half-written file
+            # what a parallel worker stopped mid-write leaves: its own temporary folder
+            (tmp.parent / f".tmp-{socket.gethostname()}-{dead}-0b4173a6").mkdir()
             raise OSError(errno.ENOSPC, "No space left on device")
         return real(result, tmp, rid)
     monkeypatch.setattr(results.write, "_write_files", full)

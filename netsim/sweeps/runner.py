@@ -178,6 +178,7 @@ def run_sweep(scenario: Scenario, out_dir, executor: str = "processes",
                 raise SweepInterrupted(root, counts) from None
             finally:
                 bar.close()
+                clean_stale_tmp(root)            # of workers stopped mid-write (fatal, Ctrl-C)
             index.write()
         except ResultsError as e:
             raise ResultsError(f"{e} (runs.csv not updated)") from None
