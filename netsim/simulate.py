@@ -13,7 +13,8 @@ import time as _time
 
 from netsim.errors import ScenarioError, shown
 from netsim.scenario import Scenario, load
-from netsim.simulation.build import ENGINES, Simulation, build
+from netsim.simulation.build import ENGINES, Simulation
+from netsim.simulation.build import build as _build_simulation
 from netsim.simulation.loop import run_loop, single_threaded_blas
 from netsim.simulation.summary import Result, make_result
 
@@ -29,6 +30,20 @@ def engine_from_env() -> str:
     :func:`build`. The only place netsim reads this variable.
     """
     return os.environ.get(ENGINE_ENV, "auto")
+
+
+def build(scenario, **kw) -> Simulation:
+    """:func:`netsim.simulation.build.build` (same arguments), with an error about a scenario
+    key naming the file the key came from (an included file and its line, see
+    :meth:`netsim.scenario.Scenario.attribute`).
+
+    Raises:
+        ScenarioError: as ``build`` does, attributed to the key's file.
+    """
+    try:
+        return _build_simulation(scenario, **kw)
+    except ScenarioError as e:
+        raise scenario.attribute(e) from None
 
 
 def run(scenario, *, variant: str | None = None, progress: bool = False,

@@ -63,3 +63,32 @@ def test_profile_times_beyond_the_clock_name_file_and_line(tmp_path, text, what)
     line = str(e.value)
     assert "network.profile[0].latency" in line and "lat.txt' line 2" in line
     assert f"must have a {what} of at most 1e+15 s" in line
+
+
+def test_build_errors_name_the_included_file_and_line(tmp_path):
+    """A profile named inside an included [network] file is read when the run is built: the
+    error names the included file and line (it named the including scenario), for `netsim
+    run`, `netsim validate` and every sweep point's error row."""
+    from netsim.cli import main
+    from netsim.sweeps import read_runs
+
+    (tmp_path / "platform.toml").write_text(
+        '[network]\nagents = 4\n[network.links]\nlatency = "1 ms"\n'
+        '[[network.profile]]\nlinks = "all"\nlatency = "missing.txt"\n')
+    scen = tmp_path / "s.toml"
+    scen.write_text('name = "s"\n[network]\ninclude = "platform.toml"\n[problem]\n'
+                    'kind = "least_squares"\n[algorithm]\nname = "admm"\n[stop]\nrounds = 2\n')
+    sc = load(scen)
+    import netsim
+    with pytest.raises(ScenarioError) as e:
+        netsim.run(sc)
+    assert str(e.value).startswith(f"{tmp_path / 'platform.toml'} line 7 (included by {scen}): "
+                                   "network.profile[0].latency must name an existing profile")
+    with pytest.raises(ScenarioError, match="platform.toml line 7"):
+        netsim.run(sc.with_overrides({"algorithm.rho": 2.0}))
+    scen.write_text(scen.read_text() + '[sweep]\n"algorithm.rho" = [1.0, 2.0]\n')
+    assert main(["sweep", str(scen), "--out", str(tmp_path / "o"), "-q", "--executor",
+                 "serial"]) == 1
+    rows = read_runs(tmp_path / "o" / "s" / "runs.csv")
+    assert len(rows) == 2 and all("platform.toml line 7 (included by" in r["error"]
+                                  for r in rows)

@@ -80,6 +80,8 @@ class Scenario:
             ``network.topology`` does not inherit the old one's defaulted parameters.
         model: the typed scenario (pydantic models, SI quantities), or None when the
             Scenario was re-assembled from ``data`` (see :attr:`typed`).
+        includes: the tables taken from other files (``include``), so that an error found
+            later (building a run) names the file and line its key came from.
     """
 
     data: dict
@@ -88,12 +90,25 @@ class Scenario:
     label: str = ""
     raw: dict | None = field(default=None, compare=False, repr=False)
     model: Any = field(default=None, compare=False, repr=False)
+    includes: tuple = field(default=(), compare=False, repr=False)
 
     def __reduce__(self):
         """Pickle without the typed model (its classes are built at run time)."""
         # the typed model's classes are built at run time (registries, plugins) and cannot
         # be pickled: a copy sent to a worker process re-validates it when it is read
-        return (Scenario, (self.data, self.source, self.base_dir, self.label, self.raw))
+        return (Scenario, (self.data, self.source, self.base_dir, self.label, self.raw, None,
+                           self.includes))
+
+    def attribute(self, err: ScenarioError) -> ScenarioError:
+        """``err`` (about a scenario key, raised after loading, e.g. while building a run)
+        naming the file its key came from: an included file and its line, else the scenario
+        file. Errors that already name a file, or name no scenario key, are returned as they are.
+        """
+        if err.source or not err.key[:1].islower() or not self.source:
+            return err
+        from netsim.schema.include import attribute
+        named = attribute(err, list(self.includes), self.source)
+        return named if named is not err else err.with_source(self.source)
 
     @property
     def name(self) -> str:
@@ -119,7 +134,7 @@ class Scenario:
             deep_merge(merged, {k: val for k, val in v.items() if k != "label"})
             sc = from_dict(merged, self.source, self.base_dir)
             out.append(Scenario(sc.data, self.source, self.base_dir, v["label"], sc.raw,
-                                sc.model))
+                                sc.model, self.includes))
         return out
 
     def base(self) -> "Scenario":
@@ -129,15 +144,18 @@ class Scenario:
         if not self.data.get("variant"):
             return self
         raw = self.raw if self.raw is not None else self.data
-        return from_dict(copy.deepcopy({k: v for k, v in raw.items() if k != "variant"}),
-                         self.source, self.base_dir)
+        sc = from_dict(copy.deepcopy({k: v for k, v in raw.items() if k != "variant"}),
+                       self.source, self.base_dir)
+        return Scenario(sc.data, sc.source, sc.base_dir, sc.label, sc.raw, sc.model,
+                        self.includes)
 
     def with_overrides(self, overrides: dict) -> "Scenario":
         """A new Scenario with dotted-key overrides applied (re-validated)."""
         data = copy.deepcopy(self.raw if self.raw is not None else self.data)
         apply_overrides(data, overrides)
         sc = from_dict(data, self.source, self.base_dir)
-        return Scenario(sc.data, sc.source, sc.base_dir, self.label, sc.raw, sc.model)
+        return Scenario(sc.data, sc.source, sc.base_dir, self.label, sc.raw, sc.model,
+                        self.includes)
 
 
 def load(path, overrides: dict | None = None) -> Scenario:
@@ -165,9 +183,11 @@ def load(path, overrides: dict | None = None) -> Scenario:
         except ScenarioError as e:
             raise e.with_source(src) from None
     try:
-        return from_dict(data, src, path.parent.resolve())
+        sc = from_dict(data, src, path.parent.resolve())
     except ScenarioError as e:
         raise attribute(e, includes, src) if includes else e from None
+    return Scenario(sc.data, sc.source, sc.base_dir, sc.label, sc.raw, sc.model,
+                    tuple(includes))
 
 
 def parse_toml(text: str, src: str) -> dict:

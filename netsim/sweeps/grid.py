@@ -112,7 +112,8 @@ def iter_points(scenario: Scenario, strict: bool = True,
                                     index, str(err))
                         index += 1
                     continue
-                sc = Scenario(sc.data, sc.source, sc.base_dir, variant.label, sc.raw)
+                sc = Scenario(sc.data, sc.source, sc.base_dir, variant.label, sc.raw,
+                              includes=scenario.includes)
                 rid = run_id(sc, cache)
                 if rid in seen:
                     continue                     # the same run twice (e.g. a no-op key)

@@ -137,7 +137,7 @@ def run_sweep(scenario: Scenario, out_dir, executor: str = "processes",
                 else:
                     inflight[p.index] = p
                     yield p, (p.scenario.raw, p.scenario.source, str(p.scenario.base_dir),
-                              p.label, out, p.run_id)
+                              p.label, out, p.run_id, p.scenario.includes)
 
         fatal = []
         inflight = {}                            # index -> point handed to the executor

@@ -32,13 +32,13 @@ def run_point(payload):
     ``("error", one-line message)`` for a point that raised, or ``("fatal", message)`` when
     the results cannot be written (a full disk), which stops the sweep.
     """
-    raw, source, base_dir, label, out, rid = payload
+    raw, source, base_dir, label, out, rid, includes = payload
     from netsim.results import ResultsError, inputs_read, run_id, write_result
     from netsim.simulate import run
 
     try:
         sc = from_dict(raw, source, base_dir)
-        sc = Scenario(sc.data, sc.source, sc.base_dir, label, sc.raw)
+        sc = Scenario(sc.data, sc.source, sc.base_dir, label, sc.raw, includes=includes)
         res = run(sc, cache=PROBLEMS)
         now = run_id(sc)                # the files as read: never results under a stale id
         if now != rid:
