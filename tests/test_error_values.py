@@ -92,3 +92,21 @@ def test_build_errors_name_the_included_file_and_line(tmp_path):
     rows = read_runs(tmp_path / "o" / "s" / "runs.csv")
     assert len(rows) == 2 and all("platform.toml line 7 (included by" in r["error"]
                                   for r in rows)
+
+
+@pytest.mark.parametrize("text, says", [
+    ("# notes\n", "the file has none"),
+    ("<!-- BEGIN generated: nope -->\nx\n<!-- END generated -->\n", "got 'nope'"),
+    ("<!-- BEGIN generated: network -->\nx\n", "a BEGIN line has no END line")])
+def test_schema_update_refuses_files_it_cannot_update(tmp_path, capsys, text, says):
+    """`netsim schema --markdown --update F` on a file without generated blocks did nothing
+    and said nothing; an unknown section was a KeyError traceback. Now one line, exit 2, and
+    the file is left as it was."""
+    from netsim.cli import main
+
+    f = tmp_path / "x.md"
+    f.write_text(text)
+    assert main(["schema", "--markdown", "--update", str(f)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("netsim: error: --update must name")
+    assert says in err and f.read_text() == text

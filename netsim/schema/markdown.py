@@ -242,9 +242,30 @@ def key_reference() -> str:
 def update_doc(text: str) -> str:
     """``text`` (docs/scenario.md) with every generated block rewritten.
 
+    A block is ``<!-- BEGIN generated: SECTION -->`` ... ``<!-- END generated -->``, SECTION
+    one of :data:`SECTIONS`.
+
     Raises:
-        KeyError: a block names an unknown section.
+        ScenarioError: (key ``--update``) the text has no block, a BEGIN line without its END,
+            or a block names an unknown section.
     """
+    from netsim.errors import ScenarioError
+
+    how = ("a documentation file with generated key tables ('<!-- BEGIN generated: SECTION "
+           "-->' ... '<!-- END generated -->')")
+    begins = re.findall(r"<!-- BEGIN generated: ([^ ]*) -->", text)
+    blocks = _BEGIN.findall(text)
+    if not begins:
+        raise ScenarioError("--update", f"must name {how}; the file has none (nothing to "
+                                        "update)")
+    if len(blocks) != len(begins):
+        raise ScenarioError("--update", f"must name {how}; a BEGIN line has no END line after "
+                                        "it")
+    for name in blocks:
+        if name not in SECTIONS:
+            raise ScenarioError("--update", f"must name generated sections among "
+                                            f"{', '.join(SECTIONS)}; got {name!r}")
+
     def repl(m):
         return (f"<!-- BEGIN generated: {m.group(1)} -->\n{section(m.group(1))}\n"
                 f"<!-- END generated -->")
