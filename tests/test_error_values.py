@@ -110,3 +110,26 @@ def test_schema_update_refuses_files_it_cannot_update(tmp_path, capsys, text, sa
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("netsim: error: --update must name")
     assert says in err and f.read_text() == text
+
+
+def test_variant_errors_name_the_variant(tmp_path):
+    """An invalid [[variant]] (found when the variants are resolved) and one whose run cannot
+    be built (a missing profile) both name the file and the variant's label."""
+    import netsim
+
+    f = tmp_path / "v.toml"
+    base = ('name = "v"\n[network]\nagents = 4\n[problem]\nkind = "least_squares"\n'
+            '[algorithm]\nname = "admm"\n[stop]\nrounds = 2\n[[variant]]\nlabel = "good"\n'
+            '[[variant]]\nlabel = "bad one"\n')
+    f.write_text(base + "algorithm = {rho = -1}\n")
+    with pytest.raises(ScenarioError) as e:
+        load(f).variants()
+    assert str(e.value) == (f"{f}, variant 'bad one': algorithm.rho must be a number in "
+                            "(0, 1e+12]; got -1")
+    f.write_text(base + 'network = {profile = [{links = "all", latency = "none.txt"}]}\n')
+    good, bad = load(f).variants()
+    assert netsim.run(good).summary["end"] == "rounds"
+    with pytest.raises(ScenarioError) as e:
+        netsim.run(bad)
+    assert str(e.value).startswith(f"{f}, variant 'bad one': network.profile[0].latency must "
+                                   "name an existing profile file")

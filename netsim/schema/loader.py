@@ -108,7 +108,9 @@ class Scenario:
             return err
         from netsim.schema.include import attribute
         named = attribute(err, list(self.includes), self.source)
-        return named if named is not err else err.with_source(self.source)
+        if named is not err:
+            return named
+        return err.with_source(_variant_source(self.source, self.label))
 
     @property
     def name(self) -> str:
@@ -132,7 +134,11 @@ class Scenario:
             merged = copy.deepcopy(self.raw if self.raw is not None else self.data)
             merged.pop("variant", None)
             deep_merge(merged, {k: val for k, val in v.items() if k != "label"})
-            sc = from_dict(merged, self.source, self.base_dir)
+            try:
+                sc = from_dict(merged, None, self.base_dir)
+            except ScenarioError as e:
+                raise ScenarioError(e.key, e.message, _variant_source(self.source, v["label"])) \
+                    from None
             out.append(Scenario(sc.data, self.source, self.base_dir, v["label"], sc.raw,
                                 sc.model, self.includes))
         return out
@@ -156,6 +162,12 @@ class Scenario:
         sc = from_dict(data, self.source, self.base_dir)
         return Scenario(sc.data, sc.source, sc.base_dir, self.label, sc.raw, sc.model,
                         self.includes)
+
+
+def _variant_source(source: str | None, label: str) -> str:
+    """Where a variant's error comes from: ``"s.toml, variant 'fast'"``."""
+    where = source or "scenario"
+    return f"{where}, variant {label!r}" if label else where
 
 
 def load(path, overrides: dict | None = None) -> Scenario:
