@@ -17,7 +17,7 @@ __all__ = ["main"]
 
 
 def _parser() -> argparse.ArgumentParser:
-    from netsim import __version__
+    from netsim.version import __version__
 
     p = argparse.ArgumentParser(prog="netsim", description=(
         "Discrete-event network simulator for communication-efficient distributed "

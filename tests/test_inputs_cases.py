@@ -308,12 +308,12 @@ def test_mathtext_label_plots_as_text(cases, monkeypatch, capsys):
 
 
 def test_plot_failure_keeps_the_run(cases, monkeypatch):
-    import netsim.plots
+    import netsim.run_plots
     from netsim.results import PlotWarning
 
     def broken(*a, **k):
         raise RuntimeError("no backend")
-    monkeypatch.setattr(netsim.plots, "plot_run", broken)
+    monkeypatch.setattr(netsim.run_plots, "plot_run", broken)
     res = run_variants(load(cases / "label_mathtext" / "min.toml"))[0]
     with pytest.warns(PlotWarning, match="figures not written"):
         folder = res.write(cases / "out")
