@@ -60,7 +60,7 @@ def _cmd_validate(args) -> int:
 
     from netsim.problems.problem import without_optimum
     from netsim.scenario import load
-    from netsim.simulate import build
+    from netsim.simulate import build, memory_from_env
     from netsim.sweeps import expand
 
     sc = load(args.file, _overrides(args.set))
@@ -70,12 +70,13 @@ def _cmd_validate(args) -> int:
     else:
         points = [(v, "") for v in sc.variants()]
     seen, shown, lines = set(), set(), []
+    memory = memory_from_env()
     for variant, where_ in points:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
                 with without_optimum():      # checks only: x* is not solved
-                    sim = build(variant)
+                    sim = build(variant, memory=memory)
             except ScenarioError as e:
                 if not where_:
                     raise
