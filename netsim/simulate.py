@@ -72,6 +72,7 @@ def run(scenario, *, variant: str | None = None, progress: bool = False,
     scenario = _one_variant(scenario_with(scenario, overrides), variant)
     engine = engine_from_env() if engine is None else engine
     memory = memory_from_env()
+    budget = {} if memory is None else {"memory": memory}   # unset: build's default budget
     stall = scenario.data["stop"]["stall"]
     stall = None if stall == "auto" else parse_quantity(stall, "time", "stop.stall")
     bar = tqdm(total=scenario.data["stop"]["rounds"], delay=2.0, unit="round",
@@ -82,7 +83,7 @@ def run(scenario, *, variant: str | None = None, progress: bool = False,
     try:
         blas = single_threaded_blas()
         sim = build(scenario, progress=bar if progress else None, engine=engine, cache=cache,
-                    memory=memory)
+                    **budget)
         run_loop(sim, stall)
         runtime = _time.perf_counter() - wall
     finally:
