@@ -11,17 +11,11 @@ Five lines to a result::
 
 from __future__ import annotations
 
-from importlib import metadata as _metadata
-
-try:  # the one version is the package's (pyproject.toml)
-    __version__ = _metadata.version("netsim")
-except _metadata.PackageNotFoundError:  # a source tree on sys.path, not installed
-    __version__ = "0+unknown"
-
-from netsim.errors import NetsimError, ScenarioError  # noqa: E402
-from netsim.scenario import Scenario, load  # noqa: E402
-from netsim.simulate import Result, run, run_variants  # noqa: E402
-from netsim.tables import read, sweep, to_pandas  # noqa: E402
+from netsim.errors import NetsimError, ScenarioError
+from netsim.scenario import Scenario, load
+from netsim.simulate import Result, run, run_variants
+from netsim.tables import read, sweep, to_pandas
+from netsim.version import __version__
 
 __all__ = ["__version__", "load", "run", "run_variants", "sweep", "read", "to_pandas",
            "Scenario", "Result", "NetsimError", "ScenarioError"]

@@ -2,11 +2,15 @@
 
 A run that cannot fit is refused with one line naming the key, the size and the budget.
 
-The budget is ``NETSIM_MEMORY_GB`` (gigabytes, 1 GB = 1e9 bytes) if set, else
-:data:`DEFAULT_SHARE` of the memory this process may use (physical memory, or the cgroup
-limit of a container if lower). The estimate is coarse by design (within a factor of about 2
-of what the run holds, measured in docs/scenario.md "Memory budget"); it exists to turn a
-``MemoryError`` after minutes (or an out-of-memory kill) into an immediate, explained refusal.
+The budget is a parameter (``limit``, bytes) decided by the caller: ``NETSIM_MEMORY_GB``
+(gigabytes, 1 GB = 1e9 bytes) if set, read at the edges (``netsim.run``, the CLI, sweep
+workers: :func:`netsim.simulate.memory_from_env`, parsed by :func:`parse_budget`); without
+one, :data:`DEFAULT_SHARE` of the memory this process may use (physical memory, or the cgroup
+limit of a container if lower). Nothing here reads the environment.
+
+The estimate is coarse by design (within a factor of about 2 of what the run holds, measured
+in docs/scenario.md "Memory budget"); it exists to turn a ``MemoryError`` after minutes (or an
+out-of-memory kill) into an immediate, explained refusal.
 
 Parts of the estimate (bytes; N agents, d dimension, m rows per agent, E edges):
 
@@ -27,9 +31,10 @@ import os
 
 from netsim.errors import ScenarioError
 
-__all__ = ["budget_bytes", "estimate", "check", "check_bytes", "DEFAULT_SHARE", "ENV"]
+__all__ = ["budget_bytes", "parse_budget", "estimate", "check", "check_bytes",
+           "DEFAULT_SHARE", "ENV"]
 
-#: environment variable giving the budget in GB
+#: environment variable giving the budget in GB (read by netsim.simulate.memory_from_env)
 ENV = "NETSIM_MEMORY_GB"
 #: share of the usable memory a run may plan to use when ``NETSIM_MEMORY_GB`` is not set
 DEFAULT_SHARE = 0.5
@@ -64,17 +69,22 @@ def _usable_memory() -> float:
     return float(phys)
 
 
-def budget_bytes() -> float:
-    """The memory budget in bytes.
+def budget_bytes(limit: float | None = None) -> float:
+    """The memory budget in bytes: ``limit`` if given, else DEFAULT_SHARE of the usable memory."""
+    return DEFAULT_SHARE * _usable_memory() if limit is None else float(limit)
 
-    ``NETSIM_MEMORY_GB`` if set, else :data:`DEFAULT_SHARE` of the usable memory.
+
+def parse_budget(raw: str | None) -> float | None:
+    """The budget in bytes that ``NETSIM_MEMORY_GB``'s text ``raw`` (gigabytes) sets.
+
+    Returns:
+        Bytes, or None when ``raw`` is None or blank (the default budget).
 
     Raises:
-        ScenarioError: ``NETSIM_MEMORY_GB`` is not a number > 0.
+        ScenarioError: ``raw`` is not a number > 0 (named ``NETSIM_MEMORY_GB``).
     """
-    raw = os.environ.get(ENV)
     if raw is None or raw.strip() == "":
-        return DEFAULT_SHARE * _usable_memory()
+        return None
     try:
         gb = float(raw)
     except ValueError:
@@ -153,9 +163,12 @@ def estimate(d: dict, n: int, dim: int, rows: int, data_key: str | None = None,
     return sorted(parts, key=lambda p: -p[0])
 
 
-def check_bytes(need: float, key: str, value, what: str) -> None:
-    """Refuse an allocation of ``need`` bytes (``what``) above the budget, naming ``key``."""
-    budget = budget_bytes()
+def check_bytes(need: float, key: str, value, what: str, limit: float | None = None) -> None:
+    """Refuse an allocation of ``need`` bytes (``what``) above the budget, naming ``key``.
+
+    ``limit``: the budget in bytes (None: the default, :func:`budget_bytes`).
+    """
+    budget = budget_bytes(limit)
     if need > budget:
         raise ScenarioError(key, f"= {_short(value)} needs about {need / GB:.3g} GB for {what}, "
                                  f"over the memory budget of {budget / GB:.3g} GB ({ENV}; "
@@ -163,8 +176,8 @@ def check_bytes(need: float, key: str, value, what: str) -> None:
 
 
 def check(d: dict, n: int, dim: int, rows: int, data_key: str | None = None,
-          data_bytes: float | None = None) -> None:
-    """Refuse a run whose :func:`estimate` exceeds :func:`budget_bytes`.
+          data_bytes: float | None = None, limit: float | None = None) -> None:
+    """Refuse a run whose :func:`estimate` exceeds the budget (``limit`` bytes, None: default).
 
     The error names the key of the largest part, that part's size and the total.
 
@@ -173,7 +186,7 @@ def check(d: dict, n: int, dim: int, rows: int, data_key: str | None = None,
     """
     parts = estimate(d, n, dim, rows, data_key, data_bytes)
     total = sum(p[0] for p in parts)
-    budget = budget_bytes()
+    budget = budget_bytes(limit)
     if total > budget:
         size, part, key, value = parts[0]
         raise ScenarioError(key, f"= {_short(value)} needs about {total / GB:.3g} GB ({part}: "

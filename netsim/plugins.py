@@ -26,7 +26,8 @@ one-line :class:`~netsim.errors.ScenarioError` naming the key, the entry point a
 ``netsim list`` shows the installed entry points without loading them.
 
 A run that uses a plugin records its :func:`fingerprint` (distribution, version and the
-SHA-256 of the entry point's module source) in ``summary.json`` and in its run id, so a new
+SHA-256 of the entry point's module source; :mod:`netsim.plugins_used` finds the plugins a
+scenario names) in ``summary.json`` and in its run id, so a new
 plugin version or an edited plugin module never returns a stale result from a sweep folder.
 (Edits to *other* modules of a plugin package that keep its version are not seen: bump the
 version.)
@@ -40,7 +41,7 @@ from importlib.metadata import entry_points
 
 from netsim.errors import ScenarioError
 
-__all__ = ["GROUPS", "available", "load", "listing", "fingerprint", "used_by", "unknown"]
+__all__ = ["GROUPS", "available", "load", "listing", "fingerprint", "unknown"]
 
 #: kind -> entry-point group
 GROUPS = {"algorithms": "netsim.algorithms", "compressors": "netsim.compressors",
@@ -140,32 +141,6 @@ def fingerprint(kind: str, name: str) -> str | None:
     except (ImportError, OSError, ValueError):
         pass
     return f"{_dist(ep)} {digest}"
-
-
-def used_by(data: dict) -> dict[str, str]:
-    """The plugins a resolved scenario names: dotted key -> :func:`fingerprint` (only names
-    that are not built-ins and are installed as entry points; empty for built-in runs).
-    """
-    from netsim.algorithms.registry import ALGORITHMS
-    from netsim.compression.registry import COMPRESSORS
-    from netsim.network.topology import TOPOLOGIES
-    from netsim.problems import KINDS
-
-    alg = data.get("algorithm") or {}
-    comp = alg.get("compressor") if isinstance(alg.get("compressor"), dict) else {}
-    named = [("algorithms", "algorithm.name", alg.get("name"), ALGORITHMS),
-             ("compressors", "algorithm.compressor.name", comp.get("name"), COMPRESSORS),
-             ("problems", "problem.kind", (data.get("problem") or {}).get("kind"),
-              {*KINDS, "mlp"}),
-             ("topologies", "network.topology", (data.get("network") or {}).get("topology"),
-              TOPOLOGIES)]
-    out = {}
-    for kind, key, name, builtins in named:
-        if isinstance(name, str) and name not in builtins:
-            fp = fingerprint(kind, name)
-            if fp is not None:
-                out[key] = fp
-    return out
 
 
 def unknown(kind: str, builtins, name, key: str) -> ScenarioError:

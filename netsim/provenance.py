@@ -67,7 +67,7 @@ def provenance() -> dict:
         :mod:`platform` module's strings), ``command`` (``sys.argv`` of the process that ran
         the run) and ``time_resolution_s`` (:data:`TIME_RESOLUTION`, seconds).
     """
-    from netsim import __version__
+    from netsim.version import __version__
 
     return {
         "netsim": __version__,

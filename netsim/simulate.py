@@ -1,7 +1,8 @@
 """The public entry point of one run: ``run(scenario) -> Result`` (``netsim.run``).
 
 It resolves the scenario (overrides, the variant), decides the engine (the parameter, else
-the ``NETSIM_ENGINE`` environment variable: the one place that reads it), then builds
+the ``NETSIM_ENGINE`` environment variable) and the memory budget (``NETSIM_MEMORY_GB``):
+the one place that reads them, then builds
 (:mod:`netsim.simulation.build`), simulates (:mod:`netsim.simulation.loop`) and summarises
 (:mod:`netsim.simulation.summary`).
 """
@@ -19,7 +20,7 @@ from netsim.simulation.loop import run_loop, single_threaded_blas
 from netsim.simulation.summary import Result, make_result
 
 __all__ = ["Result", "Simulation", "ENGINES", "build", "run", "run_variants",
-           "scenario_with", "engine_from_env"]
+           "scenario_with", "engine_from_env", "memory_from_env"]
 
 #: environment variable naming the engine when ``engine`` is not given (engine tests, A/B runs)
 ENGINE_ENV = "NETSIM_ENGINE"
@@ -32,7 +33,7 @@ def engine_from_env() -> str:
     return os.environ.get(ENGINE_ENV, "auto")
 
 
-def build(scenario, **kw) -> Simulation:
+def build(scenario, *args, **kw) -> Simulation:
     """:func:`netsim.simulation.build.build` (same arguments), with an error about a scenario
     key naming the file the key came from (an included file and its line, see
     :meth:`netsim.scenario.Scenario.attribute`).
@@ -41,9 +42,23 @@ def build(scenario, **kw) -> Simulation:
         ScenarioError: as ``build`` does, attributed to the key's file.
     """
     try:
-        return _build_simulation(scenario, **kw)
+        return _build_simulation(scenario, *args, **kw)
     except ScenarioError as e:
         raise scenario.attribute(e) from None
+
+
+def memory_from_env() -> float | None:
+    """The memory budget in bytes that ``NETSIM_MEMORY_GB`` sets (None when unset: the default).
+
+    Passed to :func:`build` by :func:`run` and ``netsim validate``; the only place netsim reads
+    this variable.
+
+    Raises:
+        ScenarioError: ``NETSIM_MEMORY_GB`` is not a number of gigabytes > 0.
+    """
+    from netsim.budget import ENV, parse_budget
+
+    return parse_budget(os.environ.get(ENV))
 
 
 def run(scenario, *, variant: str | None = None, progress: bool = False,
@@ -71,6 +86,8 @@ def run(scenario, *, variant: str | None = None, progress: bool = False,
 
     scenario = _one_variant(scenario_with(scenario, overrides), variant)
     engine = engine_from_env() if engine is None else engine
+    memory = memory_from_env()
+    budget = {} if memory is None else {"memory": memory}   # unset: build's default budget
     stall = scenario.data["stop"]["stall"]
     stall = None if stall == "auto" else parse_quantity(stall, "time", "stop.stall")
     bar = tqdm(total=scenario.data["stop"]["rounds"], delay=2.0, unit="round",
@@ -80,7 +97,8 @@ def run(scenario, *, variant: str | None = None, progress: bool = False,
     blas = None
     try:
         blas = single_threaded_blas()
-        sim = build(scenario, progress=bar if progress else None, engine=engine, cache=cache)
+        sim = build(scenario, progress=bar if progress else None, engine=engine, cache=cache,
+                    **budget)
         run_loop(sim, stall)
         runtime = _time.perf_counter() - wall
     finally:

@@ -17,6 +17,8 @@ import pathlib
 
 import numpy as np
 
+from netsim.frames import to_pandas
+
 __all__ = ["sweep", "read", "to_pandas"]
 
 
@@ -109,20 +111,3 @@ def _read_run(folder: pathlib.Path):
     if updates:                                 # server or asynchronous peer columns
         res.update_columns = tuple(updates[0])
     return res
-
-
-def to_pandas(table):
-    """A pandas DataFrame of tidy rows or of columns.
-
-    Rows: a list of dicts, e.g. :func:`sweep`'s; columns: a dict of equal-length arrays, e.g. a
-    trace.
-
-    Raises:
-        ImportError: pandas is not installed (``pip install pandas``; netsim itself does not
-            need it).
-    """
-    try:
-        import pandas as pd
-    except ImportError:
-        raise ImportError("to_pandas needs pandas: pip install pandas") from None
-    return pd.DataFrame(table)

@@ -248,7 +248,6 @@ def test_npz_header_declaring_huge_arrays_is_refused_before_loading(tmp_path, mo
     header, naming the key and the size; nothing is allocated."""
     import zipfile
 
-    monkeypatch.setenv("NETSIM_MEMORY_GB", "1")
     header = np.lib.format.header_data_from_array_1_0(np.zeros(1))
     header["shape"] = (10 ** 6, 10 ** 6)
     with zipfile.ZipFile(tmp_path / "huge.npz", "w") as z:
@@ -260,7 +259,7 @@ def test_npz_header_declaring_huge_arrays_is_refused_before_loading(tmp_path, mo
                                                             "data": "huge.npz"}},
                    base_dir=tmp_path)
     with pytest.raises(ScenarioError, match=r"problem.data = 'huge.npz' needs about 1.6e\+04 GB"):
-        build(sc)
+        build(sc, memory=1e9)                   # a 1 GB budget (NETSIM_MEMORY_GB=1)
 
 
 # --------------------------------------------------------------------------- memory
@@ -287,13 +286,16 @@ def test_iterates_too_large_refused_before_the_run(cases, monkeypatch, capsys):
 
 def test_memory_budget_setting(monkeypatch):
     from netsim import budget
+    from netsim.simulate import memory_from_env
 
     monkeypatch.setenv("NETSIM_MEMORY_GB", "1.5")
-    assert budget.budget_bytes() == 1.5e9
+    assert memory_from_env() == 1.5e9
+    assert budget.budget_bytes(memory_from_env()) == 1.5e9
     monkeypatch.setenv("NETSIM_MEMORY_GB", "lots")
     with pytest.raises(ScenarioError, match="NETSIM_MEMORY_GB must be a number of gigabytes"):
-        budget.budget_bytes()
+        memory_from_env()
     monkeypatch.delenv("NETSIM_MEMORY_GB")
+    assert memory_from_env() is None
     assert 0 < budget.budget_bytes() <= budget._usable_memory()
 
 
@@ -308,12 +310,12 @@ def test_mathtext_label_plots_as_text(cases, monkeypatch, capsys):
 
 
 def test_plot_failure_keeps_the_run(cases, monkeypatch):
-    import netsim.plots
+    import netsim.run_plots
     from netsim.results import PlotWarning
 
     def broken(*a, **k):
         raise RuntimeError("no backend")
-    monkeypatch.setattr(netsim.plots, "plot_run", broken)
+    monkeypatch.setattr(netsim.run_plots, "plot_run", broken)
     res = run_variants(load(cases / "label_mathtext" / "min.toml"))[0]
     with pytest.warns(PlotWarning, match="figures not written"):
         folder = res.write(cases / "out")

@@ -256,7 +256,7 @@ def test_an_edited_plugin_gets_a_new_run_id_and_is_recorded(extra, tmp_path, mon
     """A newcomer edited a plugin and re-ran a sweep: it reused the stale run. The run id
     covers the plugin's version and module source; summary.json records them; built-in runs
     keep their ids (nothing is added for them)."""
-    from netsim.plugins import used_by
+    from netsim.plugins_used import used_by
     from netsim.results import run_id, write_result
 
     _plugin_module(tmp_path, monkeypatch, "gtedit", "from netsim_extra import EXTRA as GT\n",

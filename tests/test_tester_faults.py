@@ -54,6 +54,6 @@ def test_fraction_error_names_the_real_dimension(tmp_path):
 
 
 def test_control_characters_in_labels_are_escaped_on_the_terminal():
-    from netsim.cli import _printable
+    from netsim.cli_run import _printable
 
     assert _printable("a\x00b\x07c\nd") == "a\\x00b\\x07c\\nd"

@@ -129,8 +129,12 @@ def _plugin(kind, key):
 
 
 def make_problem(spec: dict, n_agents: int, streams, base_dir=None,
-                 key: str = "problem") -> Problem:
-    """Validate ``spec`` (the [problem] table) and build the :class:`Problem`."""
+                 key: str = "problem", memory: float | None = None) -> Problem:
+    """Validate ``spec`` (the [problem] table) and build the :class:`Problem`.
+
+    ``memory``: the budget in bytes a data file's arrays must fit (None: the default of
+    :func:`netsim.budget.budget_bytes`).
+    """
     if not isinstance(spec, dict):
         raise must(key, "a table", spec)
     plugin = _plugin(spec.get("kind"), key)
@@ -178,7 +182,7 @@ def make_problem(spec: dict, n_agents: int, streams, base_dir=None,
         rows = [(A[ix], y[ix]) for ix in partition(classes, n_agents, part, prng, key)]
         desc = f"{data} ({A.shape[0]} x {A.shape[1]}), partition {part}"
     elif data.endswith(".npz"):
-        form, got = load_npz(data, base_dir, n_agents, kind, key)
+        form, got = load_npz(data, base_dir, n_agents, kind, key, memory)
         if form == "agents":
             rows = got
         else:

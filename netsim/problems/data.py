@@ -112,12 +112,12 @@ def npz_nbytes(path, key: str) -> int:
     return total
 
 
-def load_npz(raw, base_dir, n_agents, kind, key):
+def load_npz(raw, base_dir, n_agents, kind, key, memory=None):
     """Read a user ``.npz`` file, per-agent or global arrays.
 
     Per-agent ``A_0..A_{N-1}``, ``b_0..b_{N-1}`` -> ("agents", list), or global ``A``, ``b`` ->
     ("global", (A, b)). The arrays' declared sizes are checked against the memory budget
-    (:mod:`netsim.budget`) before any is loaded.
+    (:mod:`netsim.budget`, ``memory`` bytes; None: the default) before any is loaded.
     """
     from netsim.budget import check_bytes
 
@@ -127,7 +127,7 @@ def load_npz(raw, base_dir, n_agents, kind, key):
                                            f"directory, device or pipe)")
     if path.is_file():
         check_bytes(2 * npz_nbytes(path, f"{key}.data"), f"{key}.data", raw,
-                    "the arrays its headers declare (loaded, then converted to float)")
+                    "the arrays its headers declare (loaded, then converted to float)", memory)
     try:
         with np.load(path, allow_pickle=False) as f:
             arrays = {k: f[k] for k in f.files}

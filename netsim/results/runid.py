@@ -120,7 +120,7 @@ def run_id(scenario, cache: dict | None = None) -> str:
     text = "netsim run id v2\n" + canonical_text(_canonical(_id_data(scenario)))
     text += "".join(f"\n{key} {_file_digest(path, cache)}"
                     for key, path in inputs_read(scenario))
-    from netsim.plugins import used_by
+    from netsim.plugins_used import used_by
     text += "".join(f"\nplugin {key} {fp}" for key, fp in used_by(scenario.data).items())
     return f"{_slug(scenario.label)}-{hashlib.sha256(text.encode()).hexdigest()[:10]}"
 

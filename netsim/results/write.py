@@ -110,7 +110,7 @@ def _write_files(result, tmp: pathlib.Path, rid: str) -> None:
     if result.agents is not None:
         write_csv(tmp / "agents.csv", ["agent", "round", "t_done"], result.agents)
     summary = dict(result.summary, run_id=rid, provenance=provenance())
-    from netsim.plugins import used_by
+    from netsim.plugins_used import used_by
     plugins = used_by(sc.data)
     if plugins:
         summary["provenance"]["plugins"] = plugins
@@ -123,7 +123,7 @@ def _write_plots(result, final: pathlib.Path) -> None:
     """
     import warnings
 
-    from netsim.plots import plot_run
+    from netsim.run_plots import plot_run
 
     sc = result.scenario
     tmp = None

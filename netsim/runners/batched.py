@@ -31,7 +31,11 @@ from __future__ import annotations
 
 import math
 
-from netsim.runners.peer import check_one_per_neighbour, lossy_in_neighbors, receive_timeout
+from netsim.runners.contract import (
+    check_one_per_neighbour,
+    lossy_in_neighbors,
+    receive_timeout,
+)
 from netsim.simtime import DEADLINE, FINISH, STEP, Alarm, Pending, ticks
 
 __all__ = ["BatchedPeerRunner"]

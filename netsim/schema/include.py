@@ -76,8 +76,8 @@ def apply_includes(data: dict, base: pathlib.Path, src: str) -> list[Included]:
         ScenarioError: ``include`` is not a path, the file is missing, unreadable or not TOML
             (its line named), has no such table, or includes again.
     """
-    from netsim.schema.loader import parse_toml
     from netsim.schema.merge import deep_merge
+    from netsim.schema.tomltext import parse_toml
     from netsim.textfiles import read_text
 
     out = []

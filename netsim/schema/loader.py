@@ -18,16 +18,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-try:
-    import tomllib
-except ModuleNotFoundError:  # pragma: no cover - Python < 3.11
-    import tomli as tomllib
-
 from pydantic import ValidationError
 
 from netsim.errors import ScenarioError, must
 from netsim.schema.merge import apply_overrides, deep_merge
 from netsim.schema.root import MAX_NAME, prepare, scenario_model
+from netsim.schema.tomltext import MAX_DEPTH, parse_toml
 from netsim.schema.translate import to_scenario_error
 
 __all__ = ["Scenario", "load", "from_dict", "default_name", "DEFAULTS", "MAX_DEPTH",
@@ -62,8 +58,6 @@ DEFAULTS = {
     "output": {"dir": "results", "iterates": False, "messages": False, "plots": True,
                "every": 1},
 }
-#: deepest nesting of tables and arrays a scenario may use (real ones use 4)
-MAX_DEPTH = 32
 
 
 @dataclass(frozen=True)
@@ -200,38 +194,6 @@ def load(path, overrides: dict | None = None) -> Scenario:
         raise attribute(e, includes, src) if includes else e from None
     return Scenario(sc.data, sc.source, sc.base_dir, sc.label, sc.raw, sc.model,
                     tuple(includes))
-
-
-def parse_toml(text: str, src: str) -> dict:
-    """Parse scenario text (any line ends) and refuse too deep nesting.
-
-    Raises:
-        ScenarioError: invalid TOML (with its line and column) or nesting deeper than
-            :data:`MAX_DEPTH`, naming ``src``.
-    """
-    if "\r" in text:           # CR-only line ends (old Mac editors): TOML knows LF and CRLF
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise ScenarioError("", f"is not valid TOML: {e}", src) from None
-    except RecursionError:
-        raise ScenarioError("", f"is not a usable scenario: values nested deeper than Python "
-                                f"can parse (at most {MAX_DEPTH} levels are used)", src) from None
-    _check_depth(data, src)
-    return data
-
-
-def _check_depth(data, src) -> None:
-    """Refuse values nested deeper than :data:`MAX_DEPTH` (walked without recursion)."""
-    stack = [(data, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            raise ScenarioError("", f"must nest tables and arrays at most {MAX_DEPTH} levels "
-                                    f"deep; got deeper", src)
-        children = node.values() if isinstance(node, dict) else node
-        stack.extend((c, depth + 1) for c in children if isinstance(c, (dict, list)))
 
 
 def default_name(stem: str) -> str:

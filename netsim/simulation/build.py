@@ -52,7 +52,8 @@ class Simulation:
     warnings: list = field(default_factory=list)
 
 
-def build(scenario, progress=None, engine: str = "auto", cache=None) -> Simulation:
+def build(scenario, progress=None, engine: str = "auto", cache=None,
+          memory: float | None = None) -> Simulation:
     """Construct every component of a run (nothing is simulated yet).
 
     Args:
@@ -62,6 +63,9 @@ def build(scenario, progress=None, engine: str = "auto", cache=None) -> Simulati
             algorithms have one runner).
         cache: a :class:`netsim.simulation.reuse.ProblemCache` to take the problem from
             (sweep workers), or None to build it.
+        memory: the memory budget in bytes (:mod:`netsim.budget`), decided by the caller
+            (``netsim.run`` and the CLI: ``NETSIM_MEMORY_GB``); None: the default share of
+            this machine's memory.
 
     Raises:
         ScenarioError: anything in the scenario that cannot be built (also a bad
@@ -76,7 +80,7 @@ def build(scenario, progress=None, engine: str = "auto", cache=None) -> Simulati
     if engine not in ENGINES:
         raise must("NETSIM_ENGINE (or engine=)", "one of " + ", ".join(ENGINES), engine)
     d = scenario.data
-    check_memory(d)
+    check_memory(d, memory=memory)
     streams = Streams(d["seed"])
     n = d["network"]["agents"]
     alg = d["algorithm"]
@@ -84,12 +88,13 @@ def build(scenario, progress=None, engine: str = "auto", cache=None) -> Simulati
     family = (_Server if info.family == "server" else _Peer)(d, streams, scenario.base_dir)
     graph = family.graph()
     def make():
-        return make_problem(d["problem"], n, streams, scenario.base_dir, key="problem")
+        return make_problem(d["problem"], n, streams, scenario.base_dir, key="problem",
+                            memory=memory)
     problem = make() if cache is None else cache.problem(scenario, make)
-    check_memory(d, problem)
+    check_memory(d, problem, memory)
     params = checked_params(info, d, problem)
     compressor = make_compressor(dict(alg["compressor"]), problem.dim, "algorithm.compressor")
-    x0 = initial_models(alg["x0"], problem, streams, scenario.base_dir)
+    x0 = initial_models(alg["x0"], problem, streams, scenario.base_dir, memory)
     family.algorithm(info, problem, graph, params, x0, compressor)
     env = simpy.Environment()
     network = family.network(env, graph)

@@ -14,7 +14,7 @@ __all__ = ["initial_models", "compute_spec", "check_memory", "stop_rules", "warn
            "checked_params"]
 
 
-def initial_models(spec, problem, streams, base_dir) -> np.ndarray:
+def initial_models(spec, problem, streams, base_dir, memory: float | None = None) -> np.ndarray:
     """The agents' initial models ``algorithm.x0``, shape (agents, dim).
 
     Args:
@@ -22,6 +22,8 @@ def initial_models(spec, problem, streams, base_dir) -> np.ndarray:
         problem: the built problem (its ``n_agents``, ``dim``, maybe ``init_params``).
         streams: the run's :class:`netsim.rng.Streams`.
         base_dir: the scenario's folder (pathlib.Path).
+        memory: the memory budget in bytes a file's arrays must fit (None: the default of
+            :func:`netsim.budget.budget_bytes`).
 
     Raises:
         ScenarioError: "zeros" for an mlp, a missing / non-regular / malformed file, a
@@ -46,7 +48,7 @@ def initial_models(spec, problem, streams, base_dir) -> np.ndarray:
         from netsim.budget import check_bytes
         from netsim.problems.data import npz_nbytes
         check_bytes(npz_nbytes(path, "algorithm.x0"), "algorithm.x0", spec,
-                    "the arrays its headers declare")
+                    "the arrays its headers declare", memory)
     try:
         with np.load(path, allow_pickle=False) as f:
             x0 = np.asarray(f["x0"], dtype=float)
@@ -85,10 +87,11 @@ def compute_spec(c: dict):
         slowdown=dist(st["slowdown"], "compute.stragglers.slowdown"))
 
 
-def check_memory(d: dict, problem=None) -> None:
+def check_memory(d: dict, problem=None, memory: float | None = None) -> None:
     """The memory budget (:mod:`netsim.budget`): before anything is built, with the sizes the
     scenario states (synthetic data: samples_per_agent x features); once the problem exists,
-    with its real dimension and rows (data files, bundled sets, mlp).
+    with its real dimension and rows (data files, bundled sets, mlp). ``memory``: the budget in
+    bytes (None: the default of :func:`netsim.budget.budget_bytes`).
 
     Raises:
         ScenarioError: the run would need more memory than the budget allows.
@@ -100,7 +103,7 @@ def check_memory(d: dict, problem=None) -> None:
         rows = max((getattr(a, "m", 1) for a in problem.agents), default=1)
         key = None if d["problem"].get("data", "synthetic") == "synthetic" else "problem.data"
         held = sum(getattr(getattr(a, "A", None), "nbytes", 0) for a in problem.agents)
-        budget.check(d, n, problem.dim, rows, key, held or None)
+        budget.check(d, n, problem.dim, rows, key, held or None, memory)
         return
     p = d["problem"]
     synthetic = p.get("data", "synthetic") == "synthetic" and p.get("kind") != "mlp"
@@ -114,7 +117,7 @@ def check_memory(d: dict, problem=None) -> None:
     if p.get("kind") == "mlp" and isinstance(hidden, int) and hidden > 0:
         pixels = 784 if p.get("data") == "fashion_mnist" else 64      # else digits
         dim = (pixels + 1) * hidden + (hidden + 1) * 10                # 10 classes
-    budget.check(d, n, dim, size("samples_per_agent"))
+    budget.check(d, n, dim, size("samples_per_agent"), limit=memory)
 
 
 def checked_params(info, d: dict, problem) -> dict:

@@ -59,7 +59,7 @@ class Result:
         Raises:
             ImportError: pandas is not installed (``pip install pandas``).
         """
-        from netsim.tables import to_pandas
+        from netsim.frames import to_pandas
         return to_pandas(self.trace)
 
 
@@ -67,7 +67,7 @@ def make_result(scenario, sim, runtime: float) -> Result:
     """The :class:`Result` of the finished run ``sim`` of ``scenario`` (``runtime``: wall
     seconds, reported as ``runtime_s``).
     """
-    from netsim import __version__
+    from netsim.version import __version__
 
     mon, net = sim.monitor, sim.network
     trace = {c: np.asarray(v) for c, v in mon.trace.items()}
