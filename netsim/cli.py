@@ -23,6 +23,8 @@ def _parser() -> argparse.ArgumentParser:
         "Discrete-event network simulator for communication-efficient distributed "
         "optimization."))
     p.add_argument("--version", action="version", version=f"netsim {__version__}")
+    p.add_argument("--traceback", action="store_true",
+                   help="on an error, also print Python's traceback (for plugin authors)")
     sub = p.add_subparsers(dest="command", required=True)
     r = sub.add_parser("run", help="run a scenario file and write its results")
     r.add_argument("file")
@@ -124,6 +126,9 @@ def main(argv=None) -> int:
         print(f"netsim: error: {e}", file=sys.stderr)
         return 2
     except NetsimError as e:
+        if args.traceback:
+            import traceback
+            traceback.print_exception(e)
         print(f"netsim: error: {e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -101,6 +101,12 @@ def run(scenario, *, variant: str | None = None, progress: bool = False,
                     **budget)
         run_loop(sim, stall)
         runtime = _time.perf_counter() - wall
+    except Exception as e:
+        from netsim.plugin_errors import blame
+        err = blame(e, scenario.data)       # a plugin's bug: one line naming the plugin
+        if err is None:
+            raise
+        raise err from e
     finally:
         bar.close()
         if blas is not None:
