@@ -47,6 +47,14 @@ def layout(scen, n, links, has_server) -> dict:
     return {i: [round(float(x), 6), round(float(y), 6)] for i, (x, y) in enumerate(xy)}
 
 
+def _table(v) -> str:
+    """A scalar or a distribution table as a short text ("lognormal mean 1 sigma 0.3")."""
+    if isinstance(v, dict):
+        return " ".join(str(v.get("dist", ""))
+                        .split() + [f"{k} {x}" for k, x in v.items() if k != "dist"])
+    return str(v)
+
+
 def settings(scen, summary) -> list[list[str]]:
     """The scenario's key settings and the run's outcome, as (label, value) rows."""
     net, links = scen.get("network", {}), scen.get("network", {}).get("links", {})
@@ -71,13 +79,28 @@ def settings(scen, summary) -> list[list[str]]:
                     f"{links.get('timeout')})")
     rows.append(["links", ", ".join(link)])
     strag = comp.get("stragglers", {})
+    noise = comp.get("noise", 1.0)
     rows.append(["compute", f"gradient_time {comp.get('gradient_time')}"
+                 + (f", noise {_table(noise)}" if noise not in (1, 1.0) else "")
                  + (f", stragglers {summary.get('slow_agents')} slowed x{strag.get('slowdown')}"
                     if summary.get("slow_agents") else "")
                  + (", host profiles (crashes)" if comp.get("profile") else "")])
     if summary.get("server"):
         srv = summary["server"]
         rows.append(["server", f"P = {srv.get('P')}, tau = {srv.get('tau')}"])
+    wait = summary.get("async")
+    if wait:                                 # asynchronous peer rounds (docs/async.md)
+        hist = {int(k): v for k, v in (wait.get("staleness") or {}).items()}
+        used = sum(hist.values())
+        mean = sum(k * v for k, v in hist.items()) / used if used else 0.0
+        k = wait.get("neighbours")
+        whose = "neighbour's value" if k == 1 else "neighbours' values"
+        rows.append(["wait", (f"each round waits for {k} {whose}, none older than "
+                              f"{wait.get('delay_bound')} rounds "
+                              f"(ahead = {wait.get('ahead')}); staleness mean {mean:.2f}, "
+                              f"max {max(hist, default=0)}")])
+    elif not summary.get("server"):
+        rows.append(["wait", "every neighbour's value of the round (synchronous rounds)"])
     rows.append(["problem", f"{scen.get('problem', {}).get('kind')}, dim {summary.get('dim')}"])
     rows.append(["stop", ", ".join(f"{k} = {v}" for k, v in stop.items()
                                    if k in ("rounds", "time", "target", "metric"))])
