@@ -120,6 +120,19 @@ def numeric(key: str, value):
     return value
 
 
+def value_text(key: str, value) -> str:
+    """``value`` of ``key`` as a legend writes it.
+
+    A registered quantity with its unit (1e4 for the bandwidth -> "10 kbit/s"), anything else
+    as ``str``.
+    """
+    q = _q(key)
+    if q and q[2] and isinstance(value, (int, float)) and not isinstance(value, bool):
+        from netsim.units import format_quantity
+        return format_quantity(float(value), q[2])
+    return str(value)
+
+
 def log_scale_suits(key: str, values) -> bool:
     """Whether ``key`` is drawn on a log scale over ``values``.
 

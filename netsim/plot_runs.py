@@ -126,7 +126,7 @@ def _legends(loaded, flats, exclude=()):
     The variant label, plus ``name=value`` for each varying key the label does not already
     determine.
     """
-    from netsim.labels import short
+    from netsim.labels import short, value_text
 
     keys = sorted({k for fl in flats for k in fl})
     varying = [k for k in keys if k not in ("seed", "name", "description", *exclude)
@@ -147,7 +147,7 @@ def _legends(loaded, flats, exclude=()):
     shown.sort(key=varying.index)
     out = []
     for lab, fl in zip(labels, flats):
-        parts = [lab] + [f"{short(k)}={fl.get(k)}" for k in shown]
+        parts = [lab] + [f"{short(k)}={value_text(k, fl.get(k))}" for k in shown]
         out.append(", ".join(p for p in parts if p) or fl.get("name", "run"))
     return out, varying
 

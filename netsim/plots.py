@@ -6,6 +6,7 @@ One run's own figures (error against simulated time, bits and rounds) are drawn 
 
 from __future__ import annotations
 
+import math
 import pathlib
 import warnings
 
@@ -115,13 +116,32 @@ def plot_command(results, x="time", y=None, sensitivity=None, pareto=False, out=
                 groups.setdefault(lab, []).append((t["bits"], t["time"]))
         if not groups:
             raise must("--pareto", "runs that reached their target", "none did")
-        for lab, pts in groups.items():
+        markers = "osD^v<>ph*"                   # colour x marker: 100 distinct groups
+        for g, (lab, pts) in enumerate(groups.items()):
             a = np.array(pts)
-            ax.scatter(a[:, 0], a[:, 1], label=_plain(lab), s=28)
-        ax.set_xscale("log")
+            n = len(pts)
+            ax.scatter(a[:, 0], a[:, 1], s=30, marker=markers[(g // 10) % len(markers)],
+                       color=f"C{g % 10}", edgecolors="white", linewidths=0.5, zorder=3,
+                       label=_plain(f"{lab} ({n} run{'s' * (n > 1)})" if lab else
+                                    f"{n} run{'s' * (n > 1)}"))
+        front = pareto_front([p for pts in groups.values() for p in pts])
+        fx, fy = zip(*front)
+        if len(front) > 1:
+            ax.step(fx, fy, where="post", color="0.25", lw=1.0, zorder=2)
+        ax.scatter(fx, fy, s=110, facecolors="none", edgecolors="0.1", linewidths=1.0,
+                   zorder=4, label="Pareto front (no run reached the target faster with "
+                                   "fewer bits)")
+        every = [p for pts in groups.values() for p in pts]
+        if log in ("x", "xy") or (log == "auto" and log_scale_suits(
+                "target_bits", [b for b, _ in every])):
+            ax.set_xscale("log")
+        if log in ("y", "xy") or (log == "auto" and log_scale_suits(
+                "target_time", [t for _, t in every])):
+            ax.set_yscale("log")
         ax.set_xlabel(label("target_bits"))
         ax.set_ylabel(label("target_time"))
-        ax.set_title("time against bits to target (lower left is better)", fontsize=10)
+        ax.set_title("time vs bits to target, a point per run (lower left is better)",
+                     fontsize=10, loc="left")
         name = "pareto"
     elif sensitivity is not None:
         metric = y or "target_time"
@@ -213,7 +233,12 @@ def plot_command(results, x="time", y=None, sensitivity=None, pareto=False, out=
     if note:
         fig.text(0.01, 0.005, note, fontsize=7, color="0.35", ha="left", va="bottom")
     ax.grid(alpha=0.3, which="both")
-    if ax.get_legend_handles_labels()[0]:
+    _readable_log_ticks(ax)
+    entries = len(ax.get_legend_handles_labels()[0])
+    if entries > 12:                         # beside the axes, in columns, not over the data
+        ax.legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.01, 1.0),
+                  ncols=1 + entries // 25, frameon=False)
+    elif entries:
         ax.legend(fontsize=7)
     path, fmt = _fmt_path(out, default_out, name)
     try:
@@ -223,6 +248,40 @@ def plot_command(results, x="time", y=None, sensitivity=None, pareto=False, out=
     finally:
         plt.close(fig)
     return path
+
+
+def _readable_log_ticks(ax) -> None:
+    """Label a log axis spanning less than two decades at 1, 2 and 5 x 10^k.
+
+    The major ticks get the labels and the minor ones none (matplotlib labels minor ticks on
+    such short axes, and their labels collide).
+    """
+    from matplotlib.ticker import LogFormatterSciNotation, LogLocator, NullFormatter
+
+    for axis, (lo, hi) in ((ax.xaxis, ax.get_xlim()), (ax.yaxis, ax.get_ylim())):
+        if axis.get_scale() == "log" and lo > 0 and hi / lo < 100:
+            axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+            axis.set_major_formatter(LogFormatterSciNotation(
+                labelOnlyBase=False, minor_thresholds=(math.inf, math.inf)))
+            axis.set_minor_formatter(NullFormatter())
+
+
+def pareto_front(points) -> list[tuple[float, float]]:
+    """The non-dominated (bits, time) points, by increasing bits (decreasing time).
+
+    A point is dominated when another has no more bits and no more time, and less of one.
+
+    Args:
+        points: (bits, time) pairs.
+
+    Returns:
+        The front, sorted by bits; equal points appear once.
+    """
+    front: list[tuple[float, float]] = []
+    for b, t in sorted(set(points)):
+        if not front or t < front[-1][1]:
+            front.append((b, t))
+    return front
 
 
 def _log_by_nature(metric) -> bool:
