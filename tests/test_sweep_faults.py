@@ -220,6 +220,7 @@ seeds = {list(range(1000))}
                       if line.startswith("VmRSS")).split()[1])
     os.killpg(proc.pid, signal.SIGINT)
     proc.wait(timeout=20)
+    proc.stderr.close()
     assert shown is not None and shown < 10, buf[-500:]
     assert proc.returncode == 130 and rss_kb < 400_000
     done, listed = _check_consistent(root)
