@@ -373,3 +373,20 @@ def test_engines_agree_on_sharing_and_profiles(case, monkeypatch, tmp_path):
     assert ref.links == bat.links
     assert ref.messages == bat.messages
     assert len(ref.trace["round"]) > 2
+
+
+def test_netsim_has_no_second_engine_and_imports_nothing_from_tests():
+    """Issue 15: the process-per-agent engine is a test oracle only; no netsim module imports
+    tests/ (``oracle``, ``tests``) or the old ``netsim.runners.peer``."""
+    import ast
+
+    root = pathlib.Path(netsim.__file__).parent
+    assert not (root / "runners" / "peer.py").exists()
+    bad = []
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                     [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            bad += [(path.name, n) for n in names
+                    if n.split(".")[0] in ("oracle", "tests") or n == "netsim.runners.peer"]
+    assert bad == []
