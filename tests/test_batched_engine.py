@@ -271,19 +271,22 @@ def test_forced_runs_the_oracle_and_restores_the_engine(monkeypatch):
     assert netsim.simulate.build is spy
 
 
-def test_a_bad_engine_variable_is_a_one_line_error(tmp_path):
-    """NETSIM_ENGINE=fast: exit 2 and one line naming the variable, no traceback."""
+@pytest.mark.parametrize("value", ["fast", "reference"])
+def test_a_bad_engine_variable_is_a_one_line_error(value, tmp_path):
+    """NETSIM_ENGINE=fast (never valid) or reference (gone in issue 15): exit 2 and one line
+    naming the variable and the allowed values, no traceback."""
     import os
     import subprocess
     import sys
 
-    env = {**os.environ, "NETSIM_ENGINE": "fast"}
+    env = {**os.environ, "NETSIM_ENGINE": value}
     out = subprocess.run([sys.executable, "-m", "netsim", "run", "scenarios/quickstart.toml",
                           "--out", str(tmp_path), "--quiet"], capture_output=True, text=True,
                          env=env, cwd=pathlib.Path(__file__).resolve().parent.parent)
     assert out.returncode == 2
     assert "Traceback" not in out.stderr
     assert "NETSIM_ENGINE" in out.stderr and len(out.stderr.strip().splitlines()) == 1
+    assert f"must be one of auto, batched; got '{value}'" in out.stderr
 
 
 def test_kernel_state_equals_the_oracle_agents_state():
