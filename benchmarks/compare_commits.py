@@ -8,8 +8,11 @@ NEW = "."). Every workload runs in a fresh Python process with that checkout fir
 files written). Repetitions are interleaved (old, new, old, new, ...) so that machine noise
 hits both alike; the figure is the best of the repetitions, printed as the ratio new / old
 (< 1: the new commit is faster). The workloads are benchmarks/run.py's overhead scenario on
-both engines, its Erdos-Renyi scale scenario at N = 300, and the regimes the other engines
-serve: lossy links (drop), fair sharing, TCP, and QADMM.
+the batched engine and on one SimPy process per agent ("process": netsim's reference engine
+before issue 15, forced with ``NETSIM_ENGINE=reference`` in a commit that still has it, else
+the test oracle tests/oracle/process_engine.py of that checkout), its Erdos-Renyi scale
+scenario at N = 300, and the regimes the other engines serve: lossy links (drop), fair
+sharing, TCP, and QADMM.
 """
 
 from __future__ import annotations
@@ -31,10 +34,10 @@ WORKLOADS = {
         _BASE, name="b1", network={"agents": 100, "topology": "ring"},
         algorithm={"name": "lt-admm", "tau": 5, "batch": 1},
         compute={"gradient_time": "10 us"}, stop={"rounds": 200}), "batched"),
-    "overhead lt-admm N=100 (reference)": (dict(
+    "overhead lt-admm N=100 (process per agent)": (dict(
         _BASE, name="b2", network={"agents": 100, "topology": "ring"},
         algorithm={"name": "lt-admm", "tau": 5, "batch": 1},
-        compute={"gradient_time": "10 us"}, stop={"rounds": 200}), "reference"),
+        compute={"gradient_time": "10 us"}, stop={"rounds": 200}), "process"),
     "scale lt-admm-cc ER N=300": (dict(
         _BASE, name="b3",
         network={"agents": 300, "topology": "erdos_renyi", "p": 4 / 299,
@@ -98,17 +101,23 @@ WORKLOADS = {
 }
 
 _CHILD = r"""
-import json, sys, time
+import contextlib, json, os, pathlib, sys, time
 sys.path.insert(0, sys.argv[1])
 import netsim, netsim.simulate
 from netsim.scenario import from_dict
 data, engine = json.loads(sys.argv[2]), sys.argv[3]
 sc = from_dict(data)
-import os
-if engine != "auto":
-    os.environ["NETSIM_ENGINE"] = engine
+ctx = contextlib.nullcontext()
+oracle = pathlib.Path(sys.argv[1], "tests", "oracle", "process_engine.py")
+if engine == "process" and oracle.exists():      # issue 15 and later: the test oracle
+    sys.path.insert(0, str(oracle.parent.parent))
+    from oracle.process_engine import forced
+    ctx = forced()
+elif engine != "auto":
+    os.environ["NETSIM_ENGINE"] = "reference" if engine == "process" else engine
 t = time.perf_counter()
-res = netsim.run(sc)
+with ctx:
+    res = netsim.run(sc)
 dt = time.perf_counter() - t
 print(json.dumps({"s": dt, "rounds": int(res.summary["rounds"]),
                   "netsim": netsim.__file__}))

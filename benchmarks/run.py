@@ -9,12 +9,13 @@ only).
 1. Overhead: netsim lt-admm on ideal links (N=100, d=100, ring, tau=5, batch 1, 200 rounds),
    event loop only, vs (a) a numpy matrix-form implementation of the same rounds (all agents
    at once) plus (b) raw SimPy moving the same messages through ``simpy.Store``s with the same
-   compute timeouts; each the best of --repeats runs; the reference engine (one process per
-   agent, the design before issue 7) and the batched engine. Target: ratio <= 1.5.
+   compute timeouts; each the best of --repeats runs; the batched engine and, as "before",
+   one SimPy process per agent (the design before issue 7; since issue 15 the test-only
+   oracle tests/oracle/process_engine.py, imported from there). Target: ratio <= 1.5.
 2. Per message: netsim's wall time per delivered message vs raw SimPy's (same run as 1).
 3. Scale: Erdos-Renyi with average degree 4 (patched to be connected), d = 100,
    lt-admm-cc 4-bit (rho = 0.2), 100 rounds, N in {100, 1000} (+10000 with --full), each a
-   whole run (build, loop, results) in its own process, with both engines up to N = 1000:
+   whole run (build, loop, results) in its own process, with both runners up to N = 1000:
    seconds per round, messages per second, peak RSS. Targets: N=1000 <= 20 s and <= 2 GB;
    N=10000 <= 10 min.
 4. Sweep throughput: the same 8 runs serial vs local processes (2) vs Dask LocalCluster(2)
@@ -78,14 +79,28 @@ class CountingEnv:
         env.schedule = schedule
 
 
-def _netsim_loop(data, engine="auto"):
-    """Build (untimed), then time the event loop only. Returns (seconds, messages, events)."""
+def _process_oracle():
+    """tests/oracle/process_engine.py (the process-per-agent runner, a test oracle since issue
+    15), imported by path: the "before" rows.
+    """
+    tests = str(ROOT / "tests")
+    if tests not in sys.path:
+        sys.path.insert(0, tests)
+    import oracle.process_engine
+
+    return oracle.process_engine
+
+
+def _netsim_loop(data, runner=None):
+    """Build (untimed), then time the event loop only. ``runner``: build's runner class (None:
+    the batched engine). Returns (seconds, messages, events, simulation).
+    """
     from netsim.simulation.loop import single_threaded_blas
 
     sc = from_dict(data)
     blas = single_threaded_blas()           # as netsim.run does
     try:
-        sim = netsim.simulate.build(sc, engine=engine)
+        sim = netsim.simulate.build(sc, **({} if runner is None else {"runner": runner}))
         counter = CountingEnv(sim.env)
         t = time.perf_counter()
         sim.runner.start()
@@ -180,13 +195,16 @@ def _simpy_floor(sim, rounds):
 
 
 def bench_overhead(repeats=3):
-    """Both engines and both floors, each the best of ``repeats`` runs, interleaved."""
+    """The engine, the process-per-agent oracle and both floors, each the best of ``repeats``
+    runs, interleaved.
+    """
+    process = _process_oracle().ProcessRunner
     # one repetition = every measurement once, so that a slow spell of the machine hits all
     # of them alike; each figure is the best over the repetitions
     best = {}
     for _ in range(repeats):
-        for key, fn in (("ref", lambda: _netsim_loop(OVERHEAD, "reference")),
-                        ("bat", lambda: _netsim_loop(OVERHEAD, "batched")),
+        for key, fn in (("ref", lambda: _netsim_loop(OVERHEAD, process)),
+                        ("bat", lambda: _netsim_loop(OVERHEAD)),
                         ("np", lambda: (_numpy_floor(best["bat"][1][3], ROUNDS),)),
                         ("npm", lambda: (_numpy_floor(best["bat"][1][3], ROUNDS, metrics=True),)),
                         ("sp", lambda: _simpy_floor(best["bat"][1][3], ROUNDS))):
@@ -199,7 +217,7 @@ def bench_overhead(repeats=3):
     t_sp, (_, msgs_sp) = best["sp"]
     floor, floor_m = t_np + t_sp, t_npm + t_sp
     rows = []
-    for label, t, ev in (("before: reference engine", ref, ev_ref),
+    for label, t, ev in (("before: process per agent (oracle)", ref, ev_ref),
                          ("batched engine", wall, events)):
         rows += [
             (f"1 overhead, {label}",
@@ -232,11 +250,15 @@ def scale_scenario(n, rounds=100):
 
 
 def _scale_child(n, rounds, engine):
-    """One whole run (build + loop + results, as ``netsim run`` does) in this process."""
+    """One whole run (build + loop + results, as ``netsim run`` does) in this process;
+    ``engine``: "batched" or "process" (the test oracle, under its ``forced()``).
+    """
+    import contextlib
     import resource
-    os.environ["NETSIM_ENGINE"] = engine
+    ctx = _process_oracle().forced() if engine == "process" else contextlib.nullcontext()
     t0 = time.perf_counter()
-    res = netsim.run(from_dict(scale_scenario(n, rounds)))
+    with ctx:
+        res = netsim.run(from_dict(scale_scenario(n, rounds)))
     total = time.perf_counter() - t0
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     print(json.dumps({"n": n, "total": total, "rounds": res.summary["rounds"],
@@ -246,19 +268,19 @@ def _scale_child(n, rounds, engine):
 
 def bench_scale(full, before=True):
     """Whole runs, each in a fresh process (peak memory per run). ``before``: N=100 and 1000
-    also with the reference engine.
+    also with the process-per-agent test oracle.
     """
     rows = []
     sizes = [100, 1000] + ([10000] if full else [])
     base = {}
     jobs = [(n, "batched") for n in sizes]
     if before:
-        jobs = [(n, e) for n in sizes for e in (("reference", "batched") if n <= 1000
+        jobs = [(n, e) for n in sizes for e in (("process", "batched") if n <= 1000
                                                  else ("batched",))]
     for n, engine in jobs:
         out = subprocess.run([sys.executable, __file__, "--scale-child", str(n), engine],
                              capture_output=True, text=True, timeout=3600)
-        which = "before: reference engine" if engine == "reference" else "batched engine"
+        which = "before: process per agent (oracle)" if engine == "process" else "batched engine"
         name = f"3 scale N={n}, {which}"
         if out.returncode != 0:
             rows.append((name, "failed", float("nan"), None, out.stderr[-300:]))
@@ -483,7 +505,8 @@ def main(argv=None):
     ap.add_argument("--sweep-repeats", type=int, default=2,
                     help="repetitions of the sweep benchmark; the best counts (default 2)")
     ap.add_argument("--no-before", action="store_true",
-                    help="skip the reference-engine rows of the scale benchmark")
+                    help="skip the process-per-agent (test oracle) rows of the scale "
+                         "benchmark")
     ap.add_argument("--scale-child", nargs=2, default=None, help=argparse.SUPPRESS)
     ap.add_argument("--qadmm-memory-child", nargs=2, default=None, help=argparse.SUPPRESS)
     a = ap.parse_args(argv)

@@ -31,7 +31,8 @@ this documented order, never decided by float rounding:
 3. :data:`STEP` - ends of computations (the agent then sends), retransmission timers, the
    start of a server round (so every result arriving at that instant is in the round);
 4. :data:`FINISH` - the batched engine's end of the rounds of agents whose messages are all
-   there (the reference engine finishes such an agent at its last arrival: same results);
+   there (the process-per-agent test oracle finishes such an agent at its last arrival: same
+   results);
 5. :data:`DEADLINE` - receive timeouts. Every arrival of the instant comes first, including
    those of zero-latency messages sent at that instant: **a message that arrives exactly at
    its receiver's deadline is in time**;

@@ -1,8 +1,8 @@
 """The public entry point of one run: ``run(scenario) -> Result`` (``netsim.run``).
 
-It resolves the scenario (overrides, the variant), decides the engine (the parameter, else
-the ``NETSIM_ENGINE`` environment variable) and the memory budget (``NETSIM_MEMORY_GB``):
-the one place that reads them, then builds
+It resolves the scenario (overrides, the variant), checks the engine (the parameter, else
+the ``NETSIM_ENGINE`` environment variable; "auto" and "batched" name the one engine) and
+decides the memory budget (``NETSIM_MEMORY_GB``): the one place that reads them, then builds
 (:mod:`netsim.simulation.build`), simulates (:mod:`netsim.simulation.loop`) and summarises
 (:mod:`netsim.simulation.summary`).
 """
@@ -22,7 +22,8 @@ from netsim.simulation.summary import Result, make_result
 __all__ = ["Result", "Simulation", "ENGINES", "build", "run", "run_variants",
            "scenario_with", "engine_from_env", "memory_from_env"]
 
-#: environment variable naming the engine when ``engine`` is not given (engine tests, A/B runs)
+#: environment variable naming the engine when ``engine`` is not given (kept for scripts that
+#: set it: "auto" or "batched"; "reference" is an error saying where that engine went)
 ENGINE_ENV = "NETSIM_ENGINE"
 
 
@@ -70,8 +71,8 @@ def run(scenario, *, variant: str | None = None, progress: bool = False,
         variant: the label of the ``[[variant]]`` to run, for a file that has some
             (:func:`run_variants` runs them all, as ``netsim run`` does).
         progress: show a tqdm bar (after 2 s) on stderr.
-        engine: the peer-round engine, one of :data:`ENGINES`; None: ``NETSIM_ENGINE``
-            or "auto" (same results bit for bit; see docs/performance.md).
+        engine: the peer-round engine, one of :data:`ENGINES` (both the batched engine);
+            None: ``NETSIM_ENGINE`` or "auto".
         cache: a :class:`netsim.simulation.reuse.ProblemCache` whose problems this run may
             reuse (sweep workers; the results are the same).
         **overrides: dotted keys given as ``algorithm__tau=5`` or ``**{"algorithm.tau": 5}``.

@@ -1,8 +1,9 @@
 """The peer algorithms give the same results bit for bit: on the batched engine (callbacks,
-agents stepped together by the stacked kernels), on the reference engine (one SimPy process
-per agent, the same kernels stepping groups of one) and as the per-agent oracle classes of
-tests/oracle/ (the code the kernels replaced) on the reference engine: trace, summary (except
-the wall-clock runtime), per-link ledger, messages and iterates, and the final state.
+agents stepped together by the stacked kernels), on the event-driven oracle
+tests/oracle/process_engine.py (one SimPy process per agent, the same kernels stepping groups
+of one; netsim's "reference engine" until issue 15) and as the per-agent oracle classes of
+tests/oracle/ (the code the kernels replaced) on that oracle: trace, summary (except the
+wall-clock runtime), per-link ledger, messages and iterates, and the final state.
 Scenarios cover every kernel and estimator, ragged data, wrapped compressors, lockstep and
 asynchronous timing (jitter, heterogeneity, stragglers, groups of one), losses with timeouts
 and retransmissions, uplinks, zero compute time and target stops."""
@@ -13,6 +14,7 @@ import pathlib
 import numpy as np
 import pytest
 from oracle.build import AgentLoop, oracle_agents
+from oracle.process_engine import ProcessRunner, forced
 
 import netsim
 import netsim.simulate
@@ -145,16 +147,20 @@ CASES = {
 
 
 def _run(data, engine, monkeypatch):
+    """``engine``: "batched" (netsim) or "process" (the event-driven oracle)."""
+    if engine == "process":
+        with forced():
+            return netsim.run(from_dict(data))
     return netsim.run(from_dict(data), engine=engine)
 
 
 def _run_oracle(data, monkeypatch):
-    """The per-agent oracle objects on the reference engine (the run's own build, with the
-    kernel swapped for them before the run starts)."""
+    """The per-agent oracle objects on the process-per-agent oracle (the run's own build, with
+    the kernel swapped for them before the run starts)."""
     original = netsim.simulate.build
 
     def build_with_oracle(scenario, progress=None, engine="auto", cache=None):
-        sim = original(scenario, progress, engine="reference")
+        sim = original(scenario, progress, runner=ProcessRunner)
         sim.agents = sim.runner.kernel = AgentLoop(oracle_agents(scenario, sim))
         return sim
     with monkeypatch.context() as m:
@@ -187,7 +193,7 @@ def _same(a, b):
 @pytest.mark.parametrize("case", list(CASES))
 def test_engines_agree_bit_for_bit(case, monkeypatch):
     data = _merge(BASE, CASES[case])
-    ref = _run(data, "reference", monkeypatch)
+    ref = _run(data, "process", monkeypatch)
     bat = _run(data, "batched", monkeypatch)
     _assert_same_results(ref, bat, case)
     _assert_same_results(_run_oracle(data, monkeypatch), ref, case)
@@ -207,69 +213,92 @@ def test_each_algorithm_is_one_kernel_class():
                                  {"name": "qsgd", "bits": 4}}}) is LtBatch
 
 
-def test_reference_engine_where_batched_does_not_apply():
+def test_one_engine_and_the_oracle_hook():
+    """netsim has one peer-round engine, whatever the links; build's ``runner=`` test hook
+    swaps in the oracle for synchronous peer rounds only; "reference" is gone with a one-line
+    error saying what is allowed and where that engine went."""
+    from netsim.runners.asynchronous import AsyncPeerRunner
     from netsim.runners.batched import BatchedPeerRunner
-    from netsim.runners.peer import PeerRunner
+    from netsim.runners.server import ServerRunner
 
+    assert netsim.simulate.ENGINES == ("auto", "batched")
     assert type(build(from_dict(BASE)).runner) is BatchedPeerRunner
+    assert type(build(from_dict(BASE), engine="batched").runner) is BatchedPeerRunner
     fair = _merge(BASE, {"network": {"links": {"sharing": "fair"}}})
     assert type(build(from_dict(fair)).runner) is BatchedPeerRunner      # one engine for all
-    assert type(build(from_dict(BASE), engine="reference").runner) is PeerRunner
-    with pytest.raises(ValueError, match="NETSIM_ENGINE .* must be one of auto, batched, "
-                                         "reference; got 'fast'"):
+    assert type(build(from_dict(BASE), runner=ProcessRunner).runner) is ProcessRunner
+    asyn = _merge(BASE, {"algorithm": {"name": "lt-admm",
+                                       "wait": {"neighbours": 1, "delay_bound": 2}}})
+    assert type(build(from_dict(asyn), runner=ProcessRunner).runner) is AsyncPeerRunner
+    server = _merge(BASE, {"algorithm": {"name": "qadmm"}})
+    assert type(build(from_dict(server), runner=ProcessRunner).runner) is ServerRunner
+    with pytest.raises(ValueError, match="NETSIM_ENGINE .* must be one of auto, batched; "
+                                         "got 'fast'$"):
         build(from_dict(BASE), engine="fast")
+    with pytest.raises(ValueError, match="NETSIM_ENGINE .* must be one of auto, batched; got "
+                                         r"'reference' \(the process-per-agent reference "
+                                         "engine is now a test-only oracle, "
+                                         "tests/oracle/process_engine.py;") as e:
+        netsim.run(from_dict(BASE), engine="reference")
+    assert "\n" not in str(e.value)
 
 
-def test_the_engine_variable_is_read_by_run_only(monkeypatch):
-    """NETSIM_ENGINE is read at the edge (netsim.run without engine=), never by build: a
-    component built with the default engine is batched whatever the variable says, and an
-    explicit engine= wins over the variable."""
+def test_forced_runs_the_oracle_and_restores_the_engine(monkeypatch):
+    """``oracle.process_engine.forced()`` makes netsim.run build with ProcessRunner inside the
+    block only; NETSIM_ENGINE is read by netsim.run, never by build."""
     from netsim.runners.batched import BatchedPeerRunner
-    from netsim.runners.peer import PeerRunner
 
     seen = []
     original = netsim.simulate.build
 
-    def spy(scenario, progress=None, engine="auto", cache=None):
-        sim = original(scenario, progress, engine=engine)
-        seen.append(type(sim.runner))
+    def spy(scenario, progress=None, engine="auto", cache=None, **kw):
+        sim = original(scenario, progress, engine=engine, **kw)
+        seen.append((engine, type(sim.runner)))
         return sim
     small = _merge(BASE, {"stop": {"rounds": 2}})
-    monkeypatch.setenv("NETSIM_ENGINE", "reference")
-    assert type(build(from_dict(small)).runner) is BatchedPeerRunner
     monkeypatch.setattr(netsim.simulate, "build", spy)
+    with forced():
+        netsim.run(from_dict(small))
     netsim.run(from_dict(small))
-    netsim.run(from_dict(small), engine="batched")
-    monkeypatch.delenv("NETSIM_ENGINE")
+    monkeypatch.setenv("NETSIM_ENGINE", "batched")
     netsim.run(from_dict(small))
-    assert seen == [PeerRunner, BatchedPeerRunner, BatchedPeerRunner]
+    monkeypatch.setenv("NETSIM_ENGINE", "fast")
+    assert type(original(from_dict(small)).runner) is BatchedPeerRunner    # build ignores it
+    with pytest.raises(ValueError, match="got 'fast'"):
+        netsim.run(from_dict(small))
+    assert seen[:3] == [("auto", ProcessRunner), ("auto", BatchedPeerRunner),
+                        ("batched", BatchedPeerRunner)]
+    assert netsim.simulate.build is spy
 
 
-def test_a_bad_engine_variable_is_a_one_line_error(tmp_path):
-    """NETSIM_ENGINE=fast: exit 2 and one line naming the variable, no traceback."""
+@pytest.mark.parametrize("value", ["fast", "reference"])
+def test_a_bad_engine_variable_is_a_one_line_error(value, tmp_path):
+    """NETSIM_ENGINE=fast (never valid) or reference (gone in issue 15): exit 2 and one line
+    naming the variable and the allowed values, no traceback."""
     import os
     import subprocess
     import sys
 
-    env = {**os.environ, "NETSIM_ENGINE": "fast"}
+    env = {**os.environ, "NETSIM_ENGINE": value}
     out = subprocess.run([sys.executable, "-m", "netsim", "run", "scenarios/quickstart.toml",
                           "--out", str(tmp_path), "--quiet"], capture_output=True, text=True,
                          env=env, cwd=pathlib.Path(__file__).resolve().parent.parent)
     assert out.returncode == 2
     assert "Traceback" not in out.stderr
     assert "NETSIM_ENGINE" in out.stderr and len(out.stderr.strip().splitlines()) == 1
+    assert f"must be one of auto, batched; got '{value}'" in out.stderr
 
 
 def test_kernel_state_equals_the_oracle_agents_state():
     """After a batched run the stacked state (x, z, u, u^, z~ of LT-ADMM-CC) equals, bit for
-    bit, the per-agent oracle objects' state after the same run on the reference engine."""
+    bit, the per-agent oracle objects' state after the same run on the process oracle."""
     data = _merge(BASE, {"algorithm": {"name": "lt-admm-cc"}, "stop": {"rounds": 7}})
     sim = build(from_dict(data), engine="batched")
     sim.runner.start()
     sim.env.run(until=sim.stop_event)
     k = sim.agents
     sc = from_dict(data)
-    osim = build(sc, engine="reference")
+    osim = build(sc, runner=ProcessRunner)
     osim.runner.kernel = AgentLoop(oracle_agents(sc, osim))
     osim.runner.start()
     osim.env.run(until=osim.stop_event)
@@ -329,18 +358,17 @@ SHARED = {
 
 @pytest.mark.parametrize("case", list(SHARED))
 def test_engines_agree_on_sharing_and_profiles(case, monkeypatch, tmp_path):
-    """Fair / TCP sharing and link / host profiles: the batched engine gives the reference
-    engine's results bit for bit (flows are ordered by send time, sender and the sender's own
+    """Fair / TCP sharing and link / host profiles: the batched engine gives the process
+    oracle's results bit for bit (flows are ordered by send time, sender and the sender's own
     count, and profile events run before everything else of their instant, so neither depends
     on the order in which the engines act at one instant)."""
     (tmp_path / "bw.txt").write_text("0 10e6\n0.01 2e6\n0.02 10e6\nLOOPAFTER 0.01\n")
     (tmp_path / "blip.txt").write_text("0 1\n0.01 0\n0.03 1\n")
     (tmp_path / "speed.txt").write_text("0 1\n0.005 0.5\n0.02 2\n")
     data = _merge(BASE, SHARED[case])
-    out = {}
-    for engine in ("reference", "batched"):
-        out[engine] = netsim.run(from_dict(data, base_dir=tmp_path), engine=engine)
-    ref, bat = out["reference"], out["batched"]
+    with forced():
+        ref = netsim.run(from_dict(data, base_dir=tmp_path))
+    bat = netsim.run(from_dict(data, base_dir=tmp_path), engine="batched")
     for c in ref.trace:
         assert _same(ref.trace[c], bat.trace[c]), (case, c)
     assert ({k: v for k, v in ref.summary.items() if k != "runtime_s"}
@@ -348,3 +376,20 @@ def test_engines_agree_on_sharing_and_profiles(case, monkeypatch, tmp_path):
     assert ref.links == bat.links
     assert ref.messages == bat.messages
     assert len(ref.trace["round"]) > 2
+
+
+def test_netsim_has_no_second_engine_and_imports_nothing_from_tests():
+    """Issue 15: the process-per-agent engine is a test oracle only; no netsim module imports
+    tests/ (``oracle``, ``tests``) or the old ``netsim.runners.peer``."""
+    import ast
+
+    root = pathlib.Path(netsim.__file__).parent
+    assert not (root / "runners" / "peer.py").exists()
+    bad = []
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                     [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            bad += [(path.name, n) for n in names
+                    if n.split(".")[0] in ("oracle", "tests") or n == "netsim.runners.peer"]
+    assert bad == []

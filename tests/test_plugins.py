@@ -10,6 +10,7 @@ import sys
 
 import numpy as np
 import pytest
+from oracle.process_engine import run_on
 
 import netsim
 from netsim.scenario import from_dict
@@ -92,16 +93,16 @@ def test_extra_matches_its_matrix_form(extra):
 
 def test_extra_under_asynchrony_and_losses_on_both_engines(extra, monkeypatch):
     """The plugin runs wherever a built-in algorithm does: continuous compute noise (groups
-    of one), dropped messages, compression; both engines give the same bits."""
+    of one), dropped messages, compression; the engine and the process oracle give the same
+    bits."""
     sc = _scenario({"name": "extra", "eta": 0.2, "batch": 5,
                     "compressor": {"name": "quantizer", "bits": 8}}, rounds=40,
                    compute={"noise": {"dist": "lognormal", "mean": 1.0, "sigma": 0.3}})
     sc = sc.with_overrides({"network.links": {"loss": 0.1, "on_loss": "drop"}})
     out = {}
-    for engine in ("batched", "reference"):
-        monkeypatch.setenv("NETSIM_ENGINE", engine)
-        out[engine] = netsim.run(sc)
-    assert np.array_equal(out["batched"].iterates, out["reference"].iterates)
+    for engine in ("batched", "process"):
+        out[engine] = run_on(engine, sc)
+    assert np.array_equal(out["batched"].iterates, out["process"].iterates)
     assert out["batched"].summary["network"]["drops"] > 0
 
 
@@ -219,10 +220,9 @@ def test_a_compressor_plugin_is_written_once_as_rows(tmp_path, monkeypatch):
                                                         "error_feedback": True}}, rounds=15,
                    compute={"noise": {"dist": "lognormal", "mean": 1.0, "sigma": 0.3}})
     out = {}
-    for engine in ("batched", "reference"):
-        monkeypatch.setenv("NETSIM_ENGINE", engine)
-        out[engine] = netsim.run(sc)
-    assert np.array_equal(out["batched"].iterates, out["reference"].iterates)
+    for engine in ("batched", "process"):
+        out[engine] = run_on(engine, sc)
+    assert np.array_equal(out["batched"].iterates, out["process"].iterates)
     assert out["batched"].summary["bits"] == 15 * 2 * out["batched"].summary["edges"] * 37
     from netsim.compression.registry import list_compressors
     assert ("sign", "[plugin signcomp:make from signcomp 0.1.0]") in list_compressors()
@@ -279,9 +279,10 @@ def test_an_edited_plugin_gets_a_new_run_id_and_is_recorded(extra, tmp_path, mon
 def test_two_messages_to_one_neighbour_in_a_round_is_an_error_not_silently_late(
         extra, tmp_path, monkeypatch):
     """A newcomer's tracking method sent x and y as two broadcasts: on ideal links the second
-    ones arrived after the round ended and were counted as late, silently. Now both engines
-    refuse it naming the agent, the neighbour and the remedy (one value, e.g. (2, d))."""
-    from netsim.runners.peer import MessageContractError
+    ones arrived after the round ended and were counted as late, silently. Now the engine (and the
+    process oracle) refuse it naming the agent, the neighbour and the remedy (one value, e.g.
+    (2, d))."""
+    from netsim.runners.contract import MessageContractError
 
     _plugin_module(tmp_path, monkeypatch, "twomsg", (
         "import dataclasses\n"
@@ -291,12 +292,11 @@ def test_two_messages_to_one_neighbour_in_a_round_is_an_error_not_silently_late(
         "        return [outs + outs for outs in super().outgoing(ids)]\n"
         "TWO = dataclasses.replace(EXTRA, name='two', build=Two)\n"),
                    "netsim.algorithms", "two = twomsg:TWO")
-    for engine in ("batched", "reference"):
-        monkeypatch.setenv("NETSIM_ENGINE", engine)
+    for engine in ("batched", "process"):
         with pytest.raises(MessageContractError,
                            match=r"agent \d's outgoing\(\) sent 2 messages to agent \d in one "
                                  r"round.*stacked \(2, d\) array"):
-            netsim.run(_scenario({"name": "two", "eta": 0.2}, rounds=3))
+            run_on(engine, _scenario({"name": "two", "eta": 0.2}, rounds=3))
 
 
 def test_gradient_methods_refuse_an_l1_term_unless_declared(extra, tmp_path, monkeypatch):

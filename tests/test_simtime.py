@@ -14,6 +14,7 @@ import pytest
 import simpy
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from oracle.process_engine import run_on
 
 import netsim
 from netsim.errors import ScenarioError
@@ -24,12 +25,12 @@ from netsim.rng import Streams
 from netsim.simtime import ARRIVAL, DEADLINE, PROFILE, STEP, TICKS_PER_S, Alarm, seconds, ticks
 
 DATA = pathlib.Path(__file__).with_name("data") / "time"
-ENGINES = ("batched", "reference")
+#: netsim's engine and the event-driven oracle (tests/oracle/process_engine.py)
+ENGINES = ("batched", "process")
 
 
 def _run(name, engine, monkeypatch, **over):
-    monkeypatch.setenv("NETSIM_ENGINE", engine)
-    return netsim.run(DATA / name, **over)
+    return run_on(engine, DATA / name, **over)
 
 
 def test_ticks_round_to_nearest_with_ties_to_even():
@@ -86,7 +87,7 @@ def test_an_agent_round_times_out_exactly_when_a_message_was_dropped(engine, mon
 
 def test_both_engines_agree_on_the_same_instant_case(monkeypatch):
     a = _run("same_instant.toml", "batched", monkeypatch)
-    b = _run("same_instant.toml", "reference", monkeypatch)
+    b = _run("same_instant.toml", "process", monkeypatch)
     for c in a.trace:
         assert np.array_equal(a.trace[c], b.trace[c], equal_nan=True), c
     assert a.messages == b.messages

@@ -314,14 +314,16 @@ def test_page_in_headless_chromium(browser, straggler_run, tmp_path):
 
 
 def test_agents_csv_is_the_same_on_both_engines(monkeypatch, tmp_path):
-    """The batched engine reports finished rounds per group, the reference engine per agent:
-    agents.csv (sorted by time, then agent) must not tell them apart."""
+    """The batched engine reports finished rounds per group, the process-per-agent oracle
+    (tests/oracle/process_engine.py) per agent: agents.csv (sorted by time, then agent) must
+    not tell them apart."""
+    from oracle.process_engine import run_on
+
     out = {}
-    for engine in ("reference", "batched"):
-        monkeypatch.setenv("NETSIM_ENGINE", engine)
+    for engine in ("process", "batched"):
         sc = netsim.load(STRAGGLER, {"stop.rounds": 4, "output.plots": False})
-        out[engine] = netsim.run(sc).agents
-    assert out["reference"] == out["batched"] and len(out["batched"]) == 32
+        out[engine] = run_on(engine, sc).agents
+    assert out["process"] == out["batched"] and len(out["batched"]) == 32
 
 
 def test_gif_fills_agents_by_state(tmp_path):

@@ -2,7 +2,7 @@
 
 The state: models X (N, d), edge variables in CSR order, method arrays, with three phases over a
 group of agents that step together. :mod:`netsim.runners.batched` decides *when* a phase runs and
-for whom (the reference engine, :mod:`netsim.runners.peer`, runs every agent as a group of one); a
+for whom (the test-only process-per-agent oracle runs every agent as a group of one); a
 kernel decides *what* it computes. No SimPy here.
 
 For a group ``ids`` (a list of agent indices) a kernel provides:

@@ -13,7 +13,7 @@ With probability ``loss`` the transmission is lost: it still occupies the uplink
 link (its bits are counted) but never arrives. With ``on_loss = "retransmit"`` the sender
 hands the same message to the network again ``timeout`` seconds after serialization ended
 (the bits are counted again); with ``"drop"`` it is gone and the receiver's own timeout
-decides (see :mod:`netsim.runners.peer`).
+decides (see :mod:`netsim.runners.contract`).
 
 Because sends are issued in non-decreasing simulated time and every stage is FIFO, all
 three stages are computed in closed form at send time: the transport schedules exactly one

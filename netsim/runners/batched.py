@@ -1,7 +1,8 @@
 """Batched peer-round runner: callbacks instead of processes, agents in step together.
 
-The rounds are those of :mod:`netsim.runners.peer` (the reference engine, one SimPy process
-per agent), with the same timing and the same per-agent operations:
+The rounds are those of the reference engine (one SimPy process per agent; since issue 15 a
+test-only oracle, tests/oracle/process_engine.py), with the same timing and the same per-agent
+operations:
 
 1. *start* (round k of agent i): ``work = local_step()``; after ``compute.duration(i, work)``
    simulated seconds, 2.;
@@ -22,9 +23,8 @@ to one agent per callback.
 Deferring a finish to the end of its instant changes nothing an agent computes: an agent's
 kernels read and write only its own state, messages land in its inbox in any case, and its
 next local step happens at the same simulated time. This engine runs every link model (FIFO,
-fair, TCP, loss) and profile; the process-per-agent reference engine runs only when forced
-(``NETSIM_ENGINE=reference``), and tests/test_batched_engine.py compares the two engines'
-output files byte for byte.
+fair, TCP, loss) and profile; tests/test_batched_engine.py compares its outputs with the
+process-per-agent oracle's bit for bit.
 """
 
 from __future__ import annotations
@@ -45,8 +45,9 @@ class BatchedPeerRunner:
     """Drives a peer algorithm's kernel on a SimPy environment, agents in step together.
 
     Args:
-        env, kernel, graph, network, compute, monitor, rounds: as for
-            :class:`~netsim.runners.peer.PeerRunner`.
+        env, kernel, graph, network, compute, monitor, rounds: the SimPy environment, the
+            algorithm's kernel, the graph, the transport, the compute model, the monitor and
+            the last round any agent runs.
     """
 
     def __init__(self, env, kernel, graph, network, compute, monitor, rounds):

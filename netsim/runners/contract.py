@@ -1,8 +1,8 @@
-"""What both peer-round engines share: the message contract and how long an agent waits.
+"""The peer-round contract: one message per neighbour per round, and how long an agent waits.
 
-Used by :mod:`netsim.runners.batched` (the engine) and :mod:`netsim.runners.peer` (the
-reference engine, one SimPy process per agent), so that the engine does not depend on the
-reference.
+Used by :mod:`netsim.runners.batched` (the engine) and by the test-only event-driven oracle
+(tests/oracle/process_engine.py, one SimPy process per agent), so that both apply the same
+rules.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import simpy
 
-from netsim.errors import must
+from netsim.errors import ScenarioError, must
 from netsim.rng import Streams
 from netsim.simulation.inputs import (
     check_memory,
@@ -28,9 +28,10 @@ from netsim.simulation.inputs import (
 
 __all__ = ["ENGINES", "Simulation", "build"]
 
-#: peer-round engines: "batched" (callbacks, agents stepped together; what "auto" picks) and
-#: "reference" (one SimPy process per agent). Same results bit for bit.
-ENGINES = ("auto", "batched", "reference")
+#: peer-round engines: "batched" (callbacks, agents stepped together), which "auto" picks.
+#: The process-per-agent "reference" engine became a test-only oracle in issue 15
+#: (tests/oracle/process_engine.py; asking for it is an error that says so).
+ENGINES = ("auto", "batched")
 
 
 @dataclass
@@ -53,19 +54,26 @@ class Simulation:
 
 
 def build(scenario, progress=None, engine: str = "auto", cache=None,
-          memory: float | None = None) -> Simulation:
+          memory: float | None = None, *, runner: type | None = None) -> Simulation:
     """Construct every component of a run (nothing is simulated yet).
 
     Args:
         scenario: a resolved :class:`netsim.scenario.Scenario`.
         progress: a tqdm bar the monitor advances, or None.
-        engine: the peer-round runner, one of :data:`ENGINES` ("auto" = "batched"; server
-            algorithms have one runner).
+        engine: the peer-round engine, one of :data:`ENGINES`: both name the batched engine
+            (the only one since issue 15; the parameter stays so that callers naming it keep
+            working; server algorithms have one runner).
         cache: a :class:`netsim.simulation.reuse.ProblemCache` to take the problem from
             (sweep workers), or None to build it.
         memory: the memory budget in bytes (:mod:`netsim.budget`), decided by the caller
             (``netsim.run`` and the CLI: ``NETSIM_MEMORY_GB``); None: the default share of
             this machine's memory.
+        runner: test hook: the class that drives synchronous peer rounds instead of
+            :class:`~netsim.runners.batched.BatchedPeerRunner`, called with the same
+            arguments ``(env, kernel, graph, network, compute, monitor, rounds)`` (the
+            engine-equivalence tests pass tests/oracle/process_engine.py's ``ProcessRunner``);
+            None: the batched engine. Asynchronous rounds and server algorithms keep their
+            own runners.
 
     Raises:
         ScenarioError: anything in the scenario that cannot be built (also a bad
@@ -77,8 +85,7 @@ def build(scenario, progress=None, engine: str = "auto", cache=None,
     from netsim.network.profiles import start_profiles
     from netsim.problems import make_problem
 
-    if engine not in ENGINES:
-        raise must("NETSIM_ENGINE (or engine=)", "one of " + ", ".join(ENGINES), engine)
+    _check_engine(engine)
     d = scenario.data
     check_memory(d, memory=memory)
     streams = Streams(d["seed"])
@@ -101,11 +108,28 @@ def build(scenario, progress=None, engine: str = "auto", cache=None,
     compute = ComputeModel(compute_spec(d["compute"]), [a.m for a in problem.agents], streams)
     stop, stop_event, on_stop = stop_rules(d, problem, env)
     monitor = family.monitor(problem, x0, stop, network, on_stop, progress)
-    runner = family.runner(env, graph, network, compute, monitor, stop.rounds, params, engine)
+    runner = family.runner(env, graph, network, compute, monitor, stop.rounds, params, runner)
     start_profiles(env, d, network, compute, n, scenario.base_dir, server=family.server)
     warnings = warn_unstable(info, params, problem, family.checked_graph, compressor)
     return Simulation(env, problem, graph, network, compute, family.agents, monitor, runner,
                       x0, stop_event, warnings)
+
+
+def _check_engine(engine) -> None:
+    """Raise unless ``engine`` is one of :data:`ENGINES`.
+
+    Raises:
+        ScenarioError: naming ``NETSIM_ENGINE (or engine=)``; for "reference", also where the
+            process-per-agent engine went.
+    """
+    if engine == "reference":
+        raise ScenarioError("NETSIM_ENGINE (or engine=)",
+                            f"must be one of {', '.join(ENGINES)}; got 'reference' (the "
+                            "process-per-agent reference engine is now a test-only oracle, "
+                            "tests/oracle/process_engine.py; the batched engine gives the "
+                            "same results bit for bit)")
+    if engine not in ENGINES:
+        raise must("NETSIM_ENGINE (or engine=)", "one of " + ", ".join(ENGINES), engine)
 
 
 class _Peer:
@@ -160,15 +184,14 @@ class _Peer:
         mon.finishes = [] if out["messages"] else None         # agents.csv
         return mon
 
-    def runner(self, env, graph, network, compute, monitor, rounds, params, engine):
+    def runner(self, env, graph, network, compute, monitor, rounds, params, cls):
         from netsim.runners.asynchronous import AsyncPeerRunner
         from netsim.runners.batched import BatchedPeerRunner
-        from netsim.runners.peer import PeerRunner
 
         if self.policy is not None:       # asynchronous rounds: their own runner, any engine
             return AsyncPeerRunner(env, self.agents, graph, network, compute, monitor, rounds,
                                    self.policy)
-        cls = PeerRunner if engine == "reference" else BatchedPeerRunner
+        cls = BatchedPeerRunner if cls is None else cls
         return cls(env, self.agents, graph, network, compute, monitor, rounds)
 
 
@@ -215,7 +238,7 @@ class _Server:
             mon.iterates[0] = np.array(x0, dtype=float)
         return mon
 
-    def runner(self, env, graph, network, compute, monitor, rounds, params, engine):
+    def runner(self, env, graph, network, compute, monitor, rounds, params, cls):
         from netsim.runners.server import ServerRunner
         from netsim.units import parse_quantity
 

@@ -85,7 +85,7 @@ def preload() -> None:
     import netsim.network.fair  # noqa: F401
     import netsim.problems  # noqa: F401
     import netsim.results  # noqa: F401
-    import netsim.runners.peer  # noqa: F401
+    import netsim.runners.batched  # noqa: F401
     import netsim.runners.server  # noqa: F401
     import netsim.simulate  # noqa: F401
 

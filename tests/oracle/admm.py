@@ -9,7 +9,7 @@ j). One round of agent i (spec ``lt_admm_cc.md`` §2.2, exact x-update of §2.2 
 
 with z_ij = 0 initially. At the fixed point z_ij + z_ji = 2 rho x* and sum_i grad f_i = 0.
 The kernels below are pure functions on arrays; :class:`EdgeAdmmAgent` holds one agent's
-state and is driven by :mod:`netsim.runners.peer`.
+state and is driven by :mod:`oracle.process_engine`.
 """
 
 from __future__ import annotations

@@ -1,4 +1,11 @@
-"""Peer-round runner: one SimPy process per agent of a decentralized algorithm.
+"""The event-driven oracle of the peer rounds: one SimPy process per agent (test-only).
+
+This was netsim's "reference engine" (``netsim/runners/peer.py``, forced with
+``NETSIM_ENGINE=reference``) until issue 15; it now lives with the per-agent oracle classes,
+and netsim has one peer-round engine (:mod:`netsim.runners.batched`). The engine-equivalence
+tests (tests/test_batched_engine.py, test_simtime, test_plugins, test_view) run a scenario
+on both and compare every output bit for bit; :func:`forced` makes ``netsim.run`` use it,
+``netsim.simulate.build(sc, runner=ProcessRunner)`` builds with it.
 
 Round k of agent i (DESIGN.md "One peer round"), the algorithm's kernel
 (:mod:`netsim.algorithms.batch`) stepping agent i as a group of one:
@@ -20,21 +27,58 @@ deadline's instant is in time (:mod:`netsim.simtime`).
 
 from __future__ import annotations
 
+import contextlib
 import math
 
-from netsim.runners.contract import (
-    MessageContractError,
-    check_one_per_neighbour,
-    lossy_in_neighbors,
-    receive_timeout,
-)
+from netsim.runners.contract import check_one_per_neighbour, lossy_in_neighbors, receive_timeout
 from netsim.simtime import DEADLINE, STEP, Pending, ticks
 
-__all__ = ["PeerRunner", "lossy_in_neighbors", "receive_timeout", "MessageContractError"]
+__all__ = ["ProcessRunner", "forced", "run_on"]
 
 
-class PeerRunner:
+@contextlib.contextmanager
+def forced():
+    """Within the block, every ``netsim.run`` (and ``netsim.simulate.build``) in this process
+    drives peer rounds with :class:`ProcessRunner` instead of the batched engine.
+
+    As ``NETSIM_ENGINE=reference`` did: asynchronous rounds (``algorithm.wait``) and server
+    algorithms keep their own runners. Patches ``netsim.simulate.build`` (the name
+    ``netsim.run`` calls), restored on exit.
+    """
+    from unittest import mock
+
+    import netsim.simulate
+
+    original = netsim.simulate.build
+
+    def build(scenario, *args, **kw):
+        return original(scenario, *args, runner=ProcessRunner, **kw)
+    with mock.patch.object(netsim.simulate, "build", build):
+        yield
+
+
+def run_on(engine: str, *args, **kw):
+    """``netsim.run(*args, **kw)`` on ``engine``: "batched" (netsim's engine) or "process"
+    (:class:`ProcessRunner`, under :func:`forced`).
+
+    Raises:
+        ValueError: another ``engine``.
+    """
+    import netsim
+
+    if engine == "batched":
+        return netsim.run(*args, engine="batched", **kw)
+    if engine != "process":
+        raise ValueError(f"engine must be 'batched' or 'process'; got {engine!r}")
+    with forced():
+        return netsim.run(*args, **kw)
+
+
+class ProcessRunner:
     """Drives a peer algorithm on a SimPy environment, one process per agent.
+
+    Same constructor as :class:`netsim.runners.batched.BatchedPeerRunner` (``build``'s
+    ``runner=`` hook).
 
     Args:
         env: SimPy environment.
