@@ -71,6 +71,7 @@ class Network(LossyLinks):
                  record_messages: bool = False):
         self.env = env
         self.links: dict[tuple[int, int], LinkSpec] = dict(links)
+        self.links_version = 0       # +1 whenever a LinkSpec changes (profiles)
         self.uplink = {n: c for n, c in (uplink or {}).items() if c != math.inf}
         self._rng = {e: streams.generator("link", int(e[0]), int(e[1])) for e in self.links}
         self._link_free = dict.fromkeys(self.links, 0)      # ticks
@@ -237,10 +238,12 @@ class Network(LossyLinks):
     def set_bandwidth(self, link, bandwidth: float) -> None:
         """Profile event: new bandwidth for messages handed over from now on."""
         self.links[link] = replace(self.links[link], bandwidth=float(bandwidth))
+        self.links_version += 1
 
     def set_latency(self, link, latency: float) -> None:
         """Profile event: new latency (s) for messages handed over from now on."""
         self.links[link] = replace(self.links[link], latency=float(latency))
+        self.links_version += 1
         self._latency[link] = ticks(float(latency))
 
     def _transmit(self, src, dst, payload, bits, tag):
