@@ -13,6 +13,7 @@ import simpy
 import netsim
 from netsim.network.links import LinkSpec
 from netsim.network.transport import Network
+from netsim.network.transport_loss import UNIFORM_BLOCK
 from netsim.rng import Streams
 from netsim.runners.peer import receive_timeout
 from netsim.scenario import from_dict
@@ -20,6 +21,7 @@ from netsim.simtime import STEP, Alarm
 
 MS = 10 ** 9           # ticks per millisecond
 NODES = 5
+ROUNDS = 2 * UNIFORM_BLOCK + 5     # every link refills its block of loss draws twice
 
 
 def _specs(kind):
@@ -49,7 +51,7 @@ def _run(kind, batched, uplink):
     for node in range(NODES):
         net.attach(node, lambda src, tag, payload, node=node:
                    arrivals.append((env.now, src, node, tag, payload)))
-    for k in range(12):                 # every node sends to all others at 12 instants
+    for k in range(ROUNDS):             # every node sends to all others, ROUNDS times
         for src in range(NODES):
             msgs = [(dst, (k, src, dst), 500 + 300 * ((src + dst + k) % 4))
                     for dst in range(NODES) if dst != src]
@@ -79,9 +81,19 @@ def test_lossy_batches_give_what_one_transmission_per_message_gives(kind, uplink
     assert drops > 0 and len(log) == messages
     if kind != "drop":                              # every message arrives, once
         assert retransmissions == drops
-        assert len(arrivals) == 12 * NODES * (NODES - 1)
+        assert len(arrivals) == ROUNDS * NODES * (NODES - 1)
     else:
         assert len(arrivals) == messages - drops
+
+
+def test_block_draws_are_the_scalar_draws():
+    """Loss draws in blocks: the same doubles, in the same order, as one draw at a time."""
+    env = simpy.Environment()
+    net = Network(env, {(0, 1): LinkSpec(loss=0.5)}, Streams(4))
+    ref = Streams(4).generator("link", 0, 1)
+    drawn = [net._refill((0, 1)).pop() for _ in range(3)]       # three fresh blocks
+    expected = [ref.random() for _ in range(3 * UNIFORM_BLOCK)][::UNIFORM_BLOCK]
+    assert drawn == expected
 
 
 def test_bursts_keep_the_per_message_path():

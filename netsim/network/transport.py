@@ -117,6 +117,7 @@ class Network(LossyLinks):
         # ... and without bursts: whole send_many batches in one pass (_transmit_lossy)
         self._bulk_lossy = self._coalesce_lossy and all(
             s.burst is None for s in self.links.values())
+        self._uniforms: dict = {}                # lossy batches: link -> drawn uniforms
         self._due: dict = {}                     # event time -> messages (coalesced delivery)
         self._bulk = type(self) is Network and all(self._simple.values())
 
