@@ -23,7 +23,7 @@ Random draws (loss, jitter) come from the link's own stream ``("link", src, dst)
 Times are integer ticks (:mod:`netsim.simtime`): ``latency`` and the jitter draw are rounded
 to ticks on their own; a FIFO queue (uplink, link) sums the ``bits / rate`` of the
 transmissions of one busy period in seconds and rounds each end, so back-to-back messages
-keep the closed form exactly (:func:`_serve`). Arrivals
+keep the closed form exactly (:func:`~netsim.network.transport_queue.serve`). Arrivals
 happen in the :data:`~netsim.simtime.ARRIVAL` phase of their instant, retransmissions in the
 :data:`~netsim.simtime.STEP` phase.
 """
@@ -35,8 +35,11 @@ from collections import defaultdict, deque
 from dataclasses import replace
 from typing import Any, Callable
 
-from netsim.network.links import LinkSpec, auto_timeout
-from netsim.simtime import ARRIVAL, STEP, Alarm, Pending, ticks
+from netsim.network.links import LinkSpec
+from netsim.network.transport_loss import LossyLinks
+from netsim.network.transport_queue import MessageRecord
+from netsim.network.transport_queue import serve as _serve
+from netsim.simtime import ARRIVAL, STEP, Pending, ticks
 
 __all__ = ["Network", "MessageRecord"]
 
@@ -53,34 +56,7 @@ def _jitter(spec, rng) -> float:
     return j
 
 
-def _serve(free: dict, busy: dict, key, start: int, seconds: float) -> int:
-    """One transmission of ``seconds`` through the FIFO queue ``key``.
-
-    Handed over at tick ``start``; returns (and records) the tick its last bit leaves.
-
-    A transmission that waits behind the queue's current busy period continues it: the
-    period's durations are summed in seconds and only the end is rounded to ticks, so k
-    messages handed over together end at exactly ``round(k * bits / rate)`` ticks (rounding
-    each duration on its own would add up to k / 2 ticks of error). A transmission that
-    finds the queue idle starts a new busy period.
-    """
-    if start < free[key]:
-        begin, queued = busy[key]
-        queued += seconds
-    else:
-        begin, queued = start, seconds
-    busy[key] = (begin, queued)
-    end = free[key] = begin + ticks(queued)
-    return end
-
-
-class MessageRecord(tuple):
-    """One row of ``messages.csv``: (src, dst, bits, t_send, t_arrive, dropped, tag)."""
-
-    __slots__ = ()
-
-
-class Network:
+class Network(LossyLinks):
     """Directed links between nodes, with FIFO serialization, latency, jitter and loss.
 
     Args:
@@ -95,6 +71,7 @@ class Network:
                  record_messages: bool = False):
         self.env = env
         self.links: dict[tuple[int, int], LinkSpec] = dict(links)
+        self.links_version = 0       # +1 whenever a LinkSpec changes (profiles)
         self.uplink = {n: c for n, c in (uplink or {}).items() if c != math.inf}
         self._rng = {e: streams.generator("link", int(e[0]), int(e[1])) for e in self.links}
         self._link_free = dict.fromkeys(self.links, 0)      # ticks
@@ -137,6 +114,10 @@ class Network:
         self._coalesce_lossy = type(self) is Network and not self._coalesce and all(
             s.jitter is None and not s.in_order for s in self.links.values())
         self._coalesce = self._coalesce or self._coalesce_lossy
+        # ... and without bursts: whole send_many batches in one pass (_transmit_lossy)
+        self._bulk_lossy = self._coalesce_lossy and all(
+            s.burst is None for s in self.links.values())
+        self._uniforms: dict = {}                # lossy batches: link -> drawn uniforms
         self._due: dict = {}                     # event time -> messages (coalesced delivery)
         self._bulk = type(self) is Network and all(self._simple.values())
 
@@ -171,20 +152,28 @@ class Network:
             return self._send_while_down(src, dst, payload, int(bits), tag)
         if self._simple.get((src, dst)) and type(self) is Network:
             return self._transmit_simple(src, ((dst, payload, bits),), tag)
+        if self._bulk_lossy and self._coalesce_lossy:
+            return self._transmit_lossy(src, ((dst, payload, bits),), tag)
         return self._transmit(src, dst, payload, int(bits), tag)
 
     def send_many(self, src: int, msgs, tag: int = 0) -> None:
         """:meth:`send` for every ``(dst, payload, bits)`` of ``msgs``, in order.
 
-        Same results; on a network of simple links, one pass of :meth:`_transmit_simple`.
+        Same results; on a network of simple links, one pass of :meth:`_transmit_simple`; on
+        lossy links without jitter, ordering or bursts, one of :meth:`_transmit_lossy`.
         """
         if not msgs:
             return
-        if not self._bulk or self.down:
-            for dst, payload, bits in msgs:
-                self.send(src, dst, payload, bits, tag)
+        if self.down:
+            pass
+        elif self._bulk:
+            self._transmit_simple(src, msgs, tag)
             return
-        self._transmit_simple(src, msgs, tag)
+        elif self._bulk_lossy and self._coalesce_lossy:
+            self._transmit_lossy(src, msgs, tag)
+            return
+        for dst, payload, bits in msgs:
+            self.send(src, dst, payload, bits, tag)
 
     def _transmit_simple(self, src, msgs, tag):
         """:meth:`_transmit` for messages of ``src`` on links without loss, jitter or ordering.
@@ -250,48 +239,13 @@ class Network:
     def set_bandwidth(self, link, bandwidth: float) -> None:
         """Profile event: new bandwidth for messages handed over from now on."""
         self.links[link] = replace(self.links[link], bandwidth=float(bandwidth))
+        self.links_version += 1
 
     def set_latency(self, link, latency: float) -> None:
         """Profile event: new latency (s) for messages handed over from now on."""
         self.links[link] = replace(self.links[link], latency=float(latency))
+        self.links_version += 1
         self._latency[link] = ticks(float(latency))
-
-    def set_state(self, link, up: bool) -> None:
-        """Profile event: the link goes down or up.
-
-        Down: messages in flight still arrive. Up: held messages are handed over again, in order.
-        """
-        if not up:
-            self.down.add(link)
-            return
-        self.down.discard(link)
-        held, self._held[link] = self._held.get(link, []), []
-        for src, dst, payload, bits, tag in held:
-            self.send(src, dst, payload, bits, tag)
-
-    def _send_while_down(self, src, dst, payload, bits, tag):
-        spec = self.links[(src, dst)]
-        if spec.on_down == "hold":
-            self._held.setdefault((src, dst), []).append((src, dst, payload, bits, tag))
-            self.held_messages += 1
-            return None
-        size = bits + spec.header_bits          # drop: a lost transmission (counted as one)
-        self._count(src, dst, size, tag, True)
-        if self.record_messages:
-            self.log.append(MessageRecord((src, dst, size, self.env.now, math.nan, True, tag)))
-        if spec.on_loss == "retransmit":
-            Alarm(self.env, self.retransmission_timeout(spec, bits), STEP).callbacks.append(
-                lambda _e: self._retransmit(src, dst, payload, bits, tag))
-        return None
-
-    @staticmethod
-    def retransmission_timeout(spec: LinkSpec, bits: int) -> int:
-        """Ticks from the end of a lost transmission to its retransmission.
-
-        For ``bits`` payload bits: the link's ``timeout``, or
-        :func:`~netsim.network.links.auto_timeout`.
-        """
-        return ticks(spec.timeout if spec.timeout is not None else auto_timeout(spec, bits))
 
     def _transmit(self, src, dst, payload, bits, tag):
         env = self.env
@@ -363,28 +317,6 @@ class Network:
         item[0] = True
         while q and q[0][0]:
             self._deliver(*q.popleft()[1])
-
-    def _draw_loss(self, spec, size, rng, link) -> bool:
-        """Is this transmission lost? (see :meth:`LinkSpec.loss_probability`).
-
-        Draws from the link's stream only when the link can lose messages.
-        """
-        if spec.burst is None and spec.loss == 0.0 and spec.segment_loss == 0.0:
-            return False
-        state_loss = None
-        if spec.burst is not None:
-            p_gb, p_bg, loss_good, loss_bad = spec.burst
-            bad = self._bad.get(link, False)
-            u = rng.random()
-            bad = (u >= p_bg) if bad else (u < p_gb)
-            self._bad[link] = bad
-            state_loss = loss_bad if bad else loss_good
-        p = spec.loss_probability(size, state_loss)
-        return p > 0.0 and rng.random() < p
-
-    def _retransmit(self, src, dst, payload, bits, tag):
-        self.retransmissions += 1
-        self.send(src, dst, payload, bits, tag)
 
     def _deliver(self, src, dst, tag, payload, size):
         self.received_bits[dst] += size

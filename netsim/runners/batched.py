@@ -73,6 +73,7 @@ class BatchedPeerRunner:
             network.attach(i, self._handler(i))
         self._refs = monitor.references
         self._lossy_in = lossy_in_neighbors(network, self.neighbors)
+        self._memo_version = -1                        # links_version of the memos below
 
     def start(self) -> None:
         """Every agent starts round 1."""
@@ -205,8 +206,20 @@ class BatchedPeerRunner:
         """Has an in-link of agent i zero latency (to the tick)? Then a message sent at its
         deadline could still arrive in time, so its deadline keeps its own event.
         """
-        links = self.net.links
-        return any(ticks(links[(j, i)].latency) == 0 for j in self.neighbors[i])
+        memo = self._memo()[1]
+        zero = memo.get(i)
+        if zero is None:
+            links = self.net.links
+            zero = memo[i] = any(ticks(links[(j, i)].latency) == 0 for j in self.neighbors[i])
+        return zero
+
+    def _memo(self):
+        """(receive timeouts by (agent, bits), zero-latency in-links by agent), kept until a
+        link changes (the network's ``links_version``).
+        """
+        if self._memo_version != self.net.links_version:
+            self._memo_version, self._memos = self.net.links_version, ({}, {})
+        return self._memos
 
     def _finish_later(self, i, timed_out=False) -> None:
         self._finishing.append((i, timed_out))
@@ -271,4 +284,8 @@ class BatchedPeerRunner:
             self._start(nxt)
 
     def _timeout(self, i, bits) -> float | None:
-        return receive_timeout(self.net, self._lossy_in[i], i, bits)
+        memo = self._memo()[0]
+        key = (i, bits)
+        if key not in memo:
+            memo[key] = receive_timeout(self.net, self._lossy_in[i], i, bits)
+        return memo[key]
