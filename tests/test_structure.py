@@ -4,9 +4,6 @@ import pathlib
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 MAX_LINES = 400
-#: modules over the limit whose split is in flight on another branch (path -> who splits it);
-#: an entry must be removed once the module is split (the second test fails until it is)
-PENDING = {"netsim/network/transport.py": "LOSSY-PERF, stop 13"}
 
 
 def _line_counts():
@@ -17,11 +14,5 @@ def _line_counts():
 def test_no_netsim_module_over_400_lines():
     counts = _line_counts()
     assert len(counts) > 50                     # the walk found the package
-    over = {p: n for p, n in counts.items() if n > MAX_LINES and p not in PENDING}
+    over = {p: n for p, n in counts.items() if n > MAX_LINES}
     assert over == {}
-
-
-def test_pending_splits_are_still_pending():
-    counts = _line_counts()
-    done = [p for p in PENDING if counts.get(p, 0) <= MAX_LINES]
-    assert done == [], "split: remove these from PENDING"
