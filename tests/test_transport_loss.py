@@ -15,7 +15,7 @@ from netsim.network.links import LinkSpec
 from netsim.network.transport import Network
 from netsim.network.transport_loss import UNIFORM_BLOCK
 from netsim.rng import Streams
-from netsim.runners.peer import receive_timeout
+from netsim.runners.contract import receive_timeout
 from netsim.scenario import from_dict
 from netsim.simtime import STEP, Alarm
 
