@@ -133,3 +133,24 @@ def test_variant_errors_name_the_variant(tmp_path):
         netsim.run(bad)
     assert str(e.value).startswith(f"{f}, variant 'bad one': network.profile[0].latency must "
                                    "name an existing profile file")
+
+
+@pytest.mark.parametrize("links, key, says", [
+    ({"bandwidth": 1e-300}, "network.links.bandwidth",
+     "must let a message through within 1e+15 s (the longest simulated duration); a message "
+     "on link 0->1 would take"),
+    ({"uplink": 1e-300}, "network.links.uplink", "a message on agent 0's uplink would take"),
+    ({"jitter": {"dist": "pareto", "scale": "1e14 s", "shape": 1.01}}, "network.links.jitter",
+     "must draw delays of at most 1e+15 s"),
+    ({"latency": {"dist": "uniform", "low": "2e15 s", "high": "3e15 s"}},
+     "network.links.latency", "must give link 0->1 a latency of at most 1e+15 s")])
+def test_durations_beyond_the_clock_at_run_time_name_their_key(links, key, says):
+    """Durations a model computes while running (bits / bandwidth, jitter and latency draws)
+    beyond 1e15 s name the scenario key (they said only 'time must be ...')."""
+    import netsim
+
+    sc = from_dict({**_BASE, "network": {"agents": 4, "links": links}})
+    with pytest.raises(ScenarioError) as e:
+        netsim.run(sc)
+    line = str(e.value)
+    assert line.startswith(key + " ") and says in line and "\n" not in line

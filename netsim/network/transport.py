@@ -39,7 +39,7 @@ from netsim.network.links import LinkSpec
 from netsim.network.transport_loss import LossyLinks
 from netsim.network.transport_queue import MessageRecord
 from netsim.network.transport_queue import serve as _serve
-from netsim.simtime import ARRIVAL, STEP, Pending, ticks
+from netsim.simtime import ARRIVAL, MAX_TIME_S, STEP, Pending, ticks
 
 __all__ = ["Network", "MessageRecord"]
 
@@ -47,13 +47,29 @@ Handler = Callable[[int, int, Any], None]  # (src, tag, payload) -> None
 
 
 def _jitter(spec, rng) -> float:
-    """One jitter draw (s); a draw beyond a double is a one-line error naming the key."""
+    """One jitter draw (s).
+
+    A draw beyond the clock's range (:data:`MAX_TIME_S`) is a one-line error naming the key.
+    """
     j = float(spec.jitter.sample(rng))
-    if not j < math.inf:
+    if not j <= MAX_TIME_S:
         from netsim.errors import ScenarioError
-        raise ScenarioError("network.links.jitter", f"must draw finite delays; drew {j} s "
-                                                    "(use a lighter tail or a smaller scale)")
+        raise ScenarioError("network.links.jitter", f"must draw delays of at most "
+                                                    f"{MAX_TIME_S:g} s (the longest simulated "
+                                                    f"duration); drew {j} s (use a lighter "
+                                                    "tail or a smaller scale)")
     return j
+
+
+def _latency_ticks(link, spec) -> int:
+    """A link's latency in ticks; one drawn beyond the clock's range names the key."""
+    if not spec.latency <= MAX_TIME_S:
+        from netsim.errors import ScenarioError
+        raise ScenarioError("network.links.latency", f"must give link {link[0]}->{link[1]} a "
+                                                     f"latency of at most {MAX_TIME_S:g} s (the "
+                                                     f"longest simulated duration); drew "
+                                                     f"{spec.latency} s")
+    return ticks(spec.latency)
 
 
 class Network(LossyLinks):
@@ -80,7 +96,7 @@ class Network(LossyLinks):
         # end of the k-th back-to-back transmission is begin + ticks(sum of k durations)
         self._link_busy = dict.fromkeys(self.links, (0, 0.0))
         self._uplink_busy = dict.fromkeys(self.uplink, (0, 0.0))
-        self._latency = {e: ticks(s.latency) for e, s in self.links.items()}   # ticks
+        self._latency = {e: _latency_ticks(e, s) for e, s in self.links.items()}   # ticks
         self._handlers: dict[int, Handler] = {}
         self._last_arrival: dict = {}            # in-order links: latest arrival scheduled
         self._in_order_q: dict = {}              # in-order links: messages in sending order

@@ -6,7 +6,8 @@ per message) and by :mod:`netsim.network.fair`.
 
 from __future__ import annotations
 
-from netsim.simtime import ticks
+from netsim.errors import ScenarioError
+from netsim.simtime import MAX_TIME_S, ticks
 
 __all__ = ["MessageRecord", "serve"]
 
@@ -36,8 +37,23 @@ def serve(free: dict, busy: dict, key, start: int, seconds: float) -> int:
     else:
         begin, queued = start, seconds
     busy[key] = (begin, queued)
-    end = free[key] = begin + ticks(queued)
+    try:
+        end = free[key] = begin + ticks(queued)
+    except ScenarioError:
+        raise _too_long(key, seconds, queued) from None
     return end
+
+
+def _too_long(key, seconds: float, queued: float) -> ScenarioError:
+    """The error of a transmission that would last beyond the clock's range (1e15 s)."""
+    what, whose = (("uplink", f"agent {key}'s uplink") if not isinstance(key, tuple) else
+                   ("bandwidth", f"link {key[0]}->{key[1]}"))
+    return ScenarioError(f"network.links.{what}",
+                         f"must let a message through within {MAX_TIME_S:g} s (the longest "
+                         f"simulated duration); a message on {whose} would take "
+                         f"{seconds:.3g} s (bits / rate" + (
+                             f"; {queued:.3g} s with the messages queued before it)"
+                             if queued != seconds else ")"))
 
 
 class MessageRecord(tuple):
