@@ -188,3 +188,26 @@ def test_one_row_gemv_is_a_product_with_signed_zeros_normalised():
             if trial % 3 == 0:
                 w[:] = rng.choice([0.0, -0.0, 1e-310, -1e-310, np.inf, -np.inf, np.nan])
             assert np.array_equal((a.T @ w).view(np.uint64), (a[0] * w[0] + 0.0).view(np.uint64))
+
+
+def test_groups_of_one_are_kept_per_agent_past_the_cache_bound():
+    """Asynchronous agents step alone, each in turn: every agent's group of one is built once
+    for the run (not rebuilt when more than 256 agents take turns), with the group's fields
+    of a one-agent group (basic slices of its rows and CSR edge rows)."""
+    from netsim.algorithms.batch import _Groups
+
+    n = 300
+    deg = np.full(n, 2)
+    off = np.concatenate([[0], np.cumsum(deg)[:-1]])
+    nbr = np.array([j % n for i in range(n) for j in (i - 1, i + 1)])
+    groups = _Groups(off, deg, nbr)
+    first = [groups.get([i]) for i in range(n)]
+    for k in range(300):                       # larger groups come and go meanwhile
+        groups.get([k % n, (k + 7) % n])
+    for i in (0, 5, 299):
+        g = groups.get([i])
+        assert g is first[i]
+        assert g.single and g.order is None and g.ids.tolist() == [i]
+        assert g.sel == slice(i, i + 1) and g.esel == slice(2 * i, 2 * i + 2)
+        assert g.nbr == [(i - 1) % n, (i + 1) % n] and g.spans == [(0, 2)]
+        assert g.edge_owners == [i, i]

@@ -41,12 +41,18 @@ __all__ = ["StackedKernel"]
 
 
 class _Groups:
-    """Index arrays of a group of agents (cached: in lockstep the same group recurs)."""
+    """Index arrays of a group of agents (cached: in lockstep the same group recurs).
+
+    Groups of one are kept apart, one per agent for the whole run (asynchronous agents step
+    alone, each in turn: a bounded cache shared with larger groups would be rebuilt every
+    round past 256 agents); larger groups share a cache of at most 257.
+    """
 
     def __init__(self, off, deg, nbr):
         self.off, self.deg, self.nbr = off, deg, nbr
         self.n = deg.size
         self._cache: dict = {}
+        self._singles: list = [None] * self.n
 
     def get(self, ids):
         """The group of ``ids`` with its agents sorted.
@@ -55,6 +61,12 @@ class _Groups:
         go back in the caller's order with :meth:`_Group.unsort`: each agent's arithmetic does not
         depend on the others.
         """
+        if len(ids) == 1:
+            i = ids[0]
+            g = self._singles[i]
+            if g is None:
+                g = self._singles[i] = _Group(np.array([i], dtype=np.intp), self, [0])
+            return g
         key = tuple(ids)
         g = self._cache.get(key)
         if g is None:
