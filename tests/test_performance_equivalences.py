@@ -1,5 +1,7 @@
 """Faster code paths that must give the same bits as the straightforward ones."""
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -211,3 +213,26 @@ def test_groups_of_one_are_kept_per_agent_past_the_cache_bound():
         assert g.sel == slice(i, i + 1) and g.esel == slice(2 * i, 2 * i + 2)
         assert g.nbr == [(i - 1) % n, (i + 1) % n] and g.spans == [(0, 2)]
         assert g.edge_owners == [i, i]
+
+
+def test_group_cache_holds_about_one_small_group_per_agent():
+    """Asynchronous agents also finish in small groups that recur about once per agent and
+    round (the two neighbours of the agent whose message both waited for): with 300 agents the
+    300 such pairs stay cached (the cache's bound is 4 N + 1024 agents of groups), and past the
+    bound the cache starts over instead of growing."""
+    from netsim.algorithms.batch import _Groups
+
+    n = 300
+    deg = np.full(n, 2)
+    off = np.concatenate([[0], np.cumsum(deg)[:-1]])
+    nbr = np.array([j % n for i in range(n) for j in (i - 1, i + 1)])
+    groups = _Groups(off, deg, nbr)
+    pairs = [[(i - 1) % n, (i + 1) % n] for i in range(n)]
+    first = [groups.get(p) for p in pairs]
+    assert all(groups.get(p) is g for p, g in zip(pairs, first))
+    assert first[0].ids.tolist() == [1, n - 1] and first[0].order == [1, 0]
+    assert first[1].ids.tolist() == [0, 2] and first[1].order is None
+    for a, b in list(itertools.combinations(range(n), 2))[:1500]:  # 3000 agents: over it
+        groups.get([a, b])
+    assert sum(len(key) for key in groups._cache) <= 4 * n + 1024
+    assert groups.get(pairs[5]) is not first[5]

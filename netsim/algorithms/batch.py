@@ -44,14 +44,19 @@ class _Groups:
     """Index arrays of a group of agents (cached: in lockstep the same group recurs).
 
     Groups of one are kept apart, one per agent for the whole run (asynchronous agents step
-    alone, each in turn: a bounded cache shared with larger groups would be rebuilt every
-    round past 256 agents); larger groups share a cache of at most 257.
+    alone, each in turn). Larger groups share a cache emptied when the agents of its groups
+    would exceed ``4 N + 1024`` (memory O(N), as the stacked state; asynchronous agents also
+    finish in small groups that recur about once per agent and round, e.g. the two neighbours
+    of the agent whose message both waited for: a bound independent of N would rebuild them
+    all every round at large N).
     """
 
     def __init__(self, off, deg, nbr):
         self.off, self.deg, self.nbr = off, deg, nbr
         self.n = deg.size
         self._cache: dict = {}
+        self._cached = 0                     # agents in the cached groups
+        self._budget = 4 * self.n + 1024
         self._singles: list = [None] * self.n
 
     def get(self, ids):
@@ -70,8 +75,10 @@ class _Groups:
         key = tuple(ids)
         g = self._cache.get(key)
         if g is None:
-            if len(self._cache) > 256:
+            if self._cached + len(ids) > self._budget:
                 self._cache.clear()
+                self._cached = 0
+            self._cached += len(ids)
             order = sorted(range(len(ids)), key=ids.__getitem__)
             g = self._cache[key] = _Group(np.asarray([ids[p] for p in order], dtype=np.intp),
                                           self, order)
