@@ -236,3 +236,46 @@ def test_group_cache_holds_about_one_small_group_per_agent():
         groups.get([a, b])
     assert sum(len(key) for key in groups._cache) <= 4 * n + 1024
     assert groups.get(pairs[5]) is not first[5]
+
+
+def _lt_kernel(kind):
+    from netsim.scenario import from_dict
+    from netsim.simulate import build
+
+    return build(from_dict({
+        "name": "one", "seed": 4, "network": {"agents": 6, "topology": "ring"},
+        "problem": {"kind": kind, "samples_per_agent": 9, "features": 7,
+                    "regularization": 0.05},
+        "algorithm": {"name": "lt-admm", "tau": 4, "batch": 1},
+        "stop": {"rounds": 2}, "output": {"plots": False}})).runner.kernel
+
+
+@pytest.mark.parametrize("kind", ["logistic", "least_squares"])
+def test_one_agent_local_steps_equal_the_group_path(kind):
+    """A group of one with batch-1 mini-batches takes the per-agent path
+    (``sample_gradient``): its models, gradients counts and draws equal those of the same agent
+    stepping in a group of two, bit for bit, also with models holding zeros of either sign,
+    huge and tiny entries."""
+    from threadpoolctl import threadpool_limits
+
+    one, two = _lt_kernel(kind), _lt_kernel(kind)
+    rng = np.random.default_rng(1)
+    with threadpool_limits(1), np.errstate(all="ignore"):
+        for trial in range(40):
+            X = rng.standard_normal(one.X.shape) * 10.0 ** rng.integers(-300, 300, one.X.shape)
+            X[rng.random(X.shape) < 0.2] = 0.0
+            X[rng.random(X.shape) < 0.2] = -0.0
+            Z = rng.standard_normal(one.Z.shape)
+            Z[rng.random(Z.shape) < 0.3] = -0.0
+            for k in (one, two):
+                k.X[...] = X
+                k.Z[...] = Z
+            i, j = trial % 6, (trial + 3) % 6
+            assert one.est.one_sample(i)
+            w1 = one.local_steps([j]) + one.local_steps([i])
+            w2 = two.local_steps([i, j])
+            for r in (i, j):
+                assert np.array_equal(one.X[r].view(np.uint64), two.X[r].view(np.uint64))
+            assert [w.gradients for w in w1 + w2] == [4] * 4
+        for i in range(6):                 # both drew the same samples
+            assert np.array_equal(one.est.ests[i]._block_of(3), two.est.ests[i]._block_of(3))

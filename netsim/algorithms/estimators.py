@@ -205,6 +205,30 @@ class StackedEstimators:
                               None, None if self.mean is None else _take(self.mean, g),
                               self.m, full, idx, g)
 
+    def one_sample(self, i):
+        """Does agent ``i`` estimate from one sample (batch-1 mini-batch)?
+
+        Then :meth:`sample_gradient` may stand for a group of one's ``__call__``.
+        """
+        return self.kind == "minibatch" and self.batch == 1 and not self.fulls[i]
+
+    def sample_gradient(self, i, phi, h):
+        """Agent ``i``'s batch-1 mini-batch gradient at ``phi`` (d,) on its sample ``h``.
+
+        The bits of :meth:`__call__` on a group of one (its row of the result), with less
+        overhead: the one-row gemv on a view of row h instead of a fancy-indexed copy, the
+        weight in numpy float64 scalars (the same IEEE products, the same ``expit`` ufunc
+        loop, the same floating-point warnings). Only when :meth:`one_sample` holds.
+
+        Returns:
+            (d,) array: grad f_{i,h}(phi) + reg_i phi.
+        """
+        A, b, reg = self._own_of(i)[:3]
+        z = (A[h:h + 1] @ phi)[0]
+        y = b[h]
+        w = -y * expit(-y * z) if self.logistic else z - y
+        return (A[h] * w + 0.0) + reg[0] * phi
+
     def _own_of(self, i):
         """Agent i's data and state as views (made once): A, b, reg, T, mean, m, full."""
         own = self._own.get(i)

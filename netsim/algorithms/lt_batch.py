@@ -68,6 +68,8 @@ class _LocalTrainingBatch(StackedKernel):
 
     def local_steps(self, ids):
         g = self.groups.get(ids)
+        if g.single and self.est.one_sample(ids[0]):
+            return [self._local_steps_one(ids[0], g)]
         X = _take(self.X, g)
         grads = self.est.start(g, X)
         c = self.beta * ((self.rho * g.degc) * X - g.edge_sum(self.Z))
@@ -80,6 +82,21 @@ class _LocalTrainingBatch(StackedKernel):
         self.X[g.sel] = phi
         per = n.tolist() if isinstance(n, np.ndarray) else [n] * len(grads)
         return g.unsort([Work(gradients=k + m) for k, m in zip(grads, per)])
+
+    def _local_steps_one(self, i, g):
+        """Eq. (1)-(2) for agent ``i`` alone (group ``g``) with batch-1 mini-batches: the
+        group path's operations on the agent's own (d,) row, the same bits (products of the
+        same IEEE doubles; ``edge_sum`` of a group of one is ``sum(axis=0)``), without the
+        (1, d) stacking and per-step dispatch.
+        """
+        est = self.est
+        x = self.X[i]
+        c = self.beta * ((self.rho * int(self.deg[i])) * x - self.Z[g.esel].sum(axis=0))
+        phi, gamma = x, self.gamma
+        for h in est.ests[i]._block_of(self.tau).tolist():
+            phi = phi - gamma * est.sample_gradient(i, phi, h) - c
+        self.X[i] = phi
+        return Work(gradients=self.tau)
 
 
 class _EdgeMessages:
