@@ -252,10 +252,10 @@ def _lt_kernel(kind):
 
 @pytest.mark.parametrize("kind", ["logistic", "least_squares"])
 def test_one_agent_local_steps_equal_the_group_path(kind):
-    """A group of one with batch-1 mini-batches takes the per-agent path
-    (``sample_gradient``): its models, gradients counts and draws equal those of the same agent
-    stepping in a group of two, bit for bit, also with models holding zeros of either sign,
-    huge and tiny entries."""
+    """Groups of one or two with batch-1 mini-batches take the per-agent path
+    (``sample_gradient``): the models, gradient counts and draws equal those of the same agents
+    stepping in a (stacked) group of three, bit for bit, also with models holding zeros of
+    either sign, huge and tiny entries."""
     from threadpoolctl import threadpool_limits
 
     one, two = _lt_kernel(kind), _lt_kernel(kind)
@@ -270,12 +270,12 @@ def test_one_agent_local_steps_equal_the_group_path(kind):
             for k in (one, two):
                 k.X[...] = X
                 k.Z[...] = Z
-            i, j = trial % 6, (trial + 3) % 6
+            i, j, m = trial % 6, (trial + 3) % 6, (trial + 1) % 6
             assert one.est.one_sample(i)
-            w1 = one.local_steps([j]) + one.local_steps([i])
-            w2 = two.local_steps([i, j])
-            for r in (i, j):
+            w1 = one.local_steps([j]) + one.local_steps([m, i])
+            w2 = two.local_steps([i, j, m])
+            for r in (i, j, m):
                 assert np.array_equal(one.X[r].view(np.uint64), two.X[r].view(np.uint64))
-            assert [w.gradients for w in w1 + w2] == [4] * 4
+            assert [w.gradients for w in w1 + w2] == [4] * 6
         for i in range(6):                 # both drew the same samples
             assert np.array_equal(one.est.ests[i]._block_of(3), two.est.ests[i]._block_of(3))

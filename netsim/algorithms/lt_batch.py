@@ -67,9 +67,11 @@ class _LocalTrainingBatch(StackedKernel):
             [streams.generator("agent", i, "sampling") for i in range(self.n)])
 
     def local_steps(self, ids):
+        if len(ids) <= 2 and all(self.est.one_sample(i) for i in ids):
+            # one agent at a time is cheaper than the stacked path up to two agents (an
+            # asynchronous ring's neighbours of one agent often start together)
+            return [self._local_steps_one(i, self.groups.get([i])) for i in ids]
         g = self.groups.get(ids)
-        if g.single and self.est.one_sample(ids[0]):
-            return [self._local_steps_one(ids[0], g)]
         X = _take(self.X, g)
         grads = self.est.start(g, X)
         c = self.beta * ((self.rho * g.degc) * X - g.edge_sum(self.Z))
