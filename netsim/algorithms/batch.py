@@ -202,14 +202,19 @@ class StackedKernel:
         self.compressor = compressor
         self.crng = [streams.generator("agent", i, "compressor") for i in range(n)]
         self.cstate = None                 # compressor states, one row per channel
+        self._cready = False               # cstate made (None for a stateless compressor)
 
     def _compress(self, V, owners, sel, channels):
         """``compressor.rows`` on ``V``, one row per channel ``sel`` of the stacked states.
 
         Row r draws from agent ``owners[r]``'s stream; stores the new states.
         """
-        if self.cstate is None:
+        if not self._cready:
             self.cstate = self.compressor.stack_state(V.shape[1], channels)
+            self._cready = True
+        if self.cstate is None:                    # stateless: no state trees
+            vals, bits, _ = self.compressor.rows(V, [self.crng[i] for i in owners], None)
+            return vals, bits
         st = tree_map(lambda a: a[sel], self.cstate)
         vals, bits, st = self.compressor.rows(V, [self.crng[i] for i in owners], st)
         if st is not None:

@@ -94,9 +94,9 @@ class _LocalTrainingBatch(StackedKernel):
         est = self.est
         x = self.X[i]
         c = self.beta * ((self.rho * int(self.deg[i])) * x - self.Z[g.esel].sum(axis=0))
-        phi, gamma = x, self.gamma
+        phi, gamma, grad = x, self.gamma, est.sample_gradient(i)
         for h in est.ests[i]._block_of(self.tau).tolist():
-            phi = phi - gamma * est.sample_gradient(i, phi, h) - c
+            phi = phi - gamma * grad(phi, h) - c
         self.X[i] = phi
         return Work(gradients=self.tau)
 
