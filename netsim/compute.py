@@ -166,14 +166,15 @@ class ComputeModel:
             self.samples[agent] * spec.gradient_time)
         base = work.gradients * spec.gradient_time + work.solves * solve
         t = base * self.factor[agent]
-        if self.speed[agent] != 1.0:
-            t = t / self.speed[agent] if self.speed[agent] > 0 else math.inf
+        speed = self.speed[agent]
+        if speed != 1.0:
+            t = t / speed if speed > 0 else math.inf
         rng = self._rng[agent]
         if spec.noise is not None:
             t *= float(spec.noise.sample(rng))
-        if self.slow[agent] and spec.slowdown is not None:
+        if spec.slowdown is not None and self.slow[agent]:
             t *= float(spec.slowdown.sample(rng))
-        if not t < math.inf and self.speed[agent] > 0:
+        if not t < math.inf and speed > 0:
             _not_finite(agent, t)
         return float(t)
 

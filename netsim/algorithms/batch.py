@@ -30,6 +30,8 @@ compares every output file bit for bit.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from netsim.algorithms.channel import _edge_rows
@@ -115,10 +117,19 @@ class _Group:
             self.sel, self.esel = ids, self.edges
         self.owner = np.repeat(np.arange(ids.size), deg)
         self.edge_owners = ids[self.owner].tolist()
-        self.slots = [(np.flatnonzero(deg > r), off[deg > r] + r) for r in range(deg.max())]
+        self._off = off
         ends = np.concatenate([[0], np.cumsum(deg)])
         self.spans = list(zip(ends[:-1].tolist(), ends[1:].tolist()))
         self.nbr = groups.nbr[self.edges].tolist()
+
+    @functools.cached_property
+    def slots(self):
+        """For each slot r, the group rows with degree > r and their r-th edge.
+
+        Made when first needed: only :meth:`edge_sum` of a group of several agents reads them.
+        """
+        deg, off = self.deg, self._off
+        return [(np.flatnonzero(deg > r), off[deg > r] + r) for r in range(deg.max())]
 
     def sort(self, per_caller):
         """A list in the caller's order -> in sorted order."""
