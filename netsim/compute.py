@@ -95,6 +95,8 @@ class ComputeModel:
             spec.slowdown is None or spec.slowdown.is_constant)
         self.speed = np.ones(n)              # speed profiles: durations are divided by it
         self.on = [True] * n                 # state profiles: an off agent does not start
+        #: hosts whose state is off (0: every host on, no per-agent check needed)
+        self.hosts_off = 0
         self._wake: list = [None] * n        # steps until it is on again
 
     def add_host(self) -> int:
@@ -113,6 +115,7 @@ class ComputeModel:
 
     def set_state(self, agent: int, on: bool, env=None) -> None:
         """Profile event: the agent's host goes off (no new step starts) or on again."""
+        self.hosts_off += self.on[agent] - bool(on)
         self.on[agent] = bool(on)
         if on and self._wake[agent] is not None:
             ev, self._wake[agent] = self._wake[agent], None
@@ -163,14 +166,15 @@ class ComputeModel:
             self.samples[agent] * spec.gradient_time)
         base = work.gradients * spec.gradient_time + work.solves * solve
         t = base * self.factor[agent]
-        if self.speed[agent] != 1.0:
-            t = t / self.speed[agent] if self.speed[agent] > 0 else math.inf
+        speed = self.speed[agent]
+        if speed != 1.0:
+            t = t / speed if speed > 0 else math.inf
         rng = self._rng[agent]
         if spec.noise is not None:
             t *= float(spec.noise.sample(rng))
-        if self.slow[agent] and spec.slowdown is not None:
+        if spec.slowdown is not None and self.slow[agent]:
             t *= float(spec.slowdown.sample(rng))
-        if not t < math.inf and self.speed[agent] > 0:
+        if not t < math.inf and speed > 0:
             _not_finite(agent, t)
         return float(t)
 

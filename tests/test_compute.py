@@ -73,3 +73,20 @@ def test_adding_an_agent_keeps_other_agents_timing():
     big = ComputeModel(spec, [1] * 30, Streams(9))
     assert [small.duration(0, Work(1)) for _ in range(5)] == \
         [big.duration(0, Work(1)) for _ in range(5)]
+
+
+def test_hosts_off_counts_hosts_whose_state_is_off():
+    """State profiles switch hosts off and on (repeats included); ``hosts_off`` counts the hosts
+    off at each moment, so the runners check per agent only while some host is off."""
+    cm = ComputeModel(ComputeSpec(gradient_time=1e-5), [10] * 5, Streams(0))
+    assert cm.hosts_off == 0
+    server = cm.add_host()
+    seq = [(1, False), (3, False), (1, False), (server, False), (1, True), (1, True),
+           (3, True), (server, True), (4, False)]
+    want = [1, 2, 2, 3, 2, 2, 1, 0, 1]
+    got = []
+    for agent, on in seq:
+        cm.set_state(agent, on)
+        got.append(cm.hosts_off)
+    assert got == want
+    assert cm.hosts_off == cm.on.count(False)

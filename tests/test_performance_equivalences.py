@@ -1,5 +1,7 @@
 """Faster code paths that must give the same bits as the straightforward ones."""
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -188,3 +190,92 @@ def test_one_row_gemv_is_a_product_with_signed_zeros_normalised():
             if trial % 3 == 0:
                 w[:] = rng.choice([0.0, -0.0, 1e-310, -1e-310, np.inf, -np.inf, np.nan])
             assert np.array_equal((a.T @ w).view(np.uint64), (a[0] * w[0] + 0.0).view(np.uint64))
+
+
+def test_groups_of_one_are_kept_per_agent_past_the_cache_bound():
+    """Asynchronous agents step alone, each in turn: every agent's group of one is built once
+    for the run (not rebuilt when more than 256 agents take turns), with the group's fields
+    of a one-agent group (basic slices of its rows and CSR edge rows)."""
+    from netsim.algorithms.batch import _Groups
+
+    n = 300
+    deg = np.full(n, 2)
+    off = np.concatenate([[0], np.cumsum(deg)[:-1]])
+    nbr = np.array([j % n for i in range(n) for j in (i - 1, i + 1)])
+    groups = _Groups(off, deg, nbr)
+    first = [groups.get([i]) for i in range(n)]
+    for k in range(300):                       # larger groups come and go meanwhile
+        groups.get([k % n, (k + 7) % n])
+    for i in (0, 5, 299):
+        g = groups.get([i])
+        assert g is first[i]
+        assert g.single and g.order is None and g.ids.tolist() == [i]
+        assert g.sel == slice(i, i + 1) and g.esel == slice(2 * i, 2 * i + 2)
+        assert g.nbr == [(i - 1) % n, (i + 1) % n] and g.spans == [(0, 2)]
+        assert g.edge_owners == [i, i]
+
+
+def test_group_cache_holds_about_one_small_group_per_agent():
+    """Asynchronous agents also finish in small groups that recur about once per agent and
+    round (the two neighbours of the agent whose message both waited for): with 300 agents the
+    300 such pairs stay cached (the cache's bound is 4 N + 1024 agents of groups), and past the
+    bound the cache starts over instead of growing."""
+    from netsim.algorithms.batch import _Groups
+
+    n = 300
+    deg = np.full(n, 2)
+    off = np.concatenate([[0], np.cumsum(deg)[:-1]])
+    nbr = np.array([j % n for i in range(n) for j in (i - 1, i + 1)])
+    groups = _Groups(off, deg, nbr)
+    pairs = [[(i - 1) % n, (i + 1) % n] for i in range(n)]
+    first = [groups.get(p) for p in pairs]
+    assert all(groups.get(p) is g for p, g in zip(pairs, first))
+    assert first[0].ids.tolist() == [1, n - 1] and first[0].order == [1, 0]
+    assert first[1].ids.tolist() == [0, 2] and first[1].order is None
+    for a, b in list(itertools.combinations(range(n), 2))[:1500]:  # 3000 agents: over it
+        groups.get([a, b])
+    assert sum(len(key) for key in groups._cache) <= 4 * n + 1024
+    assert groups.get(pairs[5]) is not first[5]
+
+
+def _lt_kernel(kind):
+    from netsim.scenario import from_dict
+    from netsim.simulate import build
+
+    return build(from_dict({
+        "name": "one", "seed": 4, "network": {"agents": 6, "topology": "ring"},
+        "problem": {"kind": kind, "samples_per_agent": 9, "features": 7,
+                    "regularization": 0.05},
+        "algorithm": {"name": "lt-admm", "tau": 4, "batch": 1},
+        "stop": {"rounds": 2}, "output": {"plots": False}})).runner.kernel
+
+
+@pytest.mark.parametrize("kind", ["logistic", "least_squares"])
+def test_one_agent_local_steps_equal_the_group_path(kind):
+    """Groups of one or two with batch-1 mini-batches take the per-agent path
+    (``sample_gradient``): the models, gradient counts and draws equal those of the same agents
+    stepping in a (stacked) group of three, bit for bit, also with models holding zeros of
+    either sign, huge and tiny entries."""
+    from threadpoolctl import threadpool_limits
+
+    one, two = _lt_kernel(kind), _lt_kernel(kind)
+    rng = np.random.default_rng(1)
+    with threadpool_limits(1), np.errstate(all="ignore"):
+        for trial in range(40):
+            X = rng.standard_normal(one.X.shape) * 10.0 ** rng.integers(-300, 300, one.X.shape)
+            X[rng.random(X.shape) < 0.2] = 0.0
+            X[rng.random(X.shape) < 0.2] = -0.0
+            Z = rng.standard_normal(one.Z.shape)
+            Z[rng.random(Z.shape) < 0.3] = -0.0
+            for k in (one, two):
+                k.X[...] = X
+                k.Z[...] = Z
+            i, j, m = trial % 6, (trial + 3) % 6, (trial + 1) % 6
+            assert one.est.one_sample(i)
+            w1 = one.local_steps([j]) + one.local_steps([m, i])
+            w2 = two.local_steps([i, j, m])
+            for r in (i, j, m):
+                assert np.array_equal(one.X[r].view(np.uint64), two.X[r].view(np.uint64))
+            assert [w.gradients for w in w1 + w2] == [4] * 6
+        for i in range(6):                 # both drew the same samples
+            assert np.array_equal(one.est.ests[i]._block_of(3), two.est.ests[i]._block_of(3))

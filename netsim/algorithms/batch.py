@@ -30,6 +30,8 @@ compares every output file bit for bit.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from netsim.algorithms.channel import _edge_rows
@@ -41,12 +43,23 @@ __all__ = ["StackedKernel"]
 
 
 class _Groups:
-    """Index arrays of a group of agents (cached: in lockstep the same group recurs)."""
+    """Index arrays of a group of agents (cached: in lockstep the same group recurs).
+
+    Groups of one are kept apart, one per agent for the whole run (asynchronous agents step
+    alone, each in turn). Larger groups share a cache emptied when the agents of its groups
+    would exceed ``4 N + 1024`` (memory O(N), as the stacked state; asynchronous agents also
+    finish in small groups that recur about once per agent and round, e.g. the two neighbours
+    of the agent whose message both waited for: a bound independent of N would rebuild them
+    all every round at large N).
+    """
 
     def __init__(self, off, deg, nbr):
         self.off, self.deg, self.nbr = off, deg, nbr
         self.n = deg.size
         self._cache: dict = {}
+        self._cached = 0                     # agents in the cached groups
+        self._budget = 4 * self.n + 1024
+        self._singles: list = [None] * self.n
 
     def get(self, ids):
         """The group of ``ids`` with its agents sorted.
@@ -55,11 +68,19 @@ class _Groups:
         go back in the caller's order with :meth:`_Group.unsort`: each agent's arithmetic does not
         depend on the others.
         """
+        if len(ids) == 1:
+            i = ids[0]
+            g = self._singles[i]
+            if g is None:
+                g = self._singles[i] = _Group(np.array([i], dtype=np.intp), self, [0])
+            return g
         key = tuple(ids)
         g = self._cache.get(key)
         if g is None:
-            if len(self._cache) > 256:
+            if self._cached + len(ids) > self._budget:
                 self._cache.clear()
+                self._cached = 0
+            self._cached += len(ids)
             order = sorted(range(len(ids)), key=ids.__getitem__)
             g = self._cache[key] = _Group(np.asarray([ids[p] for p in order], dtype=np.intp),
                                           self, order)
@@ -96,10 +117,19 @@ class _Group:
             self.sel, self.esel = ids, self.edges
         self.owner = np.repeat(np.arange(ids.size), deg)
         self.edge_owners = ids[self.owner].tolist()
-        self.slots = [(np.flatnonzero(deg > r), off[deg > r] + r) for r in range(deg.max())]
+        self._off = off
         ends = np.concatenate([[0], np.cumsum(deg)])
         self.spans = list(zip(ends[:-1].tolist(), ends[1:].tolist()))
         self.nbr = groups.nbr[self.edges].tolist()
+
+    @functools.cached_property
+    def slots(self):
+        """For each slot r, the group rows with degree > r and their r-th edge.
+
+        Made when first needed: only :meth:`edge_sum` of a group of several agents reads them.
+        """
+        deg, off = self.deg, self._off
+        return [(np.flatnonzero(deg > r), off[deg > r] + r) for r in range(deg.max())]
 
     def sort(self, per_caller):
         """A list in the caller's order -> in sorted order."""
@@ -183,14 +213,19 @@ class StackedKernel:
         self.compressor = compressor
         self.crng = [streams.generator("agent", i, "compressor") for i in range(n)]
         self.cstate = None                 # compressor states, one row per channel
+        self._cready = False               # cstate made (None for a stateless compressor)
 
     def _compress(self, V, owners, sel, channels):
         """``compressor.rows`` on ``V``, one row per channel ``sel`` of the stacked states.
 
         Row r draws from agent ``owners[r]``'s stream; stores the new states.
         """
-        if self.cstate is None:
+        if not self._cready:
             self.cstate = self.compressor.stack_state(V.shape[1], channels)
+            self._cready = True
+        if self.cstate is None:                    # stateless: no state trees
+            vals, bits, _ = self.compressor.rows(V, [self.crng[i] for i in owners], None)
+            return vals, bits
         st = tree_map(lambda a: a[sel], self.cstate)
         vals, bits, st = self.compressor.rows(V, [self.crng[i] for i in owners], st)
         if st is not None:

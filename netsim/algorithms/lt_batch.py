@@ -67,6 +67,10 @@ class _LocalTrainingBatch(StackedKernel):
             [streams.generator("agent", i, "sampling") for i in range(self.n)])
 
     def local_steps(self, ids):
+        if len(ids) <= 2 and all(self.est.one_sample(i) for i in ids):
+            # one agent at a time is cheaper than the stacked path up to two agents (an
+            # asynchronous ring's neighbours of one agent often start together)
+            return [self._local_steps_one(i, self.groups.get([i])) for i in ids]
         g = self.groups.get(ids)
         X = _take(self.X, g)
         grads = self.est.start(g, X)
@@ -80,6 +84,21 @@ class _LocalTrainingBatch(StackedKernel):
         self.X[g.sel] = phi
         per = n.tolist() if isinstance(n, np.ndarray) else [n] * len(grads)
         return g.unsort([Work(gradients=k + m) for k, m in zip(grads, per)])
+
+    def _local_steps_one(self, i, g):
+        """Eq. (1)-(2) for agent ``i`` alone (group ``g``) with batch-1 mini-batches: the
+        group path's operations on the agent's own (d,) row, the same bits (products of the
+        same IEEE doubles; ``edge_sum`` of a group of one is ``sum(axis=0)``), without the
+        (1, d) stacking and per-step dispatch.
+        """
+        est = self.est
+        x = self.X[i]
+        c = self.beta * ((self.rho * int(self.deg[i])) * x - self.Z[g.esel].sum(axis=0))
+        phi, gamma, grad = x, self.gamma, est.sample_gradient(i)
+        for h in est.ests[i]._block_of(self.tau).tolist():
+            phi = phi - gamma * grad(phi, h) - c
+        self.X[i] = phi
+        return Work(gradients=self.tau)
 
 
 class _EdgeMessages:

@@ -91,7 +91,7 @@ class BatchedPeerRunner:
         engine.
         """
         on = self.compute.on
-        if False in on and not all(on[i] for i in ids):
+        if self.compute.hosts_off and not all(on[i] for i in ids):
             for i in ids:
                 if not on[i]:
                     self.compute.wait_until_on(i, self.env).callbacks.append(
