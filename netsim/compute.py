@@ -22,6 +22,7 @@ from typing import NamedTuple, Sequence
 import numpy as np
 
 from netsim.distributions import Distribution
+from netsim.simtime import MAX_TIME_S
 
 __all__ = ["Work", "ComputeModel", "ComputeSpec"]
 
@@ -155,8 +156,9 @@ class ComputeModel:
         if slow.any():
             with np.errstate(divide="ignore"):
                 t[slow] = np.where(speed[slow] > 0, t[slow] / speed[slow], math.inf)
-        if not np.isfinite(t[speed > 0]).all():
-            _not_finite(int(idx[np.flatnonzero(~np.isfinite(t) & (speed > 0))[0]]), math.inf)
+        if not (t[speed > 0] <= MAX_TIME_S).all():       # also NaN
+            first = int(np.flatnonzero(~(t <= MAX_TIME_S) & (speed > 0))[0])
+            _not_finite(int(idx[first]), float(t[first]))
         return t.tolist()
 
     def duration(self, agent: int, work: Work) -> float:
@@ -174,19 +176,22 @@ class ComputeModel:
             t *= float(spec.noise.sample(rng))
         if spec.slowdown is not None and self.slow[agent]:
             t *= float(spec.slowdown.sample(rng))
-        if not t < math.inf and speed > 0:
+        if not t <= MAX_TIME_S and speed > 0:
             _not_finite(agent, t)
         return float(t)
 
 
 def _not_finite(agent: int, t) -> None:
-    """A step time drawn beyond a double (a heavy tail with a huge scale).
+    """Raise the error of a step time beyond the clock's range (1e15 s) or a double's.
 
-    A one-line error instead of a run that ends 'stalled' at 0 s.
+    A heavy tail with a huge scale draws such times: a one-line error naming the keys,
+    instead of a run that ends 'stalled' at 0 s or an unnamed time error.
     """
     from netsim.errors import ScenarioError
 
-    raise ScenarioError("compute", f"must give finite step times; agent {agent} drew {t} s "
-                                   "(heterogeneity, noise or stragglers.slowdown draws beyond "
-                                   "the range of a double: use a lighter tail or a smaller "
+    what = "finite step times" if not t < math.inf else (
+        f"step times of at most {MAX_TIME_S:g} s (the longest simulated duration)")
+    raise ScenarioError("compute", f"must give {what}; agent {agent} drew {t} s "
+                                   "(gradient_time, solve_time, heterogeneity, noise or "
+                                   "stragglers.slowdown: use a lighter tail or a smaller "
                                    "scale)")

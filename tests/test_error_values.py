@@ -154,3 +154,16 @@ def test_durations_beyond_the_clock_at_run_time_name_their_key(links, key, says)
         netsim.run(sc)
     line = str(e.value)
     assert line.startswith(key + " ") and says in line and "\n" not in line
+
+
+@pytest.mark.parametrize("key", ["noise", "heterogeneity"])
+def test_step_times_beyond_the_clock_name_the_compute_keys(key):
+    """A compute time drawn above 1e15 s (finite) names [compute] and the agent."""
+    import netsim
+
+    sc = from_dict({**_BASE, "compute": {"gradient_time": "1 s",
+                                         key: {"dist": "uniform", "low": 1e16, "high": 2e16}}})
+    with pytest.raises(ScenarioError) as e:
+        netsim.run(sc)
+    assert str(e.value).startswith("compute must give step times of at most 1e+15 s (the "
+                                   "longest simulated duration); agent 0 drew ")
