@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["maxmin_rates"]
+__all__ = ["maxmin_rates", "maxmin_list"]
 
 
 def maxmin_rates(flows: dict, capacity: dict, rel_tol: float = 1e-12) -> dict:
@@ -33,40 +33,73 @@ def maxmin_rates(flows: dict, capacity: dict, rel_tol: float = 1e-12) -> dict:
     Returns:
         ``{flow: rate}``.
     """
-    rate = {}
-    remaining = {r: float(capacity[r]) for f in flows for r, _ in flows[f][2]}
-    users: dict = {}
-    for f, (_, _, res) in flows.items():
+    return dict(zip(flows, maxmin_list(list(flows.values()), capacity, rel_tol)))
+
+
+def maxmin_list(flows: list, capacity, rel_tol: float = 1e-12) -> list:
+    """:func:`maxmin_rates` for a list of ``(penalty, bound, ((resource, weight), ...))``.
+
+    The list's order is the order of every sum and every tie (as the dict's order there).
+
+    Args:
+        flows: n tuples ``(penalty, bound, res)``.
+        capacity: ``capacity[resource]`` -> capacity (a dict, or a list for int resources).
+        rel_tol: as in :func:`maxmin_rates`.
+
+    Returns:
+        The n rates, in the order of ``flows``.
+    """
+    n = len(flows)
+    rate = [0.0] * n
+    remaining: dict = {}
+    users: dict = {}                 # resource -> ([flow index], [weight / penalty]), in order
+    for i, (pen, _, res) in enumerate(flows):
         for r, w in res:
-            users.setdefault(r, []).append((f, w))
-    open_flows = set(flows)
-    while open_flows:
+            us = users.get(r)
+            if us is None:
+                users[r] = ([i], [w / pen])
+                remaining[r] = float(capacity[r])
+            else:
+                us[0].append(i)
+                us[1].append(w / pen)
+    bp = [b * p for p, b, _ in flows]     # the level at which each flow hits its bound
+    is_open = [True] * n
+    n_open = n
+    lo, hi = 1 - rel_tol, 1 + rel_tol
+    while n_open:
         level, saturated = math.inf, []
-        for r, us in users.items():
-            usage = sum(w / flows[f][0] for f, w in us if f in open_flows)
+        for r, (idx, coef) in users.items():
+            if n_open == n:
+                usage = sum(coef)
+            else:
+                usage = sum([c for i, c in zip(idx, coef) if is_open[i]])
             if usage <= 0:
                 continue
             share = max(remaining[r], 0.0) / usage
-            if share < level * (1 - rel_tol):
+            if share < level * lo:
                 level, saturated = share, [r]
-            elif share <= level * (1 + rel_tol):
+            elif share <= level * hi:
                 saturated.append(r)
-        bound_level = min((flows[f][1] * flows[f][0] for f in open_flows), default=math.inf)
-        if bound_level < level * (1 - rel_tol) or level == math.inf:
+        bound_level = min([bp[i] for i in range(n) if is_open[i]], default=math.inf)
+        top = level * hi
+        if bound_level < level * lo or level == math.inf:
             level = bound_level
-            fixed = {f for f in open_flows if flows[f][1] * flows[f][0] <= level * (1 + rel_tol)}
+            top = level * hi
+            fixed = {i for i in range(n) if is_open[i] and bp[i] <= top}
         else:
-            fixed = {f for r in saturated for f, _ in users[r] if f in open_flows}
-            fixed |= {f for f in open_flows if flows[f][1] * flows[f][0] <= level * (1 + rel_tol)}
+            fixed = {i for r in saturated for i in users[r][0] if is_open[i]}
+            fixed.update([i for i in range(n) if is_open[i] and bp[i] <= top])
         if level == math.inf:            # flows that cross no finite resource and have no bound
-            for f in open_flows:
-                rate[f] = math.inf
+            for i in range(n):
+                if is_open[i]:
+                    rate[i] = math.inf
             break
-        for f in [g for g in flows if g in fixed]:       # deterministic subtraction order
-            pen, bound, res = flows[f]
+        for i in sorted(fixed):          # deterministic subtraction order
+            pen, bound, res = flows[i]
             x = min(level / pen, bound)
-            rate[f] = x
+            rate[i] = x
             for r, w in res:
                 remaining[r] -= w * x
-        open_flows -= fixed
+            is_open[i] = False
+        n_open -= len(fixed)
     return rate
