@@ -299,7 +299,8 @@ class FairNetwork(Network):
         self.reshared_flows += len(flows)
         now = self.env.now
         order = sorted(flows, key=_SEQ)      # deterministic summation order
-        rates = maxmin_list([(g.penalty, g.bound, g.res) for g in order], self.capacity)
+        rates = maxmin_list([g.penalty for g in order], [g.bound for g in order],
+                            [g.res for g in order], self.capacity)
         dates = self._dates
         push = heapq.heappush
         for g, rate in zip(order, rates):

@@ -33,46 +33,63 @@ def maxmin_rates(flows: dict, capacity: dict, rel_tol: float = 1e-12) -> dict:
     Returns:
         ``{flow: rate}``.
     """
-    return dict(zip(flows, maxmin_list(list(flows.values()), capacity, rel_tol)))
+    p = list(flows.values())
+    return dict(zip(flows, maxmin_list([x[0] for x in p], [x[1] for x in p],
+                                       [x[2] for x in p], capacity, rel_tol)))
 
 
-def maxmin_list(flows: list, capacity, rel_tol: float = 1e-12) -> list:
-    """:func:`maxmin_rates` for a list of ``(penalty, bound, ((resource, weight), ...))``.
+def maxmin_list(penalty: list, bound: list, res: list, capacity,
+                rel_tol: float = 1e-12) -> list:
+    """:func:`maxmin_rates` for n flows given as three lists (no object per flow).
 
-    The list's order is the order of every sum and every tie (as the dict's order there).
+    The lists' order is the order of every sum and every tie (as the dict's order there).
 
     Args:
-        flows: n tuples ``(penalty, bound, res)``.
+        penalty: n sharing penalties (> 0).
+        bound: n rate bounds (``math.inf`` for none).
+        res: n tuples ``((resource, weight), ...)``.
         capacity: ``capacity[resource]`` -> capacity (a dict, or a list for int resources).
         rel_tol: as in :func:`maxmin_rates`.
 
     Returns:
-        The n rates, in the order of ``flows``.
+        The n rates, in the order of the lists.
     """
-    n = len(flows)
+    n = len(penalty)
     rate = [0.0] * n
     remaining: dict = {}
-    users: dict = {}                 # resource -> ([flow index], [weight / penalty]), in order
-    for i, (pen, _, res) in enumerate(flows):
-        for r, w in res:
-            us = users.get(r)
-            if us is None:
-                users[r] = ([i], [w / pen])
+    # resource -> its first user and weight / penalty (in order of first use); resources
+    # used by several flows also have ([flow index], [weight / penalty]) in `more`
+    first: dict = {}
+    coef: dict = {}
+    more: dict = {}
+    for i in range(n):
+        pen = penalty[i]
+        for r, w in res[i]:
+            if r not in first:
+                first[r] = i
+                coef[r] = w / pen
                 remaining[r] = float(capacity[r])
+            elif r in more:
+                more[r][0].append(i)
+                more[r][1].append(w / pen)
             else:
-                us[0].append(i)
-                us[1].append(w / pen)
-    bp = [b * p for p, b, _ in flows]     # the level at which each flow hits its bound
+                more[r] = ([first[r], i], [coef[r], w / pen])
+    bp = [b * p for p, b in zip(penalty, bound)]   # the level at which each flow hits its bound
     is_open = [True] * n
     n_open = n
     lo, hi = 1 - rel_tol, 1 + rel_tol
     while n_open:
         level, saturated = math.inf, []
-        for r, (idx, coef) in users.items():
-            if n_open == n:
-                usage = sum(coef)
+        for r, i0 in first.items():
+            m = more.get(r)
+            if m is None:                        # one user: the sum of one term
+                if not is_open[i0]:
+                    continue
+                usage = coef[r]
+            elif n_open == n:
+                usage = sum(m[1])
             else:
-                usage = sum([c for i, c in zip(idx, coef) if is_open[i]])
+                usage = sum([c for i, c in zip(*m) if is_open[i]])
             if usage <= 0:
                 continue
             share = max(remaining[r], 0.0) / usage
@@ -87,7 +104,13 @@ def maxmin_list(flows: list, capacity, rel_tol: float = 1e-12) -> list:
             top = level * hi
             fixed = {i for i in range(n) if is_open[i] and bp[i] <= top}
         else:
-            fixed = {i for r in saturated for i in users[r][0] if is_open[i]}
+            fixed = set()
+            for r in saturated:
+                m = more.get(r)
+                if m is None:
+                    fixed.add(first[r])
+                else:
+                    fixed.update([i for i in m[0] if is_open[i]])
             fixed.update([i for i in range(n) if is_open[i] and bp[i] <= top])
         if level == math.inf:            # flows that cross no finite resource and have no bound
             for i in range(n):
@@ -95,10 +118,9 @@ def maxmin_list(flows: list, capacity, rel_tol: float = 1e-12) -> list:
                     rate[i] = math.inf
             break
         for i in sorted(fixed):          # deterministic subtraction order
-            pen, bound, res = flows[i]
-            x = min(level / pen, bound)
+            x = min(level / penalty[i], bound[i])
             rate[i] = x
-            for r, w in res:
+            for r, w in res[i]:
                 remaining[r] -= w * x
             is_open[i] = False
         n_open -= len(fixed)
