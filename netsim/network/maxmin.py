@@ -57,10 +57,13 @@ def maxmin_list(penalty: list, bound: list, res: list, capacity,
     n = len(penalty)
     rate = [0.0] * n
     remaining: dict = {}
-    # resource -> its first user and weight / penalty (in order of first use); resources
-    # used by several flows also have ([flow index], [weight / penalty]) in `more`
+    # resource -> its first user and weight / penalty (in order of first use); its second
+    # user in `second` / `coef2`; resources used by three flows or more also have
+    # ([flow index], [weight / penalty]) in `more` (few objects per solve: fewer collections)
     first: dict = {}
     coef: dict = {}
+    second: dict = {}
+    coef2: dict = {}
     more: dict = {}
     for i in range(n):
         pen = penalty[i]
@@ -69,11 +72,14 @@ def maxmin_list(penalty: list, bound: list, res: list, capacity,
                 first[r] = i
                 coef[r] = w / pen
                 remaining[r] = float(capacity[r])
+            elif r not in second:
+                second[r] = i
+                coef2[r] = w / pen
             elif r in more:
                 more[r][0].append(i)
                 more[r][1].append(w / pen)
             else:
-                more[r] = ([first[r], i], [coef[r], w / pen])
+                more[r] = ([first[r], second[r], i], [coef[r], coef2[r], w / pen])
     bp = [b * p for p, b in zip(penalty, bound)]   # the level at which each flow hits its bound
     is_open = [True] * n
     n_open = n
@@ -81,15 +87,22 @@ def maxmin_list(penalty: list, bound: list, res: list, capacity,
     while n_open:
         level, saturated = math.inf, []
         for r, i0 in first.items():
-            m = more.get(r)
-            if m is None:                        # one user: the sum of one term
+            i1 = second.get(r)
+            if i1 is None:                       # one user: the sum of one term
                 if not is_open[i0]:
                     continue
                 usage = coef[r]
+            elif r not in more:                  # two users
+                if is_open[i0]:
+                    usage = sum((coef[r], coef2[r])) if is_open[i1] else coef[r]
+                elif is_open[i1]:
+                    usage = coef2[r]
+                else:
+                    continue
             elif n_open == n:
-                usage = sum(m[1])
+                usage = sum(more[r][1])
             else:
-                usage = sum([c for i, c in zip(*m) if is_open[i]])
+                usage = sum([c for i, c in zip(*more[r]) if is_open[i]])
             if usage <= 0:
                 continue
             share = max(remaining[r], 0.0) / usage
@@ -106,11 +119,13 @@ def maxmin_list(penalty: list, bound: list, res: list, capacity,
         else:
             fixed = set()
             for r in saturated:
-                m = more.get(r)
-                if m is None:
+                if r in more:
+                    fixed.update([i for i in more[r][0] if is_open[i]])
+                    continue
+                if is_open[first[r]]:
                     fixed.add(first[r])
-                else:
-                    fixed.update([i for i in m[0] if is_open[i]])
+                if r in second and is_open[second[r]]:
+                    fixed.add(second[r])
             fixed.update([i for i in range(n) if is_open[i] and bp[i] <= top])
         if level == math.inf:            # flows that cross no finite resource and have no bound
             for i in range(n):
