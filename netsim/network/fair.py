@@ -119,6 +119,8 @@ class FairNetwork(Network):
         self._routes: dict = {}                # link -> its route now (see _route)
         self._starts: dict = {}                # tick -> flows whose latency ends then
         self._fresh = 0                        # flows activated since the last solve
+        self._memo: dict = {}                  # the last solves' rates (see _rates)
+        self._cap_version = 0                  # capacity changes so far
         # every flow can make progress (none is a lost message nobody retransmits): flows
         # whose latency ends at one tick may share one event (see _start)
         self._group = not any(_can_lose(s) and s.on_loss == "drop" for s in self.links.values())
@@ -218,6 +220,7 @@ class FairNetwork(Network):
         bf = self.tcp.bandwidth_factor if self.tcp else 1.0
         r = ("link", *link)
         self.capacity[r] = float(bandwidth) * bf
+        self._cap_version += 1
         tcp = self.tcp
         if tcp is not None and tcp.weight_s > 0 and math.isfinite(old) and bandwidth > 0:
             delta = tcp.weight_s / float(bandwidth) - tcp.weight_s / old
@@ -290,6 +293,22 @@ class FairNetwork(Network):
                             todo.append(x)
         return seen_f
 
+    def _rates(self, penalty: tuple, bound: tuple, res: tuple) -> list:
+        """:func:`~netsim.network.maxmin.maxmin_list` on the capacities now, remembered.
+
+        A pure function of its arguments and the capacities: lockstep rounds that solve the
+        same sharing again (same flows' penalties, bounds and routes in the same order, no
+        capacity changed since) reuse the rates of the last few solves.
+        """
+        key = (self._cap_version, penalty, bound, res)
+        rates = self._memo.get(key)
+        if rates is None:
+            rates = maxmin_list(penalty, bound, res, self.capacity)
+            if len(self._memo) >= 4:
+                del self._memo[next(iter(self._memo))]
+            self._memo[key] = rates
+        return rates
+
     def _reshare(self, resources, flows=None):
         if flows is None:
             flows = self._component(resources)
@@ -299,8 +318,8 @@ class FairNetwork(Network):
         self.reshared_flows += len(flows)
         now = self.env.now
         order = sorted(flows, key=_SEQ)      # deterministic summation order
-        rates = maxmin_list([g.penalty for g in order], [g.bound for g in order],
-                            [g.res for g in order], self.capacity)
+        rates = self._rates(tuple([g.penalty for g in order]), tuple([g.bound for g in order]),
+                            tuple([g.res for g in order]))
         dates = self._dates
         push = heapq.heappush
         for g, rate in zip(order, rates):

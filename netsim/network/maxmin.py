@@ -40,9 +40,9 @@ def maxmin_rates(flows: dict, capacity: dict, rel_tol: float = 1e-12) -> dict:
 
 def maxmin_list(penalty: list, bound: list, res: list, capacity,
                 rel_tol: float = 1e-12) -> list:
-    """:func:`maxmin_rates` for n flows given as three lists (no object per flow).
+    """:func:`maxmin_rates` for n flows given as three sequences (no object per flow).
 
-    The lists' order is the order of every sum and every tie (as the dict's order there).
+    Their order is the order of every sum and every tie (as the dict's order there).
 
     Args:
         penalty: n sharing penalties (> 0).
