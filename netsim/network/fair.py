@@ -27,7 +27,8 @@ an instant, so this equals one solve per change). Completion dates live in one h
 entries are skipped by a version number, as in SimGrid's lazy update) behind a single timer
 event at the earliest date, instead of one timer per flow. Flows whose latency ends at the
 same tick start in one event, and a link's route (resources, penalty, bound, latency) is
-computed once until a profile changes its bandwidth or latency. Times are integer ticks
+computed once until a profile changes its bandwidth or latency; the last few solves' rates are
+remembered (lockstep rounds share the same way every round: one solve). Times are integer ticks
 (:mod:`netsim.simtime`): the latency phase is ``ticks(latency x factor) + ticks(jitter)``, a
 completion date ``now + ticks(remaining bits / rate)`` at the recomputation; the bits a flow
 sends between two recomputations are ``rate x elapsed ticks / 10**12``. Ends of latency and
