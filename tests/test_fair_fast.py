@@ -112,3 +112,24 @@ def test_route_follows_latency_and_bandwidth_profiles():
     Alarm(env, ticks(2.0), STEP).callbacks.append(lambda _e: net.send(0, 1, 3, 10_000))
     env.run()
     assert got == {0: 0.02, 1: 0.52, 2: 1.06, 3: 2.055}
+
+
+def test_a_repeated_sharing_is_solved_once(monkeypatch):
+    """Two rounds that share the links the same way: one max-min solve, the same transfer
+    times; after a bandwidth change the same flows are solved again."""
+    import netsim.network.fair as fair
+    calls = []
+    monkeypatch.setattr(fair, "maxmin_list", lambda *a: calls.append(1) or maxmin_list(*a))
+    links = {(0, 1): LinkSpec(bandwidth=1e6, latency=0.01), (2, 1): LinkSpec(bandwidth=1e6,
+                                                                              latency=0.01)}
+    env, net, got = _net(links, downlink={1: 1e6})
+    for k, t in enumerate((0.0, 1.0, 2.0)):
+        for src in (0, 2):
+            Alarm(env, ticks(t), STEP).callbacks.append(
+                lambda _e, k=k, src=src: net.send_many(src, [(1, (k, src), 10_000)], k))
+    Alarm(env, ticks(2.0), PROFILE).callbacks.append(lambda _e: net.set_bandwidth((0, 1), 2e6))
+    env.run()
+    assert net.recomputations == 3 and len(calls) == 2      # rounds 0 and 1 share one solve
+    # two flows share the 1 Mbit/s downlink: 20 000 bits at 1 Mbit/s after 10 ms
+    assert [got[(k, s)] for k in (0, 1, 2) for s in (0, 2)] == [0.03, 0.03, 1.03, 1.03,
+                                                                2.03, 2.03]
