@@ -44,35 +44,14 @@ from __future__ import annotations
 import heapq
 import math
 from collections import deque
-from dataclasses import dataclass
 from operator import attrgetter
 
-from netsim.network.fair_route import route
+from netsim.network.fair_route import TcpParams, route
 from netsim.network.maxmin import maxmin_list
 from netsim.network.transport import MessageRecord, Network, _jitter
 from netsim.simtime import ARRIVAL, MAX_TIME_S, RATES, STEP, TICKS_PER_S, Alarm, Pending, ticks
 
 __all__ = ["TcpParams", "FairNetwork"]
-
-
-@dataclass(frozen=True)
-class TcpParams:
-    """SimGrid's TCP corrections (LV08 defaults; CM02 = factors 1, weight_s 0, no cross-traffic).
-
-    Attributes:
-        latency_factor: multiplies the latency paid before the transfer (13.01).
-        bandwidth_factor: multiplies every capacity (0.97).
-        weight_s: bits; the sharing penalty is latency + sum over route links of
-            weight_s / bandwidth (20537 B = 164296 bit).
-        cross_traffic: share of a flow's rate also consumed on the reverse link (0.05).
-        gamma: bits; the window cap gamma / (2 latency) on the rate (4194304 B).
-    """
-
-    latency_factor: float = 13.01
-    bandwidth_factor: float = 0.97
-    weight_s: float = 20537 * 8
-    cross_traffic: float = 0.05
-    gamma: float = 4194304 * 8
 
 
 class _Flow:

@@ -1,6 +1,8 @@
-"""The route of one fair-sharing flow: its resources, sharing penalty and rate bound.
+"""A fair-sharing flow's route (resources, sharing penalty, rate bound); TCP's corrections.
 
-A pure function of the link, the capacities now and the TCP corrections (see
+:class:`TcpParams` is also importable from :mod:`netsim.network.fair`.
+
+The route is a pure function of the link, the capacities now and the TCP corrections (see
 :mod:`netsim.network.fair`): :class:`~netsim.network.fair.FairNetwork` computes it once per
 link and keeps it until a profile changes a bandwidth or a latency.
 """
@@ -8,8 +10,29 @@ link and keeps it until a profile changes a bandwidth or a latency.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
-__all__ = ["route"]
+__all__ = ["TcpParams", "route"]
+
+
+@dataclass(frozen=True)
+class TcpParams:
+    """SimGrid's TCP corrections (LV08 defaults; CM02 = factors 1, weight_s 0, no cross-traffic).
+
+    Attributes:
+        latency_factor: multiplies the latency paid before the transfer (13.01).
+        bandwidth_factor: multiplies every capacity (0.97).
+        weight_s: bits; the sharing penalty is latency + sum over route links of
+            weight_s / bandwidth (20537 B = 164296 bit).
+        cross_traffic: share of a flow's rate also consumed on the reverse link (0.05).
+        gamma: bits; the window cap gamma / (2 latency) on the rate (4194304 B).
+    """
+
+    latency_factor: float = 13.01
+    bandwidth_factor: float = 0.97
+    weight_s: float = 20537 * 8
+    cross_traffic: float = 0.05
+    gamma: float = 4194304 * 8
 
 
 def route(src, dst, latency: float, capacity: dict, uplink, downlink, tcp) -> tuple:
@@ -23,7 +46,7 @@ def route(src, dst, latency: float, capacity: dict, uplink, downlink, tcp) -> tu
             ``("down", n)`` (already scaled by TCP's bandwidth factor).
         uplink: the nodes that have a finite sending capacity.
         downlink: the nodes that have a finite receiving capacity.
-        tcp: the :class:`~netsim.network.fair.TcpParams`, or None.
+        tcp: the :class:`TcpParams`, or None.
 
     Returns:
         ``(res, rk, penalty, bound, spen)``: ``((resource, weight), ...)`` (the link always,
