@@ -25,7 +25,10 @@ to them through shared resources, **once per simulated instant** (a
 :data:`~netsim.simtime.RATES` event after everything else of the instant: no bit moves within
 an instant, so this equals one solve per change). Completion dates live in one heap (stale
 entries are skipped by a version number, as in SimGrid's lazy update) behind a single timer
-event at the earliest date, instead of one timer per flow. Times are integer ticks
+event at the earliest date, instead of one timer per flow. Flows whose latency ends at the
+same tick start in one event, and a link's route (resources, penalty, bound, latency) is
+computed once until a profile changes its bandwidth or latency; the last few solves' rates are
+remembered (lockstep rounds share the same way every round: one solve). Times are integer ticks
 (:mod:`netsim.simtime`): the latency phase is ``ticks(latency x factor) + ticks(jitter)``, a
 completion date ``now + ticks(remaining bits / rate)`` at the recomputation; the bits a flow
 sends between two recomputations are ``rate x elapsed ticks / 10**12``. Ends of latency and
@@ -41,39 +44,28 @@ from __future__ import annotations
 import heapq
 import math
 from collections import deque
-from dataclasses import dataclass
+from operator import attrgetter
 
-from netsim.network.maxmin import maxmin_rates
+from netsim.network.fair_route import TcpParams, route
+from netsim.network.maxmin import maxmin_list
 from netsim.network.transport import MessageRecord, Network, _jitter
-from netsim.simtime import ARRIVAL, RATES, STEP, TICKS_PER_S, Alarm, Pending, ticks
+from netsim.simtime import ARRIVAL, MAX_TIME_S, RATES, STEP, TICKS_PER_S, Alarm, Pending, ticks
 
 __all__ = ["TcpParams", "FairNetwork"]
 
 
-@dataclass(frozen=True)
-class TcpParams:
-    """SimGrid's TCP corrections (LV08 defaults; CM02 = factors 1, weight_s 0, no cross-traffic).
-
-    Attributes:
-        latency_factor: multiplies the latency paid before the transfer (13.01).
-        bandwidth_factor: multiplies every capacity (0.97).
-        weight_s: bits; the sharing penalty is latency + sum over route links of
-            weight_s / bandwidth (20537 B = 164296 bit).
-        cross_traffic: share of a flow's rate also consumed on the reverse link (0.05).
-        gamma: bits; the window cap gamma / (2 latency) on the rate (4194304 B).
-    """
-
-    latency_factor: float = 13.01
-    bandwidth_factor: float = 0.97
-    weight_s: float = 20537 * 8
-    cross_traffic: float = 0.05
-    gamma: float = 4194304 * 8
-
-
 class _Flow:
     __slots__ = ("src", "dst", "payload", "size", "tag", "lost", "t_send", "penalty", "bound",
-                 "res", "remaining", "rate", "t_last", "version", "complete", "spen", "seq",
-                 "log_at")
+                 "res", "rk", "remaining", "rate", "t_last", "version", "complete", "spen",
+                 "seq", "log_at")
+
+
+_SEQ = attrgetter("seq")
+_TPS = float(TICKS_PER_S)
+
+
+def _can_lose(spec) -> bool:
+    return spec.loss > 0.0 or spec.segment_loss > 0.0 or spec.burst is not None
 
 
 class FairNetwork(Network):
@@ -104,66 +96,96 @@ class FairNetwork(Network):
         self._solve = None                     # the pending RATES event, if any
         self._dates: list = []                 # heap of (completion tick, seq, version, flow)
         self._timer_at = None                  # tick of the pending completion timer
+        self._routes: dict = {}                # link -> its route now (see _route)
+        self._starts: dict = {}                # tick -> flows whose latency ends then
+        self._fresh = 0                        # flows activated since the last solve
+        self._memo: dict = {}                  # the last solves' rates (see _rates)
+        self._cap_version = 0                  # capacity changes so far
+        # every flow can make progress (none is a lost message nobody retransmits): flows
+        # whose latency ends at one tick may share one event (see _start)
+        self._group = not any(_can_lose(s) and s.on_loss == "drop" for s in self.links.values())
+        # links whose messages cannot be lost or delayed by jitter (send_many's short path)
+        self._plain = {e: not _can_lose(s) and s.jitter is None for e, s in self.links.items()}
 
     # ------------------------------------------------------------------ one transmission
+    def send_many(self, src, msgs, tag=0) -> None:
+        """:meth:`send` for every ``(dst, payload, bits)`` of ``msgs``, in order (same results)."""
+        if self.down:
+            for dst, payload, bits in msgs:
+                self.send(src, dst, payload, bits, tag)
+            return
+        plain, links = self._plain, self.links
+        for dst, payload, bits in msgs:
+            if not plain[(src, dst)]:
+                self._transmit(src, dst, payload, int(bits), tag)
+                continue
+            size = int(bits) + links[(src, dst)].header_bits
+            self._count(src, dst, size, tag, False)
+            self._flow(src, dst, payload, size, tag, False, self._routes.get((src, dst))
+                       or self._route(src, dst), 0)
+
     def _transmit(self, src, dst, payload, bits, tag):
-        env, spec, tcp = self.env, self.links[(src, dst)], self.tcp
+        spec = self.links[(src, dst)]
         size = bits + spec.header_bits
         rng = self._rng[(src, dst)]
         lost = self._draw_loss(spec, size, rng, (src, dst))
+        route = self._routes.get((src, dst)) or self._route(src, dst)
+        jitter = 0
+        if spec.jitter is not None and not lost:
+            jitter = ticks(_jitter(spec, rng))
+        self._count(src, dst, size, tag, lost)
+        self._flow(src, dst, payload, size, tag, lost, route, jitter)
+        return None
+
+    def _route(self, src, dst):
+        """The route of link (src, dst) now (:func:`~netsim.network.fair_route.route`).
+
+        Plus the latency in ticks; kept until a profile changes a bandwidth or a latency.
+        """
+        spec, tcp = self.links[(src, dst)], self.tcp
         delay = (ticks(spec.latency * tcp.latency_factor) if tcp
                  else self._latency[(src, dst)])
-        if spec.jitter is not None and not lost:
-            delay += ticks(_jitter(spec, rng))
-        self._count(src, dst, size, tag, lost)
+        out = self._routes[(src, dst)] = route(src, dst, spec.latency, self.capacity,
+                                               self.uplink, self.downlink, tcp) + (delay,)
+        return out
+
+    def _flow(self, src, dst, payload, size, tag, lost, route, jitter) -> None:
+        """A new flow of ``size`` bits on ``route``; its transfer starts after its latency."""
+        env = self.env
+        now = env.now
         f = _Flow()
         f.src, f.dst, f.payload, f.size, f.tag, f.lost = src, dst, payload, size, tag, lost
-        f.t_send, f.version, f.rate, f.remaining = env.now, 0, 0.0, float(size)
+        f.t_send, f.version, f.rate, f.remaining = now, 0, 0.0, float(size)
+        f.res, f.rk, f.penalty, f.bound, f.spen, delay = route
+        delay += jitter
         # the flow's place in every sum and tie: (send time, sender, the sender's own count),
         # which does not depend on the order in which different senders act at one instant
         k = self._sent[src] = self._sent.get(src, 0) + 1
-        f.seq = (env.now, src, k)
+        f.seq = (now, src, k)
         if self.record_messages:            # a row in sending order, filled in when complete
             f.log_at = len(self.log)
             self.log.append(None)
-        route = [("link", src, dst)]
-        if src in self.uplink:
-            route.append(("up", src))
-        if dst in self.downlink:
-            route.append(("down", dst))
-        # the link itself always (its bandwidth may change later); infinite stages add nothing
-        res = [(r, 1.0) for r in route if r[0] == "link" or self.capacity[r] != math.inf]
-        lat = spec.latency
-        f.penalty = lat if lat > 0 else 1.0
-        # as in SimGrid, a flow's rate is also bounded by the smallest route capacity at the
-        # moment it is handed over (visible only when a bandwidth profile changes it later)
-        f.bound = min((self.capacity[r] for r in route), default=math.inf)
-        f.spen = f.penalty
-        if tcp is not None:
-            f.spen = lat + sum(tcp.weight_s / self.capacity[r] * tcp.bandwidth_factor
-                               for r, _ in res if self.capacity[r] != math.inf)
-            if lat > 0:      # as in SimGrid, a zero-latency flow starts with penalty 1
-                f.penalty = f.spen
-                f.bound = min(f.bound, tcp.gamma / (2.0 * lat))
-            if tcp.cross_traffic > 0:           # the reverse route: dst's uplink, (dst, src),
-                back = [("link", dst, src)]     # src's downlink
-                if dst in self.uplink:
-                    back.append(("up", dst))
-                if src in self.downlink:
-                    back.append(("down", src))
-                res += [(r, tcp.cross_traffic) for r in back
-                        if r in self.capacity and self.capacity[r] != math.inf]
-        f.res = tuple(res)
         f.complete = False
-        if spec.in_order:
+        if self.links[(src, dst)].in_order:
             self._order.setdefault((src, dst), deque()).append(f)
-        if delay > 0:
-            self._latent.add(f)
-            (Alarm if lost and spec.on_loss == "drop" else Pending)(env, delay, ARRIVAL) \
-                .callbacks.append(lambda _e: self._activate(f))
+        if delay <= 0:
+            self._activate((f,))
+            return
+        self._latent.add(f)
+        if not self._group:
+            (Alarm if lost and self.links[(src, dst)].on_loss == "drop" else Pending)(
+                env, delay, ARRIVAL).callbacks.append(lambda _e: self._activate((f,)))
+            return
+        # flows whose latency ends at one tick start together (activations commute: they
+        # only mark resources for this instant's solve)
+        at = now + delay
+        group = self._starts.get(at)
+        if group is None:
+            self._starts[at] = [f]
+            Pending(env, delay, ARRIVAL).callbacks.append(
+                lambda _e, at=at: self._activate(self._starts.pop(at)))
         else:
-            self._activate(f)
-        return None
+            group.append(f)
 
     def set_bandwidth(self, link, bandwidth: float) -> None:
         """Profile event: the link's capacity changes now; flows on it are reshared.
@@ -174,26 +196,44 @@ class FairNetwork(Network):
         """
         old = self.links[link].bandwidth
         super().set_bandwidth(link, bandwidth)
+        self._routes.clear()
         bf = self.tcp.bandwidth_factor if self.tcp else 1.0
         r = ("link", *link)
         self.capacity[r] = float(bandwidth) * bf
+        self._cap_version += 1
         tcp = self.tcp
         if tcp is not None and tcp.weight_s > 0 and math.isfinite(old) and bandwidth > 0:
             delta = tcp.weight_s / float(bandwidth) - tcp.weight_s / old
-            for f in sorted(self._users.get(r, set()) | {g for g in self._latent if any(
-                    x == r for x, _ in g.res)}, key=lambda g: g.seq):
+            for f in sorted(self._users.get(r, set()) | {g for g in self._latent if r in g.rk},
+                            key=_SEQ):
                 f.spen += delta
                 f.penalty = f.spen
         self._touch((r,))
 
+    def set_latency(self, link, latency: float) -> None:
+        """Profile event: new latency (s) for flows handed over from now on."""
+        super().set_latency(link, latency)
+        self._routes.clear()
+
     # ------------------------------------------------------------------ sharing
-    def _activate(self, f):
-        self._latent.discard(f)
-        f.t_last = self.env.now
-        self.active.add(f)
-        for r, _ in f.res:
-            self._users.setdefault(r, set()).add(f)
-        self._touch(r for r, _ in f.res)
+    def _activate(self, flows) -> None:
+        """The flows' latency is over: they join their resources' sharing."""
+        now, users, latent, active = self.env.now, self._users, self._latent, self.active
+        dirty = self._dirty
+        for f in flows:
+            latent.discard(f)
+            f.t_last = now
+            active.add(f)
+            for r in f.rk:
+                us = users.get(r)
+                if us is None:
+                    users[r] = {f}
+                else:
+                    us.add(f)
+            dirty.update(f.rk)
+        self._fresh += len(flows)
+        if self._solve is None:
+            self._touch(())
 
     def _touch(self, resources) -> None:
         """Mark resources whose sharing changed.
@@ -207,41 +247,72 @@ class FairNetwork(Network):
 
     def _reshare_now(self, _event) -> None:
         dirty, self._dirty, self._solve = self._dirty, set(), None
+        if not self.active:
+            self._fresh = 0
+            return
+        if self._fresh == len(self.active):
+            # every active flow started since the last solve: each crosses a marked
+            # resource, so the component is all of them
+            self._fresh = 0
+            self._reshare(dirty, set(self.active))
+            return
+        self._fresh = 0
         self._reshare(dirty)
 
     def _component(self, resources):
-        seen_r, seen_f, todo = set(), set(), list(resources)
+        users = self._users
+        seen_r, seen_f = set(resources), set()
+        todo = list(seen_r)
         while todo:
-            r = todo.pop()
-            if r in seen_r:
-                continue
-            seen_r.add(r)
-            for f in self._users.get(r, ()):
+            for f in users.get(todo.pop(), ()):
                 if f not in seen_f:
                     seen_f.add(f)
-                    todo.extend(x for x, _ in f.res if x not in seen_r)
+                    for x in f.rk:
+                        if x not in seen_r:
+                            seen_r.add(x)
+                            todo.append(x)
         return seen_f
 
-    def _reshare(self, resources):
-        flows = self._component(resources)
+    def _rates(self, penalty: tuple, bound: tuple, res: tuple) -> list:
+        """:func:`~netsim.network.maxmin.maxmin_list` on the capacities now, remembered.
+
+        A pure function of its arguments and the capacities: lockstep rounds that solve the
+        same sharing again (same flows' penalties, bounds and routes in the same order, no
+        capacity changed since) reuse the rates of the last few solves.
+        """
+        key = (self._cap_version, penalty, bound, res)
+        rates = self._memo.get(key)
+        if rates is None:
+            rates = maxmin_list(penalty, bound, res, self.capacity)
+            if len(self._memo) >= 4:
+                del self._memo[next(iter(self._memo))]
+            self._memo[key] = rates
+        return rates
+
+    def _reshare(self, resources, flows=None):
+        if flows is None:
+            flows = self._component(resources)
         if not flows:
             return
         self.recomputations += 1
         self.reshared_flows += len(flows)
         now = self.env.now
-        order = sorted(flows, key=lambda g: g.seq)      # deterministic summation order
-        rates = maxmin_rates({g: (g.penalty, g.bound, g.res) for g in order}, self.capacity)
+        order = sorted(flows, key=_SEQ)      # deterministic summation order
+        rates = self._rates(tuple([g.penalty for g in order]), tuple([g.bound for g in order]),
+                            tuple([g.res for g in order]))
         dates = self._dates
-        for g in order:
+        push = heapq.heappush
+        for g, rate in zip(order, rates):
             if now != g.t_last:
                 g.remaining -= g.rate * (now - g.t_last) / TICKS_PER_S
             g.t_last = now
-            g.rate = rates[g]
+            g.rate = rate
             g.version += 1
-            left = max(g.remaining, 0.0)
-            dt = ticks(left / g.rate) if g.rate > 0 else math.inf
-            if dt != math.inf:
-                heapq.heappush(dates, (now + dt, g.seq, g.version, g))
+            if rate > 0:
+                d = max(g.remaining, 0.0) / rate
+                dt = round(d * _TPS) if d <= MAX_TIME_S else ticks(d)   # ticks(d), inline
+                if dt != math.inf:
+                    push(dates, (now + dt, g.seq, g.version, g))
         if len(dates) > 64 and len(dates) > 4 * len(self.active):     # drop stale entries
             self._dates = dates = [e for e in dates
                                    if e[3].version == e[2] and e[3] in self.active]
@@ -271,21 +342,24 @@ class FairNetwork(Network):
         if self._timer_at != at:               # superseded by an earlier date
             return
         self._timer_at = None
-        dates, due = self._dates, []
+        dates, due, active, pop = self._dates, [], self.active, heapq.heappop
         while dates and dates[0][0] <= at:
-            t, _, version, f = heapq.heappop(dates)
-            if f.version == version and f in self.active:
+            _, _, version, f = pop(dates)
+            if f.version == version and f in active:
                 due.append(f)
+        users, dirty, links = self._users, self._dirty, self.links
         for f in due:                          # in (date, sending) order
-            self._done(f)
+            active.discard(f)
+            for r in f.rk:
+                users[r].discard(f)
+            dirty.update(f.rk)
+            if self._solve is None:
+                self._touch(())
+            if f.lost or self.record_messages or links[(f.src, f.dst)].in_order:
+                self._finish(f)
+            else:                              # what _finish would do
+                self._deliver(f.src, f.dst, f.tag, f.payload, f.size)
         self._arm()
-
-    def _done(self, f):
-        self.active.discard(f)
-        for r, _ in f.res:
-            self._users[r].discard(f)
-        self._touch(r for r, _ in f.res)
-        self._finish(f)
 
     def _finish(self, f):
         spec = self.links[(f.src, f.dst)]

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["maxmin_rates"]
+__all__ = ["maxmin_rates", "maxmin_list"]
 
 
 def maxmin_rates(flows: dict, capacity: dict, rel_tol: float = 1e-12) -> dict:
@@ -33,40 +33,110 @@ def maxmin_rates(flows: dict, capacity: dict, rel_tol: float = 1e-12) -> dict:
     Returns:
         ``{flow: rate}``.
     """
-    rate = {}
-    remaining = {r: float(capacity[r]) for f in flows for r, _ in flows[f][2]}
-    users: dict = {}
-    for f, (_, _, res) in flows.items():
-        for r, w in res:
-            users.setdefault(r, []).append((f, w))
-    open_flows = set(flows)
-    while open_flows:
+    p = list(flows.values())
+    return dict(zip(flows, maxmin_list([x[0] for x in p], [x[1] for x in p],
+                                       [x[2] for x in p], capacity, rel_tol)))
+
+
+def maxmin_list(penalty: list, bound: list, res: list, capacity,
+                rel_tol: float = 1e-12) -> list:
+    """:func:`maxmin_rates` for n flows given as three sequences (no object per flow).
+
+    Their order is the order of every sum and every tie (as the dict's order there).
+
+    Args:
+        penalty: n sharing penalties (> 0).
+        bound: n rate bounds (``math.inf`` for none).
+        res: n tuples ``((resource, weight), ...)``.
+        capacity: ``capacity[resource]`` -> capacity (a dict, or a list for int resources).
+        rel_tol: as in :func:`maxmin_rates`.
+
+    Returns:
+        The n rates, in the order of the lists.
+    """
+    n = len(penalty)
+    rate = [0.0] * n
+    remaining: dict = {}
+    # resource -> its first user and weight / penalty (in order of first use); its second
+    # user in `second` / `coef2`; resources used by three flows or more also have
+    # ([flow index], [weight / penalty]) in `more` (few objects per solve: fewer collections)
+    first: dict = {}
+    coef: dict = {}
+    second: dict = {}
+    coef2: dict = {}
+    more: dict = {}
+    for i in range(n):
+        pen = penalty[i]
+        for r, w in res[i]:
+            if r not in first:
+                first[r] = i
+                coef[r] = w / pen
+                remaining[r] = float(capacity[r])
+            elif r not in second:
+                second[r] = i
+                coef2[r] = w / pen
+            elif r in more:
+                more[r][0].append(i)
+                more[r][1].append(w / pen)
+            else:
+                more[r] = ([first[r], second[r], i], [coef[r], coef2[r], w / pen])
+    bp = [b * p for p, b in zip(penalty, bound)]   # the level at which each flow hits its bound
+    is_open = [True] * n
+    n_open = n
+    lo, hi = 1 - rel_tol, 1 + rel_tol
+    while n_open:
         level, saturated = math.inf, []
-        for r, us in users.items():
-            usage = sum(w / flows[f][0] for f, w in us if f in open_flows)
+        for r, i0 in first.items():
+            i1 = second.get(r)
+            if i1 is None:                       # one user: the sum of one term
+                if not is_open[i0]:
+                    continue
+                usage = coef[r]
+            elif r not in more:                  # two users
+                if is_open[i0]:
+                    usage = sum((coef[r], coef2[r])) if is_open[i1] else coef[r]
+                elif is_open[i1]:
+                    usage = coef2[r]
+                else:
+                    continue
+            elif n_open == n:
+                usage = sum(more[r][1])
+            else:
+                usage = sum([c for i, c in zip(*more[r]) if is_open[i]])
             if usage <= 0:
                 continue
             share = max(remaining[r], 0.0) / usage
-            if share < level * (1 - rel_tol):
+            if share < level * lo:
                 level, saturated = share, [r]
-            elif share <= level * (1 + rel_tol):
+            elif share <= level * hi:
                 saturated.append(r)
-        bound_level = min((flows[f][1] * flows[f][0] for f in open_flows), default=math.inf)
-        if bound_level < level * (1 - rel_tol) or level == math.inf:
+        bound_level = min([bp[i] for i in range(n) if is_open[i]], default=math.inf)
+        top = level * hi
+        if bound_level < level * lo or level == math.inf:
             level = bound_level
-            fixed = {f for f in open_flows if flows[f][1] * flows[f][0] <= level * (1 + rel_tol)}
+            top = level * hi
+            fixed = {i for i in range(n) if is_open[i] and bp[i] <= top}
         else:
-            fixed = {f for r in saturated for f, _ in users[r] if f in open_flows}
-            fixed |= {f for f in open_flows if flows[f][1] * flows[f][0] <= level * (1 + rel_tol)}
+            fixed = set()
+            for r in saturated:
+                if r in more:
+                    fixed.update([i for i in more[r][0] if is_open[i]])
+                    continue
+                if is_open[first[r]]:
+                    fixed.add(first[r])
+                if r in second and is_open[second[r]]:
+                    fixed.add(second[r])
+            fixed.update([i for i in range(n) if is_open[i] and bp[i] <= top])
         if level == math.inf:            # flows that cross no finite resource and have no bound
-            for f in open_flows:
-                rate[f] = math.inf
+            for i in range(n):
+                if is_open[i]:
+                    rate[i] = math.inf
             break
-        for f in [g for g in flows if g in fixed]:       # deterministic subtraction order
-            pen, bound, res = flows[f]
-            x = min(level / pen, bound)
-            rate[f] = x
-            for r, w in res:
+        for i in sorted(fixed):          # deterministic subtraction order
+            x = min(level / penalty[i], bound[i])
+            rate[i] = x
+            for r, w in res[i]:
                 remaining[r] -= w * x
-        open_flows -= fixed
+            is_open[i] = False
+        n_open -= len(fixed)
     return rate
