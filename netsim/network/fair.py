@@ -190,9 +190,11 @@ class FairNetwork(Network):
     def set_bandwidth(self, link, bandwidth: float) -> None:
         """Profile event: the link's capacity changes now; flows on it are reshared.
 
-        With ``tcp``, every flow crossing the link (also as reverse cross-traffic, and also still in
-        its latency phase) has the weight_s / bandwidth part of its penalty updated, as SimGrid
-        does.
+        With ``tcp``, every flow sent over the link (also one still in its latency phase) has
+        the weight_s / bandwidth part of its penalty updated, as SimGrid does. Unlike SimGrid,
+        flows that cross the link only as reverse cross-traffic keep their penalty: it never
+        had that link's term (SimGrid adds the change to them too, so a bandwidth rise could
+        make a penalty negative, and max-min then found no level: a run that never ended).
         """
         old = self.links[link].bandwidth
         super().set_bandwidth(link, bandwidth)
@@ -206,6 +208,8 @@ class FairNetwork(Network):
             delta = tcp.weight_s / float(bandwidth) - tcp.weight_s / old
             for f in sorted(self._users.get(r, set()) | {g for g in self._latent if r in g.rk},
                             key=_SEQ):
+                if f.rk[0] != r:                 # reverse cross-traffic on r: not its route
+                    continue
                 f.spen += delta
                 f.penalty = f.spen
         self._touch((r,))

@@ -53,8 +53,14 @@ def maxmin_list(penalty: list, bound: list, res: list, capacity,
 
     Returns:
         The n rates, in the order of the lists.
+
+    Raises:
+        ValueError: a penalty <= 0 (or NaN): no level fixes such a flow (a loop that would
+            never end, or meaningless rates).
     """
     n = len(penalty)
+    if n and not min(penalty) > 0:
+        raise ValueError(f"max-min sharing needs penalties > 0; got {min(penalty)!r}")
     rate = [0.0] * n
     remaining: dict = {}
     # resource -> its first user and weight / penalty (in order of first use); its second
@@ -132,6 +138,8 @@ def maxmin_list(penalty: list, bound: list, res: list, capacity,
                 if is_open[i]:
                     rate[i] = math.inf
             break
+        if not fixed:                    # never loop forever (unreachable with penalties > 0)
+            raise ValueError("max-min sharing fixed no flow at level " + repr(level))
         for i in sorted(fixed):          # deterministic subtraction order
             x = min(level / penalty[i], bound[i])
             rate[i] = x
