@@ -167,3 +167,19 @@ def test_step_times_beyond_the_clock_name_the_compute_keys(key):
         netsim.run(sc)
     assert str(e.value).startswith("compute must give step times of at most 1e+15 s (the "
                                    "longest simulated duration); agent 0 drew ")
+
+
+@pytest.mark.parametrize("links, key, says", [
+    ({"uplink": 1e-300}, "network.links.uplink", "gets a fair share of 5e-301 bit/s"),
+    ({"bandwidth": 1e-300}, "network.links.bandwidth", "gets a fair share of 1e-300 bit/s"),
+    ({"model": "tcp", "latency": "1e14 s"}, "network.links.latency",
+     "once TCP's latency_factor (13.01) scales it")])
+def test_fair_sharing_durations_beyond_the_clock_name_their_key(links, key, says):
+    """The same under fair sharing and TCP: the flow's smallest resource is named."""
+    import netsim
+
+    sc = from_dict({**_BASE, "network": {"agents": 4, "links": {"sharing": "fair", **links}}})
+    with pytest.raises(ScenarioError) as e:
+        netsim.run(sc)
+    line = str(e.value)
+    assert line.startswith(key + " ") and says in line and "\n" not in line

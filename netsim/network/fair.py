@@ -46,6 +46,7 @@ import math
 from collections import deque
 from operator import attrgetter
 
+from netsim.errors import ScenarioError
 from netsim.network.fair_route import TcpParams, route
 from netsim.network.maxmin import maxmin_list
 from netsim.network.transport import MessageRecord, Network, _jitter
@@ -66,6 +67,21 @@ _TPS = float(TICKS_PER_S)
 
 def _can_lose(spec) -> bool:
     return spec.loss > 0.0 or spec.segment_loss > 0.0 or spec.burst is not None
+
+
+def _too_slow(flow, seconds: float, rate: float, capacity: dict):
+    """Raise the error of a flow whose fair share would take beyond the clock's range.
+
+    It names the key of the flow's smallest resource (the link's bandwidth, an uplink, a
+    downlink).
+    """
+    r = min(flow.rk, key=lambda q: (capacity[q], flow.rk.index(q)))
+    key = {"link": "bandwidth", "up": "uplink", "down": "downlink"}[r[0]]
+    raise ScenarioError(f"network.links.{key}",
+                        f"must let a message through within {MAX_TIME_S:g} s (the longest "
+                        f"simulated duration); the message on link {flow.src}->{flow.dst} "
+                        f"gets a fair share of {rate:.3g} bit/s and would take "
+                        f"{seconds:.3g} s")
 
 
 class FairNetwork(Network):
@@ -143,6 +159,10 @@ class FairNetwork(Network):
         Plus the latency in ticks; kept until a profile changes a bandwidth or a latency.
         """
         spec, tcp = self.links[(src, dst)], self.tcp
+        if tcp and not spec.latency * tcp.latency_factor <= MAX_TIME_S:
+            raise ScenarioError("network.links.latency", f"must be at most {MAX_TIME_S:g} s "
+                                f"once TCP's latency_factor ({tcp.latency_factor:g}) scales "
+                                f"it; link {src}->{dst} has {spec.latency:g} s")
         delay = (ticks(spec.latency * tcp.latency_factor) if tcp
                  else self._latency[(src, dst)])
         out = self._routes[(src, dst)] = route(src, dst, spec.latency, self.capacity,
@@ -314,7 +334,7 @@ class FairNetwork(Network):
             g.version += 1
             if rate > 0:
                 d = max(g.remaining, 0.0) / rate
-                dt = round(d * _TPS) if d <= MAX_TIME_S else ticks(d)   # ticks(d), inline
+                dt = round(d * _TPS) if d <= MAX_TIME_S else _too_slow(g, d, rate, self.capacity)
                 if dt != math.inf:
                     push(dates, (now + dt, g.seq, g.version, g))
         if len(dates) > 64 and len(dates) > 4 * len(self.active):     # drop stale entries
