@@ -47,7 +47,7 @@ from collections import deque
 from operator import attrgetter
 
 from netsim.errors import ScenarioError
-from netsim.network.fair_route import TcpParams, route
+from netsim.network.fair_route import TcpParams, route, too_slow
 from netsim.network.maxmin import maxmin_list
 from netsim.network.transport import MessageRecord, Network, _jitter
 from netsim.simtime import ARRIVAL, MAX_TIME_S, RATES, STEP, TICKS_PER_S, Alarm, Pending, ticks
@@ -67,21 +67,6 @@ _TPS = float(TICKS_PER_S)
 
 def _can_lose(spec) -> bool:
     return spec.loss > 0.0 or spec.segment_loss > 0.0 or spec.burst is not None
-
-
-def _too_slow(flow, seconds: float, rate: float, capacity: dict):
-    """Raise the error of a flow whose fair share would take beyond the clock's range.
-
-    It names the key of the flow's smallest resource (the link's bandwidth, an uplink, a
-    downlink).
-    """
-    r = min(flow.rk, key=lambda q: (capacity[q], flow.rk.index(q)))
-    key = {"link": "bandwidth", "up": "uplink", "down": "downlink"}[r[0]]
-    raise ScenarioError(f"network.links.{key}",
-                        f"must let a message through within {MAX_TIME_S:g} s (the longest "
-                        f"simulated duration); the message on link {flow.src}->{flow.dst} "
-                        f"gets a fair share of {rate:.3g} bit/s and would take "
-                        f"{seconds:.3g} s")
 
 
 class FairNetwork(Network):
@@ -334,7 +319,7 @@ class FairNetwork(Network):
             g.version += 1
             if rate > 0:
                 d = max(g.remaining, 0.0) / rate
-                dt = round(d * _TPS) if d <= MAX_TIME_S else _too_slow(g, d, rate, self.capacity)
+                dt = round(d * _TPS) if d <= MAX_TIME_S else too_slow(g, d, rate, self.capacity)
                 if dt != math.inf:
                     push(dates, (now + dt, g.seq, g.version, g))
         if len(dates) > 64 and len(dates) > 4 * len(self.active):     # drop stale entries

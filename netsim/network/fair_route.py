@@ -12,7 +12,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-__all__ = ["TcpParams", "route"]
+from netsim.errors import ScenarioError
+from netsim.simtime import MAX_TIME_S
+
+__all__ = ["TcpParams", "route", "too_slow"]
 
 
 @dataclass(frozen=True)
@@ -81,3 +84,18 @@ def route(src, dst, latency: float, capacity: dict, uplink, downlink, tcp) -> tu
             res += [(r, tcp.cross_traffic) for r in back
                     if r in capacity and capacity[r] != math.inf]
     return tuple(res), tuple(r for r, _ in res), penalty, bound, spen
+
+
+def too_slow(flow, seconds: float, rate: float, capacity: dict):
+    """Raise the error of a flow whose fair share would take beyond the clock's range.
+
+    It names the key of the flow's smallest resource (the link's bandwidth, an uplink, a
+    downlink).
+    """
+    r = min(flow.rk, key=lambda q: (capacity[q], flow.rk.index(q)))
+    key = {"link": "bandwidth", "up": "uplink", "down": "downlink"}[r[0]]
+    raise ScenarioError(f"network.links.{key}",
+                        f"must let a message through within {MAX_TIME_S:g} s (the longest "
+                        f"simulated duration); the message on link {flow.src}->{flow.dst} "
+                        f"gets a fair share of {rate:.3g} bit/s and would take "
+                        f"{seconds:.3g} s")
