@@ -42,15 +42,18 @@ def synthetic(kind, n_agents, m, dim, noise, sparsity, streams):
         mask = np.zeros(dim, dtype=bool)
         mask[keep] = True
         x_true[~mask] = 0.0
-    out = []
+    # every agent's rows are filled into one (N, m, d) array (views of it per agent): the
+    # stacked data the metrics use is then this array, not a second copy (same draws)
+    A3 = np.empty((n_agents, m, dim))
+    B2 = np.empty((n_agents, m))
     for i in range(n_agents):
         r = streams.generator("data", i)
-        A = r.standard_normal((m, dim))
+        A = r.standard_normal(out=A3[i])
         y = A @ x_true + noise * r.standard_normal(m)
         if kind == "logistic":
             y = np.where(y >= 0, 1.0, -1.0)
-        out.append((A, y))
-    return out, x_true
+        B2[i] = y
+    return [(A3[i], B2[i]) for i in range(n_agents)], x_true
 
 
 def bundled(name, positive_class, standardize, key):

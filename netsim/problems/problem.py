@@ -118,6 +118,13 @@ class Problem:
         self._last_scores = (np.array(x, dtype=float), z)
         return z
 
+    def share_stacked_data(self) -> None:
+        """Stack the agents' data now (when they allow it, see :meth:`_stack`): each agent's
+        ``A`` and ``b`` become views of one array. Call it before handing the agents' data to
+        objects that keep it, so that they keep views, not a second copy.
+        """
+        self._stack()
+
     def _stack(self):
         """(A (N, m, d), b (N, m), regs, l1s), or None.
 
@@ -129,7 +136,7 @@ class Problem:
             ok = all(type(a) is LocalProblem for a in ags) and len({a.m for a in ags}) == 1
             self._stacked_data = None
             if ok:
-                A, b = np.stack([a.A for a in ags]), np.stack([a.b for a in ags])
+                A, b = stacked_rows(ags)        # no copy if they are views of one already
                 for i, a in enumerate(ags):      # one copy of the data: agents hold views
                     a.A, a.b = A[i], b[i]
                 self._stacked_data = (A, b, [a.reg for a in ags], [a.l1 for a in ags])
@@ -162,7 +169,17 @@ class Problem:
 
 
 def _stacked(problem):
-    """Rows weighted so that sum_i (1/m_i) sum_h = sum over stacked rows: w_h = 1/m_i."""
+    """Rows weighted so that sum_i (1/m_i) sum_h = sum over stacked rows: w_h = 1/m_i.
+
+    When the agents' data are stacked (:meth:`Problem._stack`), ``A`` and ``b`` are reshaped
+    views of it (the same rows in the same order, no second copy of the data).
+    """
+    st = problem._stack()
+    if st is not None and st[0].ndim == 3:
+        A3, b2 = st[0], st[1]
+        A, b = A3.reshape(-1, A3.shape[2]), b2.reshape(-1)
+        w = np.full(A.shape[0], 1.0 / A3.shape[1])
+        return A, b, w, sum(a.reg for a in problem.agents)
     A = np.vstack([a.A for a in problem.agents])
     b = np.concatenate([a.b for a in problem.agents])
     w = np.concatenate([np.full(a.m, 1.0 / a.m) for a in problem.agents])
