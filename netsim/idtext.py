@@ -16,6 +16,7 @@ backslash, quote and newline escaped; lists as ``[a, b]``; dicts inside lists as
 
 from __future__ import annotations
 
+import datetime
 import math
 import numbers
 import re
@@ -36,6 +37,8 @@ def _value(v) -> str:
         return repr(float(v))
     if isinstance(v, str):
         return '"' + v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    if isinstance(v, (datetime.date, datetime.time)):    # TOML dates, times (in [sweep])
+        return v.isoformat()
     if isinstance(v, list):
         return "[" + ", ".join(_value(x) for x in v) + "]"
     if isinstance(v, dict):

@@ -183,3 +183,24 @@ def test_fair_sharing_durations_beyond_the_clock_name_their_key(links, key, says
         netsim.run(sc)
     line = str(e.value)
     assert line.startswith(key + " ") and says in line and "\n" not in line
+
+
+def test_a_date_in_sweep_neither_breaks_netsim_run_nor_shows_a_repr(tmp_path, capsys):
+    """`netsim run` on a file whose [sweep] holds a TOML date wrote nothing but a temporary
+    folder and a traceback (the run id's text could not write a date); validate showed
+    'datetime.date(2024, 1, 1)'."""
+    from netsim.cli import main
+
+    f = tmp_path / "g2.toml"
+    f.write_text('name = "g2"\n[network]\nagents = 4\n[problem]\nkind = "least_squares"\n'
+                 'samples_per_agent = 10\nfeatures = 3\n[stop]\nrounds = 5\n[output]\n'
+                 'plots = false\n[sweep]\n"algorithm.rho" = [1.0, 2024-01-01]\n')
+    out = tmp_path / "o"
+    assert main(["run", str(f), "--out", str(out), "-q"]) == 0
+    made = list((out / "g2").iterdir())
+    assert len(made) == 1 and made[0].name.startswith("run-")
+    capsys.readouterr()
+    assert main(["validate", str(f)]) == 2
+    err = capsys.readouterr().err
+    assert "sweep point algorithm.rho=2024-01-01 (a TOML date) [base]" in err
+    assert "datetime" not in err

@@ -55,6 +55,7 @@ def write_result(result, out_dir=None, rid: str | None = None) -> pathlib.Path:
     if not root.is_absolute() and out_dir is None and sc.source:
         root = pathlib.Path.cwd() / root
     parent = root / sc.name
+    final = parent / (rid or run_id(sc))     # before the temporary folder: nothing to clean
     try:
         parent.mkdir(parents=True, exist_ok=True)
         tmp = parent / tmp_name()
@@ -64,7 +65,6 @@ def write_result(result, out_dir=None, rid: str | None = None) -> pathlib.Path:
             raise os_error(e, parent) from None
         raise ScenarioError("output.dir", f"must be a writable folder; got {str(root)!r} "
                             f"({e.strerror})") from None
-    final = parent / (rid or run_id(sc))
     try:
         _write_files(result, tmp, final.name)
         with folder_lock(parent):

@@ -15,7 +15,7 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from netsim.errors import ScenarioError, must
+from netsim.errors import ScenarioError, must, shown
 from netsim.scenario import Scenario, apply_overrides, from_dict
 
 __all__ = ["Point", "grid", "count_points", "iter_points", "expand"]
@@ -99,7 +99,7 @@ def iter_points(scenario: Scenario, strict: bool = True,
                     apply_overrides(raw, {**values, "seed": seed})
                     sc = from_dict(raw, scenario.source, scenario.base_dir)
                 except ScenarioError as e:
-                    where = ", ".join(f"{k}={v!r}" for k, v in values.items())
+                    where = ", ".join(f"{k}={shown(v)}" for k, v in values.items())
                     err = ScenarioError("sweep", f"point {where} "
                                         f"[{variant.label or 'base'}]: {e}")
                     if strict:
