@@ -102,6 +102,8 @@ def run(scenario, *, variant: str | None = None, progress: bool = False,
                     **budget)
         run_loop(sim, stall)
         runtime = _time.perf_counter() - wall
+    except ScenarioError as e:     # a model's duration beyond the clock...: its file, variant
+        raise scenario.attribute(e) from None
     except Exception as e:
         from netsim.plugin_errors import blame
         err = blame(e, scenario.data)       # a plugin's bug: one line naming the plugin

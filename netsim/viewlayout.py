@@ -93,12 +93,18 @@ def settings(scen, summary) -> list[list[str]]:
         hist = {int(k): v for k, v in (wait.get("staleness") or {}).items()}
         used = sum(hist.values())
         mean = sum(k * v for k, v in hist.items()) / used if used else 0.0
-        k = wait.get("neighbours")
+        k, d = wait.get("neighbours"), wait.get("delay_bound")
         whose = "neighbour's value" if k == 1 else "neighbours' values"
-        rows.append(["wait", (f"each round waits for {k} {whose}, none older than "
-                              f"{wait.get('delay_bound')} rounds "
-                              f"(ahead = {wait.get('ahead')}); staleness mean {mean:.2f}, "
-                              f"max {max(hist, default=0)}")])
+        # an agent goes on once no neighbour's newest value is D or more of its rounds old
+        if d == 1 and wait.get("ahead") == "hold":
+            rule = "delay bound 1 with ahead = hold: every neighbour's value (synchronous)"
+        elif d in ("inf", None):
+            rule = f"waits for {k} {whose}, values of any age (no delay bound)"
+        else:
+            rule = (f"waits for {k} {whose}; uses values at most {int(d) - 1} round"
+                    f"{'s' if int(d) - 1 != 1 else ''} old (delay bound {d})")
+        rows.append(["wait", f"{rule}; ahead = {wait.get('ahead')}; staleness mean "
+                             f"{mean:.2f}, max {max(hist, default=0)}"])
     elif not summary.get("server"):
         rows.append(["wait", "every neighbour's value of the round (synchronous rounds)"])
     rows.append(["problem", f"{scen.get('problem', {}).get('kind')}, dim {summary.get('dim')}"])

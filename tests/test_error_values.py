@@ -204,3 +204,19 @@ def test_a_date_in_sweep_neither_breaks_netsim_run_nor_shows_a_repr(tmp_path, ca
     err = capsys.readouterr().err
     assert "sweep point algorithm.rho=2024-01-01 (a TOML date) [base]" in err
     assert "datetime" not in err
+
+
+def test_errors_found_while_running_a_variant_name_it(tmp_path):
+    """An error found while a variant runs (not when it is built) names the variant too."""
+    import netsim
+
+    f = tmp_path / "v.toml"
+    f.write_text('name = "v"\n[network]\nagents = 4\n[problem]\nkind = "least_squares"\n'
+                 '[algorithm]\nname = "admm"\n[stop]\nrounds = 2\n[[variant]]\nlabel = "ok"\n'
+                 '[[variant]]\nlabel = "slow"\n'
+                 'compute = {gradient_time = "1 s", noise = {dist = "uniform", low = 1e16, '
+                 'high = 2e16}}\n')
+    _, slow = load(f).variants()
+    with pytest.raises(ScenarioError) as e:
+        netsim.run(slow)
+    assert str(e.value).startswith(f"{f}, variant 'slow': compute must give step times")
