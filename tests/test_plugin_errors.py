@@ -58,3 +58,21 @@ def test_a_netsim_bug_is_not_blamed_on_a_plugin(tmp_path, monkeypatch):
         raise KeyError("netsim's own")
     except KeyError as e:
         assert blame(e, sc.data) is None
+
+
+def test_a_plugin_factory_that_raises_is_one_clear_line(tmp_path, monkeypatch):
+    """A compressor plugin whose make() raises a ValueError (not its own ScenarioError) gave
+    a garbled 3,000-character 'must be value error, ...' line without the plugin's name."""
+    from netsim.errors import ScenarioError
+    from netsim.scenario import from_dict
+
+    _plugin_module(tmp_path, monkeypatch, "badmake",
+                   "def make(spec, dim, key):\n"
+                   "    raise ValueError('line one\\nline two ' + 'x' * 3000)\n",
+                   "netsim.compressors", "bad = badmake:make")
+    with pytest.raises(ScenarioError) as e:
+        from_dict({"algorithm": {"name": "choco-sgd", "compressor": {"name": "bad"}}})
+    line = str(e.value)
+    assert line.startswith("algorithm.compressor.name names plugin 'bad', whose factory raised "
+                           "ValueError: line one line two xxx")
+    assert "at badmake.py:2 in make" in line and "\n" not in line and len(line) < 400
