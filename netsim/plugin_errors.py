@@ -16,7 +16,7 @@ import traceback
 
 from netsim.errors import NetsimError
 
-__all__ = ["PluginError", "blame", "call_factory"]
+__all__ = ["PluginError", "blame"]
 
 
 class PluginError(NetsimError):
@@ -82,32 +82,3 @@ def _name_at(data: dict, key: str):
     for part in key.split("."):
         node = node.get(part) if isinstance(node, dict) else None
     return node
-
-
-def call_factory(factory, name: str, key: str, *args):
-    """Call an installed plugin's factory (a compressor's or a problem's ``make``).
-
-    A :class:`~netsim.errors.NetsimError` it raises (its own one-line refusal of a bad
-    table) passes through; any other exception is a bug of the plugin, reported as one
-    line naming the plugin, the exception (first 200 characters, one line) and the
-    innermost line of the plugin's code.
-
-    Raises:
-        ScenarioError: (key ``key``) the factory raised something else than a NetsimError.
-    """
-    from netsim.errors import ScenarioError
-
-    try:
-        return factory(*args)
-    except NetsimError:
-        raise
-    except Exception as e:           # noqa: BLE001 - third-party code: any bug, one line
-        tb = traceback.extract_tb(e.__traceback__)
-        at = f" at {os.path.basename(tb[-1].filename)}:{tb[-1].lineno} in {tb[-1].name}" \
-            if len(tb) > 1 else ""
-        what = " ".join(f"{type(e).__name__}: {e}".split())
-        what = what if len(what) <= 200 else what[:197] + "..."
-        raise ScenarioError(key, f"names plugin {name!r}, whose factory raised {what}{at} "
-                                 "(a bug of the plugin; run it in Python for the traceback)"
-                            ) from None
-

@@ -37,11 +37,14 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import os
+import traceback
 from importlib.metadata import entry_points
 
-from netsim.errors import ScenarioError
+from netsim.errors import NetsimError, ScenarioError
 
-__all__ = ["GROUPS", "available", "load", "listing", "fingerprint", "unknown"]
+__all__ = ["GROUPS", "available", "load", "listing", "fingerprint", "unknown",
+           "call_factory"]
 
 #: kind -> entry-point group
 GROUPS = {"algorithms": "netsim.algorithms", "compressors": "netsim.compressors",
@@ -157,3 +160,30 @@ def unknown(kind: str, builtins, name, key: str) -> ScenarioError:
     near = difflib.get_close_matches(str(name), names, n=1)
     hint = f" — did you mean '{near[0]}'?" if near else ""
     return must(key, "one of " + ", ".join(repr(o) for o in names) + hint, name)
+
+
+def call_factory(factory, name: str, key: str, *args):
+    """Call an installed plugin's factory (a compressor's or a problem's ``make``).
+
+    A :class:`~netsim.errors.NetsimError` it raises (its own one-line refusal of a bad
+    table) passes through; any other exception is a bug of the plugin, reported as one
+    line naming the plugin, the exception (first 200 characters, one line) and the
+    innermost line of the plugin's code.
+
+    Raises:
+        ScenarioError: (key ``key``) the factory raised something else than a NetsimError.
+    """
+    try:
+        return factory(*args)
+    except NetsimError:
+        raise
+    except Exception as e:           # noqa: BLE001 - third-party code: any bug, one line
+        tb = traceback.extract_tb(e.__traceback__)
+        at = f" at {os.path.basename(tb[-1].filename)}:{tb[-1].lineno} in {tb[-1].name}" \
+            if len(tb) > 1 else ""
+        what = " ".join(f"{type(e).__name__}: {e}".split())
+        what = what if len(what) <= 200 else what[:197] + "..."
+        raise ScenarioError(key, f"names plugin {name!r}, whose factory raised {what}{at} "
+                                 "(a bug of the plugin; run it in Python for the traceback)"
+                            ) from None
+

@@ -98,7 +98,7 @@ def make_compressor(spec: dict, dim: int, key: str = "algorithm.compressor") -> 
     name = spec.get("name", "none")
     plugin = _plugin(name, key)
     if plugin is not None:            # an installed netsim.compressors entry point
-        from netsim.plugin_errors import call_factory
+        from netsim.plugins import call_factory
         comp = call_factory(plugin, name, f"{key}.name",
                             {k: v for k, v in spec.items() if k != "error_feedback"}, dim, key)
         if not isinstance(comp, Compressor):

@@ -139,7 +139,7 @@ def make_problem(spec: dict, n_agents: int, streams, base_dir=None,
         raise must(key, "a table", spec)
     plugin = _plugin(spec.get("kind"), key)
     if plugin is not None:            # an installed netsim.problems entry point: its own keys
-        from netsim.plugin_errors import call_factory
+        from netsim.plugins import call_factory
         return call_factory(plugin, spec.get("kind"), f"{key}.kind", spec, n_agents, streams,
                             base_dir, key)
     for k in spec:
