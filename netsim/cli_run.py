@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import sys
 
-from netsim.errors import ScenarioError, shown
+from netsim.errors import ScenarioError
+from netsim.errors import shown as shown_value
 
 
 def _overrides(items) -> dict:
@@ -65,7 +66,7 @@ def _cmd_validate(args) -> int:
 
     sc = load(args.file, _overrides(args.set))
     if "sweep" in sc.data:
-        points = [(p.scenario, ", ".join(f"{k}={shown(v)}" for k, v in p.values.items()))
+        points = [(p.scenario, ", ".join(f"{k}={shown_value(v)}" for k, v in p.values.items()))
                   for p in expand(sc)[0]]
     else:
         points = [(v, "") for v in sc.variants()]

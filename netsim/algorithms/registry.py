@@ -116,7 +116,9 @@ def build_server(problem, params, x0, streams, compressor):
     from netsim.problems.local import LocalProblem
 
     n = problem.n_agents
-    problem.share_stacked_data()     # workers then hold views of the one stacked copy
+    share = getattr(problem, "share_stacked_data", None)     # convex problems' data
+    if share is not None:
+        share()                      # workers then hold views of the one stacked copy
     ef = params.get("error_feedback", False)
     broadcast = params.get("downlink", "active") == "broadcast"
     link = channels(n, problem.dim, ef, broadcast)     # the estimates both ends share
