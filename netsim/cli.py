@@ -38,6 +38,8 @@ def _parser() -> argparse.ArgumentParser:
     v = sub.add_parser("validate", help="check a scenario file without running it")
     v.add_argument("file")
     v.add_argument("--set", action="append", metavar="KEY=VALUE")
+    v.add_argument("--all", action="store_true",
+                   help="build every sweep point (default: the first 1000)")
     v.set_defaults(func=_cmd_validate)
     sw = sub.add_parser("sweep", help="run every point of a scenario's [sweep] x [[variant]]s")
     sw.add_argument("file")

@@ -220,3 +220,22 @@ def test_errors_found_while_running_a_variant_name_it(tmp_path):
     with pytest.raises(ScenarioError) as e:
         netsim.run(slow)
     assert str(e.value).startswith(f"{f}, variant 'slow': compute must give step times")
+
+
+def test_validate_builds_a_bounded_number_of_sweep_points(tmp_path, monkeypatch, capsys):
+    """`netsim validate` on a 10^6-point grid ran silently for more than 5 minutes (every
+    point resolved and built, the grid expanded at once). It builds the first
+    VALIDATE_POINTS lazily and says how many it checked; --all builds every one."""
+    import netsim.cli_run
+    from netsim.cli import main
+
+    monkeypatch.setattr(netsim.cli_run, "VALIDATE_POINTS", 3)
+    f = tmp_path / "g.toml"
+    f.write_text('name = "g"\n[network]\nagents = 4\n[problem]\nkind = "least_squares"\n'
+                 '[algorithm]\nname = "admm"\n[stop]\nrounds = 2\n[sweep]\n'
+                 '"algorithm.rho" = [1.0, 2.0, 3.0, 4.0, -5.0]\n')
+    assert main(["validate", str(f)]) == 0
+    out = capsys.readouterr().out
+    assert "the first 3 sweep points ok, of 5" in out and "--all" in out
+    assert main(["validate", "--all", str(f)]) == 2         # the fifth point is invalid
+    assert "algorithm.rho=-5.0" in capsys.readouterr().err
