@@ -2,10 +2,10 @@
 spread, colours and markers that stay distinct past ten groups, the legend beside the axes
 when long."""
 
-import matplotlib
-import matplotlib.figure
+import matplotlib.figure  # noqa: F401 - patched by _figure
 import numpy as np
 import pytest
+from test_plots import _figure
 
 import netsim
 from netsim.plots import pareto_front
@@ -61,13 +61,7 @@ def swept(tmp_path_factory):
 def test_pareto_figure(swept, monkeypatch):
     d, rows = swept
     assert all(r["target_reached"] for r in rows) and len(rows) == 12
-    seen = {}
-    orig = matplotlib.figure.Figure.savefig
-
-    def savefig(self, *a, **k):
-        seen["fig"] = self
-        return orig(self, *a, **k)
-    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", savefig)
+    seen = _figure(monkeypatch)
     path = netsim.plots.plot_command([str(d / "out" / "par" / "runs.csv")], pareto=True,
                                      out=str(d / "pareto.svg"))
     assert path.is_file() and path.suffix == ".svg"

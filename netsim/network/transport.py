@@ -231,13 +231,21 @@ class Network(LossyLinks):
                     lambda _e, w=arrive: self._deliver_due(w))
             else:
                 lst.append(msg)
-        count = len(msgs)
+        self._count_batch(src, tag, total, len(msgs))
+        return arrive
+
+    def _count_batch(self, src, tag, total: int, count: int, drops: int = 0) -> None:
+        """Add one ``send_many`` batch to the counters.
+
+        ``count`` messages of ``total`` bits from ``src`` tagged ``tag``, ``drops`` of them
+        lost: what :meth:`_count` adds per message.
+        """
         self.sent_bits[src] += total
         self.tag_bits[tag] += total
         self.tag_messages[tag] += count
         self.total_bits += total
         self.total_messages += count
-        return arrive
+        self.total_drops += drops
 
     def _deliver_due(self, when):
         """Deliver the messages due at this event's time, in sending order.

@@ -104,13 +104,7 @@ class LossyLinks:
                     lambda _e, w=arrive: self._deliver_due(w))
             else:
                 lst.append(msg)
-        count = len(msgs)
-        self.sent_bits[src] += total
-        self.tag_bits[tag] += total
-        self.tag_messages[tag] += count
-        self.total_bits += total
-        self.total_messages += count
-        self.total_drops += drops
+        self._count_batch(src, tag, total, len(msgs), drops)
         return arrive
 
     def _refill(self, link) -> list:
